@@ -1,0 +1,16 @@
+# Dependencies, all from the machine's package registry (Debian), found with find_package only.
+include(GNUInstallDirs)
+find_package(tl-expected REQUIRED)
+find_package(Boost 1.71 REQUIRED)
+find_package(RapidJSON REQUIRED)
+
+# Debian's RapidJSON config sets variables but defines no target.
+if(NOT TARGET RapidJSON::RapidJSON)
+    add_library(RapidJSON::RapidJSON INTERFACE IMPORTED)
+    set(_masterpro_rapidjson_inc "${RapidJSON_INCLUDE_DIRS}${RAPIDJSON_INCLUDE_DIRS}")
+    if(_masterpro_rapidjson_inc)
+        set_target_properties(RapidJSON::RapidJSON PROPERTIES
+            INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${_masterpro_rapidjson_inc}"
+            INTERFACE_INCLUDE_DIRECTORIES "${_masterpro_rapidjson_inc}")
+    endif()
+endif()
