@@ -21,13 +21,15 @@ enum class error_category {
 /// Stable lower-case name of a category ("json_syntax", ...), used in JSON output.
 const char* to_string(error_category category) noexcept;
 
-/// Where an error is: file (or record name), 1-based line and column (0 when unknown), and the
-/// RFC 6901 JSON pointer of the offending value ("" for the whole document).
+/// Where an error is: file (or record name), 1-based line and column (0 when unknown), the
+/// RFC 6901 JSON pointer of the offending value ("" for the whole document) and, for candidate
+/// records, the same place as a JSON path (`assessments[2].scores.C2.1`).
 struct source_location {
     std::string file;
     std::size_t line = 0;
     std::size_t column = 0;
     std::string pointer;
+    std::string path;
 };
 
 /// One problem found in an input.

@@ -1,0 +1,58 @@
+// A compiled qualification: load a rule file once, then evaluate any number of candidates.
+#pragma once
+
+#include "masterpro/error.hpp"
+#include "masterpro/model/candidate.hpp"
+#include "masterpro/model/date.hpp"
+#include "masterpro/model/decision.hpp"
+#include "masterpro/model/qualification.hpp"
+
+#include <tl/expected.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace masterpro {
+
+/// A candidate decided, or the reason its record could not be.
+using decision_or_error = tl::expected<decision, error>;
+
+/// An immutable, compiled rule set. Copies share the compiled program; all member functions are
+/// const and safe to call from many threads at once.
+class rule_set {
+  public:
+    /// Loads and compiles a rule file. Errors: every problem found at once (`io` if the file
+    /// cannot be read; else `json_syntax`, or all `schema` and `semantic` diagnostics), each
+    /// with file, line, column and JSON pointer.
+    static tl::expected<rule_set, diagnostics> from_file(const std::string& path);
+
+    /// Compiles rule-file text; `name` stands for the file in diagnostics.
+    static tl::expected<rule_set, diagnostics> from_json(std::string text,
+                                                         std::string name = "<rules>");
+
+    /// The descriptor: levels, competences, criteria, vocabularies.
+    const masterpro::qualification& qualification() const noexcept;
+
+    /// Reads one candidate record (JSON text). `as_of` is used when the record has none.
+    /// Errors: `json_syntax` or `candidate_data`, naming the JSON path of the fault.
+    tl::expected<candidate, error> read_candidate(std::string_view json,
+                                                  std::optional<date> as_of = {}) const;
+
+    /// Decides a candidate as of its `as_of` (or `as_of` here when the candidate has none).
+    /// Errors: `candidate_data` only when neither gives a date.
+    decision_or_error evaluate(const candidate& who, std::optional<date> as_of = {}) const;
+
+    /// read_candidate then evaluate.
+    decision_or_error evaluate_json(std::string_view json, std::optional<date> as_of = {}) const;
+
+    /// The compiled program (for renderers and bindings).
+    const std::shared_ptr<const detail::program>& program() const noexcept { return program_; }
+
+  private:
+    explicit rule_set(std::shared_ptr<const detail::program> p) : program_(std::move(p)) {}
+    std::shared_ptr<const detail::program> program_;
+};
+
+} // namespace masterpro

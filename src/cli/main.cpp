@@ -1,0 +1,214 @@
+// The masterpro command line: check rule files, evaluate candidate records into decisions.
+#include "masterpro/masterpro.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_invalid = 1;
+constexpr int exit_usage = 2;
+
+const char* const overview =
+    "usage: masterpro <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check RULES...                      check rule files; print every problem (exit 1 if any)\n"
+    "  evaluate RULES [CANDIDATES|-]       decide candidate records (JSON lines) into decisions\n"
+    "\n"
+    "`masterpro <command> --help` describes a command's options.\n";
+
+struct usage_error {
+    std::string message;
+};
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& visible,
+                        const po::options_description& hidden, const po::positional_options_description& positional) {
+    po::options_description all;
+    all.add(visible).add(hidden);
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw usage_error{e.what()};
+    }
+    return vm;
+}
+
+int check_command(const std::vector<std::string>& args) {
+    po::options_description visible("masterpro check RULES...\n\nChecks rule files and prints every problem, GCC-style "
+                                    "(file:line:column: error: message [JSON pointer]).\nExit status: 0 clean, 1 problems found, 2 usage.\n\noptions");
+    visible.add_options()("help,h", "show this help");
+    po::options_description hidden;
+    hidden.add_options()("rules", po::value<std::vector<std::string>>(), "rule files");
+    po::positional_options_description positional;
+    positional.add("rules", -1);
+    const auto vm = parse(args, visible, hidden, positional);
+    if (vm.count("help")) {
+        std::cout << visible << "\n";
+        return exit_ok;
+    }
+    if (!vm.count("rules")) throw usage_error{"check needs at least one rule file"};
+    std::size_t problems = 0;
+    const auto files = vm["rules"].as<std::vector<std::string>>();
+    for (const auto& file : files) {
+        auto rules = masterpro::rule_set::from_file(file);
+        if (rules) continue;
+        for (const auto& e : rules.error()) std::cout << masterpro::format_diagnostic(e) << "\n";
+        problems += rules.error().size();
+    }
+    std::cerr << files.size() << (files.size() == 1 ? " file" : " files") << " checked, " << problems
+              << (problems == 1 ? " problem" : " problems") << "\n";
+    return problems ? exit_invalid : exit_ok;
+}
+
+/// The id of a record that could not be decided, if its text shows one.
+std::string record_id_json(const std::string& line) {
+    rapidjson::Document d;
+    d.Parse(line.data(), line.size());
+    if (!d.HasParseError() && d.IsObject()) {
+        auto it = d.FindMember("id");
+        if (it != d.MemberEnd() && it->value.IsString()) {
+            rapidjson::StringBuffer b;
+            rapidjson::Writer<rapidjson::StringBuffer> w(b);
+            it->value.Accept(w);
+            return b.GetString();
+        }
+    }
+    return "null";
+}
+
+struct tally {
+    std::size_t records = 0;
+    std::size_t errors = 0;
+    std::map<std::string, std::size_t> outcomes;
+};
+
+void print_summary(const tally& t) {
+    std::cerr << t.records << (t.records == 1 ? " record: " : " records: ");
+    std::string parts;
+    for (const auto& [name, count] : t.outcomes) parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + name;
+    parts += (parts.empty() ? "" : ", ") + std::to_string(t.errors) + (t.errors == 1 ? " error" : " errors");
+    std::cerr << parts << "\n";
+}
+
+int evaluate_command(const std::vector<std::string>& args) {
+    po::options_description visible(
+        "masterpro evaluate RULES [CANDIDATES.jsonl|-] [options]\n\n"
+        "Decides each candidate record (one JSON object per line; '-' or nothing reads standard input)\n"
+        "and writes one JSON line per input line: a decision, or {\"line\": N, \"id\": ..., \"error\": {...}}.\n"
+        "A summary goes to standard error. Exit status: 0 all decided, 1 some record or the rules\n"
+        "were invalid, 2 usage.\n\noptions");
+    visible.add_options()("help,h", "show this help")(
+        "as-of", po::value<std::string>(), "decision date YYYY-MM-DD for records without as_of")(
+        "explain", "add a plain-language `explanation` to each decision")(
+        "format", po::value<std::string>()->default_value("json"),
+        "json (one decision per line) or text (the explanations, for people)")(
+        "no-reasons", "leave out `reasons` and `gaps`");
+    po::options_description hidden;
+    hidden.add_options()("rules", po::value<std::string>(), "rule file")("candidates", po::value<std::string>(), "input");
+    po::positional_options_description positional;
+    positional.add("rules", 1).add("candidates", 1);
+    const auto vm = parse(args, visible, hidden, positional);
+    if (vm.count("help")) {
+        std::cout << visible << "\n";
+        return exit_ok;
+    }
+    if (!vm.count("rules")) throw usage_error{"evaluate needs a rule file"};
+    const std::string format = vm["format"].as<std::string>();
+    if (format != "json" && format != "text") throw usage_error{"--format must be json or text"};
+    std::optional<masterpro::date> as_of;
+    if (vm.count("as-of")) {
+        as_of = masterpro::parse_date(vm["as-of"].as<std::string>());
+        if (!as_of) throw usage_error{"--as-of must be a date YYYY-MM-DD"};
+    }
+    auto rules = masterpro::rule_set::from_file(vm["rules"].as<std::string>());
+    if (!rules) {
+        for (const auto& e : rules.error()) std::cerr << masterpro::format_diagnostic(e) << "\n";
+        return exit_invalid;
+    }
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    const std::string source = vm.count("candidates") ? vm["candidates"].as<std::string>() : "-";
+    if (source != "-") {
+        file.open(source, std::ios::binary);
+        if (!file) {
+            std::cerr << source << ": error: cannot open candidate file\n";
+            return exit_invalid;
+        }
+        in = &file;
+    }
+    masterpro::decision_json_options options;
+    options.reasons = !vm.count("no-reasons");
+    options.explanation = vm.count("explain") != 0;
+    const bool progress = isatty(STDERR_FILENO) != 0;
+    tally t;
+    std::string line;
+    std::ios::sync_with_stdio(false);
+    while (std::getline(*in, line)) {
+        ++t.records;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        auto decided = rules->evaluate_json(line, as_of);
+        if (decided) {
+            ++t.outcomes[masterpro::to_string(decided->outcome)];
+            if (format == "text") std::cout << masterpro::explain(*decided) << "\n";
+            else std::cout << masterpro::to_json(*decided, options) << "\n";
+        } else {
+            ++t.errors;
+            if (format == "text")
+                std::cout << "Line " << t.records << " (" << record_id_json(line) << "): error: " << decided.error().message
+                          << (decided.error().where.path.empty() ? "" : " at " + decided.error().where.path) << "\n\n";
+            else
+                std::cout << "{\"line\":" << t.records << ",\"id\":" << record_id_json(line)
+                          << ",\"error\":" << masterpro::to_json(decided.error()) << "}\n";
+        }
+        if (progress && t.records % 1000 == 0) std::cerr << "\r" << t.records << " records..." << std::flush;
+    }
+    std::cout.flush();
+    if (progress && t.records >= 1000) std::cerr << "\r";
+    print_summary(t);
+    return t.errors ? exit_invalid : exit_ok;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+        (args.empty() ? std::cerr : std::cout) << overview;
+        return args.empty() ? exit_usage : exit_ok;
+    }
+    if (args[0] == "--version") {
+        std::cout << "masterpro 0.1.0\n";
+        return exit_ok;
+    }
+    const std::string command = args[0];
+    args.erase(args.begin());
+    try {
+        if (command == "check") return check_command(args);
+        if (command == "evaluate") return evaluate_command(args);
+        throw usage_error{"unknown command '" + command + "'"};
+    } catch (const usage_error& e) {
+        std::cerr << "masterpro: " << e.message << "\n\n" << overview;
+        return exit_usage;
+    } catch (const std::exception& e) {
+        std::cerr << "masterpro: internal error: " << e.what() << "\n";
+        return exit_invalid;
+    }
+}

@@ -1,0 +1,307 @@
+// The candidate boundary: checks one JSON record against the input contract and the
+// qualification's vocabularies, and builds the typed candidate with interned ids.
+#include "candidate_reader.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+
+namespace masterpro::detail {
+namespace {
+
+using json = rapidjson::Value;
+
+/// Thrown inside the reader only, caught at its boundary: the first fault of a record ends it.
+struct record_fault {
+    std::string message;
+};
+
+class reader {
+  public:
+    reader(const program& rules) : q_(rules.descriptor) {}
+
+    tl::expected<candidate, error> read(const json& record, std::optional<date> as_of) {
+        try {
+            candidate c = build(record, as_of);
+            return c;
+        } catch (const record_fault& fault) {
+            error e;
+            e.category = error_category::candidate_data;
+            e.message = fault.message;
+            e.where.pointer = pointer();
+            e.where.path = path();
+            return tl::make_unexpected(std::move(e));
+        }
+    }
+
+  private:
+    // ---- where we are ----
+    struct step {
+        const char* key = nullptr;
+        std::string owned_key;
+        long index = -1;
+    };
+    std::vector<step> at_;
+
+    // Steps into a key or index for the rest of a scope. When a fault unwinds the scope, the
+    // step stays, so that the handler still knows where the fault was.
+    struct enter {
+        enter(reader& r, const char* key) : r_(r) { r_.at_.push_back({key, {}, -1}); }
+        enter(reader& r, std::string key) : r_(r) { r_.at_.push_back({nullptr, std::move(key), -1}); }
+        enter(reader& r, std::size_t index) : r_(r) { r_.at_.push_back({nullptr, {}, static_cast<long>(index)}); }
+        ~enter() {
+            if (std::uncaught_exceptions() == unwinding_) r_.at_.pop_back();
+        }
+        enter(const enter&) = delete;
+        enter& operator=(const enter&) = delete;
+        reader& r_;
+        int unwinding_ = std::uncaught_exceptions();
+    };
+
+    std::string pointer() const {
+        std::string s;
+        for (const auto& st : at_) {
+            s += '/';
+            if (st.index >= 0) s += std::to_string(st.index);
+            else {
+                for (char ch : std::string(st.key ? st.key : st.owned_key.c_str())) {
+                    if (ch == '~') s += "~0";
+                    else if (ch == '/') s += "~1";
+                    else s += ch;
+                }
+            }
+        }
+        return s;
+    }
+    std::string path() const {
+        std::string s;
+        for (const auto& st : at_) {
+            if (st.index >= 0) s += '[' + std::to_string(st.index) + ']';
+            else {
+                if (!s.empty()) s += '.';
+                s += st.key ? st.key : st.owned_key;
+            }
+        }
+        return s;
+    }
+    [[noreturn]] static void fault(std::string message) { throw record_fault{std::move(message)}; }
+
+    // ---- typed fields ----
+    static const char* kind_of(const json& v) {
+        if (v.IsNull()) return "null";
+        if (v.IsBool()) return "a boolean";
+        if (v.IsNumber()) return "a number";
+        if (v.IsString()) return "a string";
+        if (v.IsArray()) return "an array";
+        return "an object";
+    }
+    static std::string text_of(const json& v) {
+        if (!v.IsString()) fault(std::string("expected a string, found ") + kind_of(v));
+        return std::string(v.GetString(), v.GetStringLength());
+    }
+    static date date_of(const json& v) {
+        if (!v.IsString()) fault(std::string("expected a date (YYYY-MM-DD), found ") + kind_of(v));
+        const auto d = parse_date(std::string_view(v.GetString(), v.GetStringLength()));
+        if (!d) fault("'" + std::string(v.GetString()) + "' is not a calendar date (YYYY-MM-DD)");
+        return *d;
+    }
+    static bool bool_of(const json& v) {
+        if (!v.IsBool()) fault(std::string("expected true or false, found ") + kind_of(v));
+        return v.GetBool();
+    }
+    static double number_of(const json& v) {
+        if (!v.IsNumber()) fault(std::string("expected a number, found ") + kind_of(v));
+        return v.GetDouble();
+    }
+    const json* field(const json& object, const char* key) {
+        auto it = object.FindMember(key);
+        return it == object.MemberEnd() ? nullptr : &it->value;
+    }
+    template <class Read>
+    auto required(const json& object, const char* key, Read parse) {
+        const json* v = field(object, key);
+        enter e(*this, key);
+        if (!v) fault(std::string("missing required '") + key + "'");
+        return parse(*v);
+    }
+    template <class T, class Read>
+    std::optional<T> optional_field(const json& object, const char* key, Read parse) {
+        const json* v = field(object, key);
+        if (!v || v->IsNull()) return std::nullopt;
+        enter e(*this, key);
+        return parse(*v);
+    }
+    template <class Each>
+    bool each(const json& object, const char* key, Each body) {
+        const json* v = field(object, key);
+        if (!v) return false;
+        enter e(*this, key);
+        if (!v->IsArray()) fault(std::string("expected an array, found ") + kind_of(*v));
+        std::size_t i = 0;
+        for (const auto& item : v->GetArray()) {
+            enter at_item(*this, i++);
+            if (!item.IsObject()) fault(std::string("expected an object, found ") + kind_of(item));
+            body(item);
+        }
+        return true;
+    }
+    template <class Table>
+    id_index lookup(const Table& table, const json& v, const char* what) {
+        const std::string id = text_of(v);
+        std::optional<id_index> found;
+        if constexpr (std::is_same_v<typename Table::value_type, std::string>) found = qualification::find(table, id);
+        else found = qualification::find_id(table, id);
+        if (!found) fault(std::string("unknown ") + what + " '" + id + "'");
+        return *found;
+    }
+
+    // ---- the record ----
+    candidate build(const json& record, std::optional<date> as_of) {
+        if (!record.IsObject()) fault(std::string("a candidate record must be a JSON object, found ") + kind_of(record));
+        candidate c;
+        c.id = required(record, "id", [](const json& v) {
+            std::string id = text_of(v);
+            if (id.empty()) fault("the candidate id must not be empty");
+            return id;
+        });
+        c.as_of = optional_field<date>(record, "as_of", date_of);
+        if (!c.as_of) c.as_of = as_of;
+        if (!c.as_of) {
+            enter e(*this, "as_of");
+            fault("no decision date: the record has no 'as_of' and none was given");
+        }
+        c.employer = optional_field<std::string>(record, "employer", text_of).value_or("");
+        c.has_experience = each(record, "experience", [&](const json& item) { c.experience.push_back(experience_of(item)); });
+        each(record, "evidence", [&](const json& item) { c.evidence.push_back(evidence_of(item)); });
+        each(record, "assessors", [&](const json& item) {
+            masterpro::assessor a = assessor_of(item);
+            if (std::any_of(c.assessors.begin(), c.assessors.end(), [&](const auto& b) { return b.id == a.id; })) {
+                enter e(*this, "id");
+                fault("duplicate assessor id '" + a.id + "'");
+            }
+            c.assessors.push_back(std::move(a));
+        });
+        each(record, "assessments", [&](const json& item) { c.assessments.push_back(assessment_of(item, c)); });
+        c.has_credentials = each(record, "credentials", [&](const json& item) { c.credentials.push_back(credential_of(item)); });
+        return c;
+    }
+
+    experience_record experience_of(const json& item) {
+        experience_record e;
+        e.from = required(item, "from", date_of);
+        e.to = optional_field<date>(item, "to", date_of);
+        if (e.to && *e.to < e.from) {
+            enter at(*this, "to");
+            fault("'to' (" + to_string(*e.to) + ") is before 'from' (" + to_string(e.from) + ")");
+        }
+        e.fte = required(item, "fte", [](const json& v) {
+            const double fte = number_of(v);
+            if (!(fte > 0 && fte <= 1)) fault("fte must be in (0, 1]");
+            return fte;
+        });
+        e.role = required(item, "role", [&](const json& v) { return lookup(q_.experience_roles, v, "experience role"); });
+        return e;
+    }
+
+    evidence_item evidence_of(const json& item) {
+        evidence_item e;
+        e.id = required(item, "id", text_of);
+        e.type = required(item, "type", [&](const json& v) { return lookup(q_.evidence_types, v, "evidence type"); });
+        e.dated = required(item, "date", date_of);
+        if (const json* covers = field(item, "covers")) {
+            enter at(*this, "covers");
+            if (!covers->IsArray()) fault(std::string("expected an array of criterion ids, found ") + kind_of(*covers));
+            std::size_t i = 0;
+            for (const auto& k : covers->GetArray()) {
+                enter at_k(*this, i++);
+                e.covers.push_back(lookup(q_.criteria, k, "criterion"));
+            }
+        }
+        for (std::size_t f = 0; f < q_.evidence_flags.size(); ++f) {
+            const auto set = optional_field<bool>(item, q_.evidence_flags[f].c_str(), bool_of);
+            if (set.value_or(false)) e.flags |= std::uint32_t{1} << f;
+        }
+        return e;
+    }
+
+    masterpro::assessor assessor_of(const json& item) {
+        masterpro::assessor a;
+        a.id = required(item, "id", text_of);
+        a.employer = optional_field<std::string>(item, "employer", text_of).value_or("");
+        a.industry = optional_field<bool>(item, "industry", bool_of).value_or(false);
+        a.trained = optional_field<bool>(item, "trained", bool_of).value_or(false);
+        a.held_level = optional_field<id_index>(item, "held_level", [&](const json& v) { return lookup(q_.levels, v, "level"); });
+        a.sector_years = optional_field<double>(item, "sector_years", [](const json& v) {
+                             const double years = number_of(v);
+                             if (years < 0) fault("sector_years must not be negative");
+                             return years;
+                         }).value_or(0);
+        each(item, "relations", [&](const json& r) {
+            assessor_relation rel;
+            rel.kind = required(r, "kind", text_of);
+            rel.until = optional_field<date>(r, "until", date_of);
+            a.relations.push_back(std::move(rel));
+        });
+        return a;
+    }
+
+    masterpro::assessment assessment_of(const json& item, const candidate& c) {
+        masterpro::assessment a;
+        a.assessor = required(item, "assessor", [&](const json& v) {
+            const std::string id = text_of(v);
+            for (std::size_t i = 0; i < c.assessors.size(); ++i)
+                if (c.assessors[i].id == id) return static_cast<std::uint32_t>(i);
+            fault("assessor '" + id + "' is not in 'assessors'");
+        });
+        a.competence = required(item, "competence", [&](const json& v) { return lookup(q_.competences, v, "competence"); });
+        a.dated = required(item, "date", date_of);
+        const json* scores = field(item, "scores");
+        enter at(*this, "scores");
+        if (!scores) fault("missing required 'scores'");
+        if (!scores->IsObject()) fault(std::string("expected an object of criterion scores, found ") + kind_of(*scores));
+        for (const auto& m : scores->GetObject()) {
+            const std::string key(m.name.GetString(), m.name.GetStringLength());
+            enter at_k(*this, key);
+            const auto k = qualification::find_id(q_.criteria, key);
+            if (!k) fault("unknown criterion '" + key + "'");
+            if (q_.criteria[*k].competence != a.competence)
+                fault("criterion '" + key + "' is not a criterion of " + q_.competences[a.competence].id);
+            const json& v = m.value;
+            const bool whole = v.IsInt() || (v.IsNumber() && std::floor(v.GetDouble()) == v.GetDouble() && std::fabs(v.GetDouble()) < 1e9);
+            if (!whole) fault(std::string("a score must be a whole number ") + std::to_string(q_.rubric.min) + "-" +
+                              std::to_string(q_.rubric.max) + ", found " + (v.IsNumber() ? std::to_string(v.GetDouble()) : kind_of(v)));
+            const int score = v.IsInt() ? v.GetInt() : static_cast<int>(v.GetDouble());
+            if (score < q_.rubric.min || score > q_.rubric.max)
+                fault("score " + std::to_string(score) + " is outside the rubric " + std::to_string(q_.rubric.min) + "-" +
+                      std::to_string(q_.rubric.max));
+            if (std::any_of(a.scores.begin(), a.scores.end(), [&](const criterion_score& s) { return s.criterion == *k; }))
+                fault("criterion '" + key + "' is scored twice");
+            a.scores.push_back({*k, score});
+        }
+        return a;
+    }
+
+    masterpro::credential credential_of(const json& item) {
+        masterpro::credential cr;
+        cr.id = required(item, "id", text_of);
+        cr.type = required(item, "type", [&](const json& v) { return lookup(q_.credential_types, v, "credential type"); });
+        cr.issued = required(item, "issued", date_of);
+        cr.valid_until = optional_field<date>(item, "valid_until", date_of);
+        if (cr.valid_until && *cr.valid_until < cr.issued) {
+            enter at(*this, "valid_until");
+            fault("'valid_until' is before 'issued'");
+        }
+        return cr;
+    }
+
+    const qualification& q_;
+};
+
+} // namespace
+
+tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
+                                              std::optional<date> as_of) {
+    return reader(rules).read(record, as_of);
+}
+
+} // namespace masterpro::detail

@@ -1,0 +1,802 @@
+// The evaluation loop: expressions, then requirements per competence and level, then the
+// outcome and the gap to each level not reached. Reads top to bottom.
+#include "evaluate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+namespace masterpro::detail {
+namespace {
+
+constexpr std::size_t max_quantifier_depth = 8;
+
+/// What an expression can see while it runs.
+struct frame {
+    const program* rules = nullptr;
+    const candidate* who = nullptr;
+    date as_of;
+    std::int32_t level = -1;
+    std::int32_t competence = -1;
+    const evidence_item* item = nullptr;
+    const masterpro::assessor* expert = nullptr;
+    value elements[max_quantifier_depth];
+};
+
+// ---------------------------------------------------------------------------------------------
+// Expressions. Null propagates; `and` / `or` follow Kleene's three-valued logic.
+
+value eval(const frame& f, std::int32_t index);
+
+int compare_values(const value& l, const value& r) {
+    switch (l.type) {
+    case value_type::number: return l.number < r.number ? -1 : (l.number > r.number ? 1 : 0);
+    case value_type::boolean: return static_cast<int>(l.boolean) - static_cast<int>(r.boolean);
+    case value_type::string: return l.text->compare(*r.text) < 0 ? -1 : (*l.text == *r.text ? 0 : 1);
+    case value_type::duration:
+        return (l.span == r.span) ? 0 : 1; // durations are only compared for equality
+    default: return l.integer < r.integer ? -1 : (l.integer > r.integer ? 1 : 0);
+    }
+}
+
+value element_at(const value& list, std::uint32_t i) {
+    if (list.type == value_type::relation) {
+        value v;
+        v.type = value_type::relation;
+        v.items = static_cast<const assessor_relation*>(list.items) + i;
+        return v;
+    }
+    return value::of_int(list.type, static_cast<const id_index*>(list.items)[i]);
+}
+
+value list_of(value_type t, const void* items, std::size_t size) {
+    value v;
+    v.type = t;
+    v.list = true;
+    v.items = items;
+    v.size = static_cast<std::uint32_t>(size);
+    return v;
+}
+
+bool evidence_authentic(const frame& f, const evidence_item& item) {
+    const std::int32_t rule = f.rules->authentic_if[item.type];
+    if (rule < 0) return true;
+    frame inner = f;
+    inner.item = &item;
+    const value v = eval(inner, rule);
+    return v.type == value_type::boolean && v.boolean;
+}
+
+value eval(const frame& f, std::int32_t index) {
+    const expr_node& n = f.rules->exprs.nodes[static_cast<std::size_t>(index)];
+    const qualification& q = f.rules->descriptor;
+    switch (n.code) {
+    case op::constant: return n.constant;
+    case op::as_of: return value::of_date(f.as_of);
+    case op::candidate_id: return value::of_text(&f.who->id);
+    case op::candidate_employer: return value::of_text(&f.who->employer);
+    case op::level_current: return value::of_int(value_type::level, f.level);
+    case op::level_param: {
+        const auto& params = q.levels[static_cast<std::size_t>(f.level)].params;
+        return value::of_number(params.at(f.rules->exprs.level_param_names[static_cast<std::size_t>(n.index)]));
+    }
+    case op::competence_current: return value::of_int(value_type::competence, f.competence);
+    case op::competence_tags: {
+        const auto& tags = q.competences[static_cast<std::size_t>(f.competence)].tags;
+        return list_of(value_type::tag, tags.data(), tags.size());
+    }
+    case op::competence_credits: return value::of_number(q.competences[static_cast<std::size_t>(f.competence)].credits);
+    case op::evidence_id: return value::of_text(&f.item->id);
+    case op::evidence_type_of: return value::of_int(value_type::evidence_type, f.item->type);
+    case op::evidence_date: return value::of_date(f.item->dated);
+    case op::evidence_covers: return list_of(value_type::criterion, f.item->covers.data(), f.item->covers.size());
+    case op::evidence_direct: return value::of_bool(q.evidence_types[f.item->type].direct);
+    case op::evidence_authentic: return value::of_bool(evidence_authentic(f, *f.item));
+    case op::evidence_flag: return value::of_bool((f.item->flags >> n.index) & 1U);
+    case op::assessor_id: return value::of_text(&f.expert->id);
+    case op::assessor_employer: return value::of_text(&f.expert->employer);
+    case op::assessor_industry: return value::of_bool(f.expert->industry);
+    case op::assessor_held_level:
+        return f.expert->held_level ? value::of_int(value_type::level, *f.expert->held_level) : value::null();
+    case op::assessor_sector_years: return value::of_number(f.expert->sector_years);
+    case op::assessor_trained: return value::of_bool(f.expert->trained);
+    case op::assessor_relations:
+        return list_of(value_type::relation, f.expert->relations.data(), f.expert->relations.size());
+    case op::relation_kind:
+        return value::of_text(&static_cast<const assessor_relation*>(f.elements[n.index].items)->kind);
+    case op::relation_until: {
+        const auto* r = static_cast<const assessor_relation*>(f.elements[n.index].items);
+        return r->until ? value::of_date(*r->until) : value::null();
+    }
+    case op::element: return f.elements[n.index];
+    case op::negate: {
+        value v = eval(f, n.a);
+        if (!v.is_null()) v.number = -v.number;
+        return v;
+    }
+    case op::logical_not: {
+        value v = eval(f, n.a);
+        if (!v.is_null()) v.boolean = !v.boolean;
+        return v;
+    }
+    case op::logical_and:
+    case op::logical_or: {
+        const bool is_and = n.code == op::logical_and;
+        const value l = eval(f, n.a);
+        if (!l.is_null() && l.boolean != is_and) return l; // false and _, true or _
+        const value r = eval(f, n.b);
+        if (!r.is_null() && r.boolean != is_and) return r;
+        if (l.is_null() || r.is_null()) return value::null();
+        return r;
+    }
+    case op::choose: {
+        const value c = eval(f, n.a);
+        if (c.is_null()) return c;
+        return eval(f, c.boolean ? n.b : n.c);
+    }
+    case op::equal:
+    case op::not_equal: {
+        const value l = eval(f, n.a);
+        const value r = eval(f, n.b);
+        bool same;
+        if (l.is_null() || r.is_null()) same = l.is_null() && r.is_null();
+        else same = compare_values(l, r) == 0;
+        return value::of_bool(n.code == op::equal ? same : !same);
+    }
+    case op::less:
+    case op::less_equal:
+    case op::greater:
+    case op::greater_equal: {
+        const value l = eval(f, n.a);
+        const value r = eval(f, n.b);
+        if (l.is_null() || r.is_null()) return value::null();
+        const int c = compare_values(l, r);
+        const bool result = n.code == op::less ? c < 0
+                            : n.code == op::less_equal ? c <= 0
+                            : n.code == op::greater ? c > 0
+                                                    : c >= 0;
+        return value::of_bool(result);
+    }
+    case op::member_of: {
+        const value e = eval(f, n.a);
+        const value list = eval(f, n.b);
+        if (e.is_null()) return value::null();
+        for (std::uint32_t i = 0; i < list.size; ++i)
+            if (compare_values(element_at(list, i), e) == 0) return value::of_bool(true);
+        return value::of_bool(false);
+    }
+    case op::add:
+    case op::subtract:
+    case op::multiply:
+    case op::divide: {
+        const value l = eval(f, n.a);
+        const value r = eval(f, n.b);
+        if (l.is_null() || r.is_null()) return value::null();
+        if (l.type == value_type::date && r.type == value_type::duration)
+            return value::of_date(n.code == op::add ? add(date{l.integer}, r.span) : subtract(date{l.integer}, r.span));
+        if (l.type == value_type::date) return value::of_number(l.integer - r.integer);
+        switch (n.code) {
+        case op::add: return value::of_number(l.number + r.number);
+        case op::subtract: return value::of_number(l.number - r.number);
+        case op::multiply: return value::of_number(l.number * r.number);
+        default: return r.number == 0 ? value::null() : value::of_number(l.number / r.number);
+        }
+    }
+    case op::years:
+    case op::months:
+    case op::days: {
+        const value v = eval(f, n.a);
+        if (v.is_null()) return v;
+        const auto count = static_cast<std::int32_t>(std::trunc(v.number));
+        masterpro::duration d;
+        if (n.code == op::years) d.years = count;
+        else if (n.code == op::months) d.months = count;
+        else d.days = count;
+        return value::of_duration(d);
+    }
+    case op::minimum:
+    case op::maximum: {
+        const value l = eval(f, n.a);
+        const value r = eval(f, n.b);
+        if (l.is_null() || r.is_null()) return value::null();
+        const bool left_smaller = compare_values(l, r) <= 0;
+        return (n.code == op::minimum) == left_smaller ? l : r;
+    }
+    case op::absolute: {
+        value v = eval(f, n.a);
+        if (!v.is_null()) v.number = std::fabs(v.number);
+        return v;
+    }
+    case op::any_of:
+    case op::all_of:
+    case op::none_of:
+    case op::count_of: {
+        const value list = eval(f, n.a);
+        frame inner = f;
+        std::uint32_t matches = 0;
+        for (std::uint32_t i = 0; i < list.size; ++i) {
+            inner.elements[n.index - 1] = element_at(list, i);
+            const value c = eval(inner, n.b);
+            if (c.type == value_type::boolean && c.boolean) ++matches;
+        }
+        if (n.code == op::count_of) return value::of_number(matches);
+        if (n.code == op::any_of) return value::of_bool(matches > 0);
+        if (n.code == op::all_of) return value::of_bool(matches == list.size);
+        return value::of_bool(matches == 0);
+    }
+    }
+    return value::null();
+}
+
+/// A filter holds only when its condition is true (null counts as not holding).
+bool holds(const frame& f, std::int32_t condition) {
+    if (condition < 0) return true;
+    const value v = eval(f, condition);
+    return v.type == value_type::boolean && v.boolean;
+}
+
+double number(const frame& f, const number_param& p) {
+    if (p.expr < 0) return p.constant;
+    const value v = eval(f, p.expr);
+    return v.type == value_type::number ? v.number : std::nan("");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requirements.
+
+status combine_at_least(std::size_t passed, std::size_t undecided, double k) {
+    if (static_cast<double>(passed) >= k) return status::pass;
+    if (static_cast<double>(passed + undecided) < k) return status::fail;
+    return status::insufficient;
+}
+
+/// The panel of one competence at one level, computed once and shared by the panel,
+/// agreement and scores requirements.
+struct panel_state {
+    bool computed = false;
+    std::vector<std::uint32_t> valid;       ///< assessor indices
+    std::vector<std::uint32_t> assessments; ///< their counted assessment, same order
+    std::vector<std::uint32_t> excluded;    ///< assessors who scored but are not valid
+    struct criterion_state {
+        id_index criterion = 0;
+        std::vector<std::uint32_t> scorers; ///< assessor indices
+        std::vector<int> scores;
+        status agreement = status::insufficient;
+        double agreed = 0;
+        int spread = 0;
+    };
+    std::vector<criterion_state> criteria;
+};
+
+class evaluator {
+  public:
+    evaluator(const program& rules, const candidate& who, date as_of, decision& out)
+        : rules_(rules), q_(rules.descriptor), who_(who), out_(out) {
+        base_.rules = &rules;
+        base_.who = &who;
+        base_.as_of = as_of;
+        latest_.resize(q_.competences.size());
+        panels_.resize(q_.levels.size() * q_.competences.size());
+        // The counted assessment per (assessor, competence): the latest date, and on equal
+        // dates the later entry.
+        for (std::uint32_t i = 0; i < who.assessments.size(); ++i) {
+            const auto& a = who.assessments[i];
+            auto& list = latest_[a.competence];
+            auto same = std::find_if(list.begin(), list.end(), [&](std::uint32_t j) {
+                return who.assessments[j].assessor == a.assessor;
+            });
+            if (same == list.end()) list.push_back(i);
+            else if (who.assessments[*same].dated <= a.dated) *same = i;
+        }
+    }
+
+    void run() {
+        const std::size_t levels = q_.levels.size();
+        const std::size_t competences = q_.competences.size();
+        out_.competence_status.assign(levels, std::vector<status>(competences, status::insufficient));
+        out_.competence_roots.assign(levels, std::vector<std::uint32_t>(competences, 0));
+        for (std::size_t l = 0; l < levels; ++l) {
+            for (std::size_t c = 0; c < competences; ++c) {
+                frame f = base_;
+                f.level = static_cast<std::int32_t>(l);
+                f.competence = static_cast<std::int32_t>(c);
+                const std::uint32_t root = requirement_result(rules_.competence_standard, f);
+                out_.competence_roots[l][c] = root;
+                out_.competence_status[l][c] = out_.trace[root].result;
+            }
+        }
+        for (std::size_t l = 0; l < levels; ++l) {
+            frame f = base_;
+            f.level = static_cast<std::int32_t>(l);
+            const std::uint32_t root = requirement_result(rules_.level_requires[l], f);
+            out_.level_roots.push_back(root);
+            out_.level_status.push_back(out_.trace[root].result);
+        }
+        decide_outcome();
+        out_.gaps.resize(levels);
+        for (std::size_t l = 0; l < levels; ++l) {
+            if (out_.level_status[l] == status::pass) continue;
+            std::vector<std::uint32_t> gap;
+            collect_gap(out_.level_roots[l], gap);
+            out_.gaps[l] = std::move(gap);
+        }
+    }
+
+  private:
+    std::uint32_t new_entry(std::uint32_t req, const frame& f, std::string check = {}) {
+        trace_entry e;
+        e.requirement = req;
+        e.check = std::move(check);
+        e.level = static_cast<std::int16_t>(f.level);
+        e.competence = static_cast<std::int16_t>(f.competence);
+        out_.trace.push_back(std::move(e));
+        return static_cast<std::uint32_t>(out_.trace.size() - 1);
+    }
+    trace_entry& at(std::uint32_t i) { return out_.trace[i]; }
+
+    /// Evaluates one requirement into a new trace entry and returns its index.
+    std::uint32_t requirement_result(std::uint32_t req_index, const frame& f) {
+        const requirement& r = rules_.requirements[req_index];
+        const std::uint32_t self = new_entry(req_index, f);
+        switch (r.kind) {
+        case requirement_kind::all_of:
+        case requirement_kind::at_least:
+        case requirement_kind::sequence:
+        case requirement_kind::min_total: combinator(r, self, f); break;
+        case requirement_kind::when: {
+            const bool applies = holds(f, r.condition);
+            at(self).found = applies ? 1.0 : 0.0;
+            if (applies) {
+                const std::uint32_t child = requirement_result(r.children.front(), f);
+                at(self).children.push_back(child);
+                at(self).result = at(child).result;
+            }
+            break;
+        }
+        case requirement_kind::competence: {
+            frame g = f;
+            if (r.at_level >= 0) g.level = r.at_level;
+            const std::uint32_t root = out_.competence_roots[static_cast<std::size_t>(g.level)][r.competence];
+            at(self).level = static_cast<std::int16_t>(g.level);
+            at(self).competence = static_cast<std::int16_t>(r.competence);
+            at(self).children.push_back(root);
+            at(self).result = at(root).result;
+            at(self).found = std::string(to_string(at(root).result));
+            at(self).required = std::string("pass");
+            break;
+        }
+        case requirement_kind::experience: experience(r, self, f); break;
+        case requirement_kind::credential: credential_check(r, self, f); break;
+        case requirement_kind::expr: {
+            const value v = eval(f, r.condition);
+            at(self).result = v.is_null() ? status::insufficient : (v.boolean ? status::pass : status::fail);
+            break;
+        }
+        case requirement_kind::evidence: evidence(r, self, f); break;
+        case requirement_kind::panel: panel(r, self, f); break;
+        case requirement_kind::agreement: agreement(self, f); break;
+        case requirement_kind::scores: scores(r, self, f); break;
+        }
+        return self;
+    }
+
+    void combinator(const requirement& r, std::uint32_t self, const frame& f) {
+        std::size_t passed = 0, failed = 0, undecided = 0;
+        double weight_passed = 0, weight_undecided = 0;
+        status first_not_pass = status::pass;
+        for (std::size_t i = 0; i < r.children.size(); ++i) {
+            const std::uint32_t child = requirement_result(r.children[i], f);
+            at(self).children.push_back(child);
+            const status s = at(child).result;
+            const double w = r.weights.empty() ? 1.0 : r.weights[i];
+            if (s == status::pass) ++passed, weight_passed += w;
+            else if (s == status::fail) ++failed;
+            else ++undecided, weight_undecided += w;
+            if (s != status::pass && first_not_pass == status::pass) first_not_pass = s;
+        }
+        status result = status::pass;
+        switch (r.kind) {
+        case requirement_kind::all_of:
+            result = failed ? status::fail : (undecided ? status::insufficient : status::pass);
+            at(self).found = static_cast<double>(passed);
+            at(self).required = static_cast<double>(r.children.size());
+            break;
+        case requirement_kind::at_least: {
+            const double k = number(f, r.threshold);
+            result = combine_at_least(passed, undecided, k);
+            at(self).found = static_cast<double>(passed);
+            at(self).required = k;
+            break;
+        }
+        case requirement_kind::min_total: {
+            const double n = number(f, r.threshold);
+            result = weight_passed >= n ? status::pass
+                     : (weight_passed + weight_undecided < n ? status::fail : status::insufficient);
+            at(self).found = weight_passed;
+            at(self).required = n;
+            break;
+        }
+        default: result = first_not_pass; break;
+        }
+        at(self).result = result;
+    }
+
+    void experience(const requirement& r, std::uint32_t self, const frame& f) {
+        const double minimum = number(f, r.min_years);
+        at(self).required = minimum;
+        if (!who_.has_experience) {
+            at(self).result = status::insufficient;
+            at(self).found = std::string("no experience recorded");
+            return;
+        }
+        const double window = number(f, r.window_years);
+        const date start = subtract(f.as_of, masterpro::duration{static_cast<std::int32_t>(window), 0, 0});
+        double days = 0;
+        for (const auto& e : who_.experience) {
+            if (!((r.roles >> e.role) & 1U)) continue;
+            const date from = std::max(e.from, start);
+            const date to = std::min(e.to ? *e.to : f.as_of, f.as_of);
+            if (to.days > from.days) days += (to.days - from.days) * e.fte;
+        }
+        const double years = days / 365.25;
+        at(self).found = years;
+        at(self).result = years >= minimum ? status::pass : status::fail;
+    }
+
+    void credential_check(const requirement& r, std::uint32_t self, const frame& f) {
+        std::vector<std::string> types;
+        for (id_index t : r.credential_types) types.push_back(q_.credential_types[t]);
+        at(self).required = types;
+        if (!who_.has_credentials) {
+            at(self).result = status::insufficient;
+            at(self).found = std::string("no credentials recorded");
+            return;
+        }
+        const bool limited = r.max_age_years.set;
+        const date oldest = limited ? subtract(f.as_of, masterpro::duration{static_cast<std::int32_t>(number(f, r.max_age_years)), 0, 0})
+                                    : date{};
+        std::vector<std::string> held;
+        for (const auto& c : who_.credentials) {
+            if (std::find(r.credential_types.begin(), r.credential_types.end(), c.type) == r.credential_types.end()) continue;
+            held.push_back(c.id);
+            const bool current = c.issued <= f.as_of && (!c.valid_until || *c.valid_until >= f.as_of) &&
+                                 (!limited || c.issued >= oldest);
+            if (current) {
+                at(self).result = status::pass;
+                at(self).found = std::vector<std::string>{c.id};
+                at(self).evidence = {c.id};
+                return;
+            }
+        }
+        at(self).result = status::fail;
+        at(self).found = held.empty() ? detail_value(std::string("none")) : detail_value(held);
+        at(self).evidence = held;
+    }
+
+    // A check within a vocabulary requirement: a child entry named `check`.
+    std::uint32_t check(std::uint32_t parent, const frame& f, std::string name, bool ok, status otherwise,
+                        detail_value found, detail_value required) {
+        const std::uint32_t e = new_entry(at(parent).requirement, f, std::move(name));
+        at(e).result = ok ? status::pass : otherwise;
+        at(e).found = std::move(found);
+        at(e).required = std::move(required);
+        at(parent).children.push_back(e);
+        if (!ok && at(parent).result == status::pass) at(parent).result = otherwise;
+        return e;
+    }
+
+    void evidence(const requirement& r, std::uint32_t self, const frame& f) {
+        const competence& c = q_.competences[static_cast<std::size_t>(f.competence)];
+        auto supports = [&](const evidence_item& item) {
+            for (id_index k : item.covers)
+                if (q_.criteria[k].competence == f.competence) return true;
+            return false;
+        };
+        std::vector<const evidence_item*> usable;
+        std::vector<std::string> usable_ids, unusable_ids;
+        frame g = f;
+        for (const auto& item : who_.evidence) {
+            if (!supports(item)) continue;
+            g.item = &item;
+            if (holds(g, r.usable)) usable.push_back(&item), usable_ids.push_back(item.id);
+            else unusable_ids.push_back(item.id);
+        }
+        at(self).evidence = usable_ids;
+        at(self).found = static_cast<double>(usable.size());
+        if (!unusable_ids.empty()) {
+            // Items that support the competence but are too old, too new or not authentic.
+            const std::uint32_t e = check(self, f, "not_usable", true, status::pass, unusable_ids, std::monostate{});
+            at(e).evidence = unusable_ids;
+        }
+        if (r.min_items.set) {
+            const double need = number(f, r.min_items);
+            const auto e = check(self, f, "min_items", static_cast<double>(usable.size()) >= need,
+                                 status::insufficient, static_cast<double>(usable.size()), need);
+            at(e).evidence = usable_ids;
+        }
+        if (r.min_distinct_types.set) {
+            std::set<id_index> types;
+            for (const auto* item : usable) types.insert(item->type);
+            std::vector<std::string> names;
+            for (id_index t : types) names.push_back(q_.evidence_types[t].id);
+            const double need = number(f, r.min_distinct_types);
+            const auto e = check(self, f, "min_distinct_types", static_cast<double>(types.size()) >= need,
+                                 status::insufficient, names, need);
+            at(e).evidence = usable_ids;
+        }
+        for (const auto& cond : r.counts) {
+            std::vector<std::string> matching;
+            for (const auto* item : usable) {
+                g.item = item;
+                if (holds(g, cond.where)) matching.push_back(item->id);
+            }
+            const double need = number(f, cond.min);
+            const auto e = check(self, f, cond.title, static_cast<double>(matching.size()) >= need,
+                                 status::insufficient, static_cast<double>(matching.size()), need);
+            at(e).evidence = matching;
+        }
+        if (r.cover_every_criterion) {
+            std::vector<std::string> uncovered;
+            for (id_index k : c.criteria) {
+                bool covered = false;
+                for (const auto* item : usable)
+                    covered = covered || std::find(item->covers.begin(), item->covers.end(), k) != item->covers.end();
+                if (!covered) uncovered.push_back(q_.criteria[k].id);
+            }
+            std::vector<std::string> all;
+            for (id_index k : c.criteria) all.push_back(q_.criteria[k].id);
+            check(self, f, "cover_every_criterion", uncovered.empty(), status::insufficient,
+                  uncovered.empty() ? detail_value(all) : detail_value(std::string("uncovered: ") + join(uncovered)), all);
+        }
+    }
+
+    static std::string join(const std::vector<std::string>& parts) {
+        std::string s;
+        for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;
+        return s;
+    }
+
+    panel_state& panel_of(const frame& f) {
+        panel_state& p = panels_[static_cast<std::size_t>(f.level) * q_.competences.size() +
+                                 static_cast<std::size_t>(f.competence)];
+        if (p.computed) return p;
+        p.computed = true;
+        frame g = f;
+        for (std::uint32_t a : latest_[static_cast<std::size_t>(f.competence)]) {
+            const std::uint32_t who = who_.assessments[a].assessor;
+            g.expert = &who_.assessors[who];
+            if (holds(g, rules_.valid_assessor)) p.valid.push_back(who), p.assessments.push_back(a);
+            else p.excluded.push_back(who);
+        }
+        const double min_scorers = number(f, rules_.agreement.min_scorers);
+        const double max_spread = number(f, rules_.agreement.max_spread);
+        for (id_index k : q_.competences[static_cast<std::size_t>(f.competence)].criteria) {
+            panel_state::criterion_state cs;
+            cs.criterion = k;
+            for (std::size_t i = 0; i < p.valid.size(); ++i)
+                for (const auto& s : who_.assessments[p.assessments[i]].scores)
+                    if (s.criterion == k) cs.scorers.push_back(p.valid[i]), cs.scores.push_back(s.score);
+            std::vector<int> sorted = cs.scores;
+            std::sort(sorted.begin(), sorted.end());
+            cs.spread = sorted.empty() ? 0 : sorted.back() - sorted.front();
+            const bool enough = static_cast<double>(sorted.size()) >= min_scorers && !sorted.empty();
+            cs.agreement = enough && cs.spread <= max_spread ? status::pass : status::insufficient;
+            if (cs.agreement == status::pass) cs.agreed = agreed_score(sorted);
+            p.criteria.push_back(std::move(cs));
+        }
+        return p;
+    }
+
+    double agreed_score(const std::vector<int>& sorted) const {
+        const std::size_t n = sorted.size();
+        switch (rules_.agreement.agreed) {
+        case agreed_score_rule::median_low: return sorted[(n - 1) / 2];
+        case agreed_score_rule::median_high: return sorted[n / 2];
+        case agreed_score_rule::minimum: return sorted.front();
+        case agreed_score_rule::mean:
+            return std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(n);
+        }
+        return sorted.front();
+    }
+
+    std::vector<std::string> assessor_ids(const std::vector<std::uint32_t>& indices) const {
+        std::vector<std::string> ids;
+        for (std::uint32_t i : indices) ids.push_back(who_.assessors[i].id);
+        return ids;
+    }
+    std::vector<std::string> assessment_ids(const std::vector<std::uint32_t>& indices) const {
+        std::vector<std::string> ids;
+        for (std::uint32_t i : indices) {
+            const auto& a = who_.assessments[i];
+            ids.push_back(who_.assessors[a.assessor].id + "/" + q_.competences[a.competence].id + "@" + to_string(a.dated));
+        }
+        return ids;
+    }
+
+    void panel(const requirement& r, std::uint32_t self, const frame& f) {
+        panel_state& p = panel_of(f);
+        at(self).assessors = assessor_ids(p.valid);
+        at(self).assessments = assessment_ids(p.assessments);
+        at(self).found = static_cast<double>(p.valid.size());
+        if (!p.excluded.empty()) {
+            const auto e = check(self, f, "not_valid", true, status::pass, assessor_ids(p.excluded), std::monostate{});
+            at(e).assessors = assessor_ids(p.excluded);
+        }
+        if (r.min_size.set) {
+            const double need = number(f, r.min_size);
+            const auto e = check(self, f, "min_size", static_cast<double>(p.valid.size()) >= need,
+                                 status::insufficient, static_cast<double>(p.valid.size()), need);
+            at(e).assessors = assessor_ids(p.valid);
+        }
+        frame g = f;
+        for (const auto& cond : r.counts) {
+            std::vector<std::uint32_t> matching;
+            for (std::uint32_t a : p.valid) {
+                g.expert = &who_.assessors[a];
+                if (holds(g, cond.where)) matching.push_back(a);
+            }
+            const double need = number(f, cond.min);
+            const auto e = check(self, f, cond.title, static_cast<double>(matching.size()) >= need,
+                                 status::insufficient, static_cast<double>(matching.size()), need);
+            at(e).assessors = assessor_ids(matching);
+        }
+    }
+
+    void agreement(std::uint32_t self, const frame& f) {
+        panel_state& p = panel_of(f);
+        const double min_scorers = number(f, rules_.agreement.min_scorers);
+        const double max_spread = number(f, rules_.agreement.max_spread);
+        at(self).assessors = assessor_ids(p.valid);
+        for (const auto& cs : p.criteria) {
+            const std::string& name = q_.criteria[cs.criterion].id;
+            std::uint32_t e;
+            if (static_cast<double>(cs.scorers.size()) < min_scorers || cs.scorers.empty())
+                e = check(self, f, name + " scorers", false, status::insufficient,
+                          static_cast<double>(cs.scorers.size()), min_scorers);
+            else if (cs.agreement != status::pass)
+                e = check(self, f, name + " spread", false, status::insufficient,
+                          static_cast<double>(cs.spread), max_spread);
+            else
+                e = check(self, f, name, true, status::pass, cs.agreed, std::monostate{});
+            at(e).assessors = assessor_ids(cs.scorers);
+        }
+    }
+
+    void scores(const requirement& r, std::uint32_t self, const frame& f) {
+        panel_state& p = panel_of(f);
+        at(self).assessors = assessor_ids(p.valid);
+        at(self).assessments = assessment_ids(p.assessments);
+        std::vector<std::string> missing;
+        double total = 0;
+        for (const auto& cs : p.criteria) {
+            if (cs.agreement != status::pass) missing.push_back(q_.criteria[cs.criterion].id);
+            total += cs.agreed;
+        }
+        if (!missing.empty()) {
+            check(self, f, "agreed_scores", false, status::insufficient,
+                  std::string("no agreed score for ") + join(missing), std::monostate{});
+            return;
+        }
+        if (r.each_min.set) {
+            const double need = number(f, r.each_min);
+            for (const auto& cs : p.criteria) {
+                const auto e = check(self, f, q_.criteria[cs.criterion].id, cs.agreed >= need, status::fail,
+                                     cs.agreed, need);
+                at(e).assessors = assessor_ids(cs.scorers);
+            }
+        }
+        if (r.mean_min.set && !p.criteria.empty()) {
+            const double need = number(f, r.mean_min);
+            const double mean = total / static_cast<double>(p.criteria.size());
+            check(self, f, "mean", mean >= need, status::fail, mean, need);
+        }
+    }
+
+    void decide_outcome() {
+        const std::size_t levels = q_.levels.size();
+        for (std::size_t l = levels; l-- > 0;) {
+            if (out_.level_status[l] == status::pass) {
+                out_.level = static_cast<id_index>(l);
+                out_.outcome = outcome::awarded;
+                out_.valid_until = add(base_.as_of, masterpro::duration{q_.valid_for_years, 0, 0});
+                return;
+            }
+        }
+        if (q_.partial_level) {
+            const auto& at_level = out_.competence_status[*q_.partial_level];
+            for (std::size_t c = 0; c < at_level.size(); ++c)
+                if (at_level[c] == status::pass) out_.partial.push_back(static_cast<id_index>(c));
+            std::sort(out_.partial.begin(), out_.partial.end(), [&](id_index a, id_index b) {
+                return q_.competences[a].id < q_.competences[b].id;
+            });
+        }
+        out_.outcome = out_.partial.empty() ? outcome::not_awarded : outcome::partial;
+    }
+
+    // The smallest set of leaf results that, were they to pass, would make `entry` pass.
+    void collect_gap(std::uint32_t entry, std::vector<std::uint32_t>& gap) {
+        const trace_entry& e = out_.trace[entry];
+        if (e.result == status::pass) return;
+        const requirement& r = rules_.requirements[e.requirement];
+        if (!e.check.empty() || e.children.empty()) {
+            if (std::find(gap.begin(), gap.end(), entry) == gap.end()) gap.push_back(entry);
+            return;
+        }
+        switch (r.kind) {
+        case requirement_kind::all_of:
+        case requirement_kind::sequence:
+        case requirement_kind::when:
+        case requirement_kind::competence:
+            for (std::uint32_t child : e.children) collect_gap(child, gap);
+            return;
+        case requirement_kind::at_least:
+        case requirement_kind::min_total: {
+            // Close the gap with the cheapest children: fewest leaves first (for a weighted
+            // total, the heaviest first among equals).
+            struct option {
+                std::uint32_t child;
+                std::vector<std::uint32_t> leaves;
+                double weight;
+            };
+            std::vector<option> options;
+            double have = 0;
+            for (std::size_t i = 0; i < e.children.size(); ++i) {
+                const double w = r.weights.empty() ? 1.0 : r.weights[i];
+                if (out_.trace[e.children[i]].result == status::pass) {
+                    have += w;
+                    continue;
+                }
+                option o{e.children[i], {}, w};
+                collect_gap(e.children[i], o.leaves);
+                options.push_back(std::move(o));
+            }
+            std::stable_sort(options.begin(), options.end(), [](const option& a, const option& b) {
+                if (a.leaves.size() != b.leaves.size()) return a.leaves.size() < b.leaves.size();
+                return a.weight > b.weight;
+            });
+            const double need = std::get<double>(e.required);
+            for (const auto& o : options) {
+                if (have >= need) break;
+                have += o.weight;
+                for (std::uint32_t leaf : o.leaves)
+                    if (std::find(gap.begin(), gap.end(), leaf) == gap.end()) gap.push_back(leaf);
+            }
+            return;
+        }
+        default:
+            // A vocabulary requirement: its failing checks are the gap.
+            for (std::uint32_t child : e.children)
+                if (out_.trace[child].result != status::pass) collect_gap(child, gap);
+            return;
+        }
+    }
+
+    const program& rules_;
+    const qualification& q_;
+    const candidate& who_;
+    decision& out_;
+    frame base_;
+    std::vector<std::vector<std::uint32_t>> latest_; ///< per competence: counted assessments
+    std::vector<panel_state> panels_;               ///< per (level, competence)
+};
+
+} // namespace
+
+void evaluate_into(const program& rules, const candidate& who, date as_of, decision& out) {
+    out.candidate_id = who.id;
+    out.as_of = as_of;
+    evaluator(rules, who, as_of, out).run();
+}
+
+value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence) {
+    candidate nobody;
+    frame f;
+    f.rules = &rules;
+    f.who = &nobody;
+    f.level = level;
+    f.competence = competence;
+    return eval(f, node);
+}
+
+} // namespace masterpro::detail

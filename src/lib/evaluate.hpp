@@ -1,0 +1,20 @@
+// Entry points of the evaluation loop (evaluate.cpp).
+#pragma once
+
+#include "program.hpp"
+
+#include "masterpro/model/candidate.hpp"
+#include "masterpro/model/decision.hpp"
+
+namespace masterpro::detail {
+
+/// Evaluates every competence at every level, every level, the outcome and the gaps into `out`
+/// (which should be empty). Never throws for any candidate the loader accepted.
+void evaluate_into(const program& rules, const candidate& who, date as_of, decision& out);
+
+/// Evaluates an expression that reads no candidate data (see is_candidate_independent) for one
+/// level and competence (-1 when not in scope); used by the compiler's load-time checks.
+value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level,
+                        std::int32_t competence);
+
+} // namespace masterpro::detail

@@ -1,0 +1,622 @@
+// The expression compiler: one pass that parses infix text, resolves names against a scope,
+// checks types and emits compiled nodes.
+#include "expression.hpp"
+
+#include <cctype>
+#include <cstdlib>
+#include <optional>
+
+namespace masterpro::detail {
+
+const char* to_string(value_type t) noexcept {
+    switch (t) {
+    case value_type::null_t: return "null";
+    case value_type::boolean: return "bool";
+    case value_type::number: return "number";
+    case value_type::string: return "string";
+    case value_type::date: return "date";
+    case value_type::duration: return "duration";
+    case value_type::level: return "level";
+    case value_type::competence: return "competence";
+    case value_type::criterion: return "criterion";
+    case value_type::evidence_type: return "evidence type";
+    case value_type::role: return "role";
+    case value_type::tag: return "tag";
+    case value_type::credential_type: return "credential type";
+    case value_type::relation: return "relation";
+    }
+    return "?";
+}
+
+namespace {
+
+std::string describe(type_info t) {
+    std::string s = t.list ? std::string("list of ") + to_string(t.base) : to_string(t.base);
+    return s;
+}
+
+enum class tok : std::uint8_t {
+    end, number, text, name, lparen, rparen, comma, question, colon,
+    eq, ne, lt, le, gt, ge, plus, minus, star, slash, kw_and, kw_or, kw_not, kw_in,
+    kw_true, kw_false, kw_null, bad
+};
+
+struct token {
+    tok kind = tok::end;
+    std::size_t offset = 0;
+    std::string text;
+    double number = 0;
+};
+
+class lexer {
+  public:
+    explicit lexer(std::string_view s) : s_(s) {}
+
+    token next() {
+        while (pos_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[pos_]))) ++pos_;
+        token t;
+        t.offset = pos_;
+        if (pos_ >= s_.size()) return t;
+        const char c = s_[pos_];
+        auto two = [&](char second) { return pos_ + 1 < s_.size() && s_[pos_ + 1] == second; };
+        auto single = [&](tok k, std::size_t len) {
+            t.kind = k;
+            pos_ += len;
+            return t;
+        };
+        if (std::isdigit(static_cast<unsigned char>(c))) {
+            std::size_t end = pos_;
+            while (end < s_.size() &&
+                   (std::isdigit(static_cast<unsigned char>(s_[end])) || s_[end] == '.'))
+                ++end;
+            const std::string digits(s_.substr(pos_, end - pos_));
+            char* stop = nullptr;
+            t.number = std::strtod(digits.c_str(), &stop);
+            t.kind = (stop && *stop == '\0') ? tok::number : tok::bad;
+            t.text = digits;
+            pos_ = end;
+            return t;
+        }
+        if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+            std::size_t end = pos_;
+            while (end < s_.size() && (std::isalnum(static_cast<unsigned char>(s_[end])) ||
+                                       s_[end] == '_' || s_[end] == '.'))
+                ++end;
+            t.text = std::string(s_.substr(pos_, end - pos_));
+            pos_ = end;
+            if (t.text == "and") t.kind = tok::kw_and;
+            else if (t.text == "or") t.kind = tok::kw_or;
+            else if (t.text == "not") t.kind = tok::kw_not;
+            else if (t.text == "in") t.kind = tok::kw_in;
+            else if (t.text == "true") t.kind = tok::kw_true;
+            else if (t.text == "false") t.kind = tok::kw_false;
+            else if (t.text == "null") t.kind = tok::kw_null;
+            else t.kind = tok::name;
+            return t;
+        }
+        if (c == '\'' || c == '"') {
+            std::size_t end = pos_ + 1;
+            while (end < s_.size() && s_[end] != c) ++end;
+            if (end >= s_.size()) {
+                t.kind = tok::bad;
+                t.text = "unterminated string";
+                pos_ = s_.size();
+                return t;
+            }
+            t.kind = tok::text;
+            t.text = std::string(s_.substr(pos_ + 1, end - pos_ - 1));
+            pos_ = end + 1;
+            return t;
+        }
+        switch (c) {
+        case '(': return single(tok::lparen, 1);
+        case ')': return single(tok::rparen, 1);
+        case ',': return single(tok::comma, 1);
+        case '?': return single(tok::question, 1);
+        case ':': return single(tok::colon, 1);
+        case '+': return single(tok::plus, 1);
+        case '-': return single(tok::minus, 1);
+        case '*': return single(tok::star, 1);
+        case '/': return single(tok::slash, 1);
+        case '=': return two('=') ? single(tok::eq, 2) : single(tok::bad, 1);
+        case '!': return two('=') ? single(tok::ne, 2) : single(tok::kw_not, 1);
+        case '<': return two('=') ? single(tok::le, 2) : single(tok::lt, 1);
+        case '>': return two('=') ? single(tok::ge, 2) : single(tok::gt, 1);
+        case '&': return two('&') ? single(tok::kw_and, 2) : single(tok::bad, 1);
+        case '|': return two('|') ? single(tok::kw_or, 2) : single(tok::bad, 1);
+        default: t.text = std::string(1, c); return single(tok::bad, 1);
+        }
+    }
+
+  private:
+    std::string_view s_;
+    std::size_t pos_ = 0;
+};
+
+/// A compiled sub-expression during parsing. `poisoned` marks one that already produced a
+/// diagnostic, so its parents do not report follow-on type errors.
+struct typed {
+    std::int32_t node = -1;
+    type_info type;
+    bool poisoned = false;
+    std::size_t offset = 0;
+};
+
+struct syntax_error {};
+
+constexpr std::size_t max_nesting = 8; // matches the evaluator's element slots
+
+class compiler {
+  public:
+    compiler(std::string_view text, const qualification& q, const scope& where, expr_pool& pool,
+             std::vector<expr_diagnostic>& problems)
+        : lex_(text), q_(q), scope_(where), pool_(pool), problems_(problems) {
+        advance();
+    }
+
+    typed run() {
+        typed t = parse_choice();
+        if (cur_.kind != tok::end) fail_syntax(cur_.offset, "unexpected " + quote(cur_));
+        return t;
+    }
+
+  private:
+    // ---- tokens and errors ----
+    void advance() { cur_ = lex_.next(); }
+    static std::string quote(const token& t) {
+        if (t.kind == tok::end) return "end of expression";
+        if (t.kind == tok::bad && t.text == "unterminated string") return t.text;
+        return "'" + t.text + "'";
+    }
+    [[noreturn]] void fail_syntax(std::size_t offset, std::string message) {
+        problems_.push_back({offset, "syntax error: " + std::move(message)});
+        throw syntax_error{};
+    }
+    void expect(tok kind, const char* what) {
+        if (cur_.kind != kind) fail_syntax(cur_.offset, std::string("expected ") + what + ", found " + quote(cur_));
+        advance();
+    }
+    typed report(std::size_t offset, std::string message) {
+        problems_.push_back({offset, std::move(message)});
+        typed t;
+        t.poisoned = true;
+        t.offset = offset;
+        t.node = emit(expr_node{});
+        return t;
+    }
+
+    std::int32_t emit(expr_node n) {
+        pool_.nodes.push_back(n);
+        return static_cast<std::int32_t>(pool_.nodes.size() - 1);
+    }
+    typed make(op code, type_info type, std::size_t offset, std::int32_t a = -1,
+               std::int32_t b = -1, std::int32_t c = -1, std::int32_t index = 0) {
+        expr_node n;
+        n.code = code;
+        n.type = type;
+        n.a = a;
+        n.b = b;
+        n.c = c;
+        n.index = index;
+        typed t;
+        t.node = emit(n);
+        t.type = type;
+        t.offset = offset;
+        return t;
+    }
+    typed constant(value v, type_info type, std::size_t offset) {
+        expr_node n;
+        n.code = op::constant;
+        n.type = type;
+        n.constant = v;
+        typed t;
+        t.node = emit(n);
+        t.type = type;
+        t.offset = offset;
+        return t;
+    }
+    bool is_text_constant(const typed& t) const {
+        return !t.poisoned && pool_.nodes[static_cast<std::size_t>(t.node)].code == op::constant &&
+               t.type.base == value_type::string && !t.type.list;
+    }
+    static type_info plain(value_type v, bool nullable = false) { return {v, false, nullable}; }
+
+    // ---- grammar, loosest binding first ----
+    typed parse_choice() {
+        typed cond = parse_or();
+        if (cur_.kind != tok::question) return cond;
+        const std::size_t at = cur_.offset;
+        advance();
+        typed yes = parse_choice();
+        expect(tok::colon, "':'");
+        typed no = parse_choice();
+        if (cond.poisoned || yes.poisoned || no.poisoned) return poisoned(at);
+        if (!is_condition(cond.type)) return report(cond.offset, "condition of '?' must be bool, not " + describe(cond.type));
+        unify_text(yes, no);
+        unify_text(no, yes);
+        type_info result = yes.type;
+        if (yes.type.base == value_type::null_t) result = no.type, result.nullable = true;
+        else if (no.type.base == value_type::null_t) result.nullable = true;
+        else if (yes.type.base != no.type.base || yes.type.list != no.type.list)
+            return report(at, "branches of '?' have different types: " + describe(yes.type) + " and " + describe(no.type));
+        result.nullable = result.nullable || yes.type.nullable || no.type.nullable;
+        return make(op::choose, result, at, cond.node, yes.node, no.node);
+    }
+
+    typed parse_or() {
+        typed left = parse_and();
+        while (cur_.kind == tok::kw_or) {
+            const std::size_t at = cur_.offset;
+            advance();
+            typed right = parse_and();
+            left = logical(op::logical_or, left, right, at, "or");
+        }
+        return left;
+    }
+    typed parse_and() {
+        typed left = parse_not();
+        while (cur_.kind == tok::kw_and) {
+            const std::size_t at = cur_.offset;
+            advance();
+            typed right = parse_not();
+            left = logical(op::logical_and, left, right, at, "and");
+        }
+        return left;
+    }
+    typed parse_not() {
+        if (cur_.kind != tok::kw_not) return parse_comparison();
+        const std::size_t at = cur_.offset;
+        advance();
+        typed operand = parse_not();
+        if (operand.poisoned) return poisoned(at);
+        if (!is_condition(operand.type)) return report(operand.offset, "'not' needs a bool, not " + describe(operand.type));
+        return make(op::logical_not, plain(value_type::boolean, operand.type.nullable), at, operand.node);
+    }
+    typed parse_comparison() {
+        typed left = parse_additive();
+        op code;
+        switch (cur_.kind) {
+        case tok::eq: code = op::equal; break;
+        case tok::ne: code = op::not_equal; break;
+        case tok::lt: code = op::less; break;
+        case tok::le: code = op::less_equal; break;
+        case tok::gt: code = op::greater; break;
+        case tok::ge: code = op::greater_equal; break;
+        case tok::kw_in: code = op::member_of; break;
+        default: return left;
+        }
+        const token at = cur_;
+        advance();
+        typed right = parse_additive();
+        if (left.poisoned || right.poisoned) return poisoned(at.offset);
+        if (code == op::member_of) return membership(left, right, at.offset);
+        unify_text(left, right);
+        unify_text(right, left);
+        if (left.poisoned || right.poisoned) return poisoned(at.offset);
+        const bool ordering = code != op::equal && code != op::not_equal;
+        const bool either_null = left.type.base == value_type::null_t || right.type.base == value_type::null_t;
+        if (either_null) {
+            if (ordering) return report(at.offset, "'" + at.text + "' cannot order null");
+            return make(code, plain(value_type::boolean), at.offset, left.node, right.node);
+        }
+        if (left.type.base != right.type.base || left.type.list || right.type.list)
+            return report(at.offset, "cannot compare " + describe(left.type) + " with " + describe(right.type));
+        if (ordering && !orderable(left.type.base))
+            return report(at.offset, "'" + at.text + "' cannot order values of type " + describe(left.type));
+        const bool nullable = ordering && (left.type.nullable || right.type.nullable);
+        return make(code, plain(value_type::boolean, nullable), at.offset, left.node, right.node);
+    }
+    typed parse_additive() {
+        typed left = parse_multiplicative();
+        while (cur_.kind == tok::plus || cur_.kind == tok::minus) {
+            const token at = cur_;
+            advance();
+            typed right = parse_multiplicative();
+            left = arithmetic(at.kind == tok::plus ? op::add : op::subtract, left, right, at);
+        }
+        return left;
+    }
+    typed parse_multiplicative() {
+        typed left = parse_unary();
+        while (cur_.kind == tok::star || cur_.kind == tok::slash) {
+            const token at = cur_;
+            advance();
+            typed right = parse_unary();
+            left = arithmetic(at.kind == tok::star ? op::multiply : op::divide, left, right, at);
+        }
+        return left;
+    }
+    typed parse_unary() {
+        if (cur_.kind != tok::minus) return parse_primary();
+        const std::size_t at = cur_.offset;
+        advance();
+        typed operand = parse_unary();
+        if (operand.poisoned) return poisoned(at);
+        if (operand.type.base != value_type::number || operand.type.list)
+            return report(operand.offset, "'-' needs a number, not " + describe(operand.type));
+        return make(op::negate, operand.type, at, operand.node);
+    }
+    typed parse_primary() {
+        const token t = cur_;
+        switch (t.kind) {
+        case tok::number: advance(); return constant(value::of_number(t.number), plain(value_type::number), t.offset);
+        case tok::kw_true: advance(); return constant(value::of_bool(true), plain(value_type::boolean), t.offset);
+        case tok::kw_false: advance(); return constant(value::of_bool(false), plain(value_type::boolean), t.offset);
+        case tok::kw_null: advance(); return constant(value::null(), plain(value_type::null_t, true), t.offset);
+        case tok::text: {
+            advance();
+            pool_.strings.push_back(std::make_unique<std::string>(t.text));
+            return constant(value::of_text(pool_.strings.back().get()), plain(value_type::string), t.offset);
+        }
+        case tok::lparen: {
+            advance();
+            typed inner = parse_choice();
+            expect(tok::rparen, "')'");
+            return inner;
+        }
+        case tok::name:
+            advance();
+            if (cur_.kind == tok::lparen) return call(t);
+            return name(t);
+        default: fail_syntax(t.offset, "unexpected " + quote(t));
+        }
+    }
+
+    // ---- names ----
+    typed name(const token& t) {
+        const std::string& n = t.text;
+        const std::size_t at = t.offset;
+        // Quantifier elements shadow the item scope: the innermost element's fields come first.
+        if (!elements_.empty()) {
+            const value_type element = elements_.back();
+            const auto depth = static_cast<std::int32_t>(elements_.size() - 1);
+            if (n == "it") return make(op::element, plain(element), at, -1, -1, -1, depth);
+            if (element == value_type::relation) {
+                if (n == "kind") return make(op::relation_kind, plain(value_type::string), at, -1, -1, -1, depth);
+                if (n == "until") return make(op::relation_until, plain(value_type::date, true), at, -1, -1, -1, depth);
+            }
+        }
+        if (n == "as_of" && scope_.item != item_scope::evidence_flags) return make(op::as_of, plain(value_type::date), at);
+        if (n == "candidate.id" && scope_.item != item_scope::evidence_flags) return make(op::candidate_id, plain(value_type::string), at);
+        if (n == "candidate.employer" && scope_.item != item_scope::evidence_flags) return make(op::candidate_employer, plain(value_type::string), at);
+        if (scope_.has_level) {
+            if (n == "level") return make(op::level_current, plain(value_type::level), at);
+            if (n.rfind("level.", 0) == 0) return level_param(n.substr(6), at);
+        }
+        if (scope_.has_competence) {
+            if (n == "competence" || n == "competence.id") return make(op::competence_current, plain(value_type::competence), at);
+            if (n == "competence.tags") return make(op::competence_tags, {value_type::tag, true, false}, at);
+            if (n == "competence.credits") return make(op::competence_credits, plain(value_type::number), at);
+        }
+        if (scope_.item == item_scope::evidence || scope_.item == item_scope::evidence_flags) {
+            if (auto flag = qualification::find(q_.evidence_flags, n))
+                return make(op::evidence_flag, plain(value_type::boolean), at, -1, -1, -1, *flag);
+        }
+        if (scope_.item == item_scope::evidence) {
+            if (n == "id") return make(op::evidence_id, plain(value_type::string), at);
+            if (n == "type") return make(op::evidence_type_of, plain(value_type::evidence_type), at);
+            if (n == "date") return make(op::evidence_date, plain(value_type::date), at);
+            if (n == "covers") return make(op::evidence_covers, {value_type::criterion, true, false}, at);
+            if (n == "direct") return make(op::evidence_direct, plain(value_type::boolean), at);
+            if (n == "authentic") return make(op::evidence_authentic, plain(value_type::boolean), at);
+        }
+        if (scope_.item == item_scope::assessor) {
+            if (n == "id") return make(op::assessor_id, plain(value_type::string), at);
+            if (n == "employer") return make(op::assessor_employer, plain(value_type::string), at);
+            if (n == "industry") return make(op::assessor_industry, plain(value_type::boolean), at);
+            if (n == "held_level") return make(op::assessor_held_level, plain(value_type::level, true), at);
+            if (n == "sector_years") return make(op::assessor_sector_years, plain(value_type::number), at);
+            if (n == "trained") return make(op::assessor_trained, plain(value_type::boolean), at);
+            if (n == "relations") return make(op::assessor_relations, {value_type::relation, true, false}, at);
+        }
+        return report(at, "unknown name '" + n + "' here");
+    }
+
+    typed level_param(const std::string& param, std::size_t at) {
+        bool everywhere = !q_.levels.empty();
+        for (const auto& l : q_.levels) everywhere = everywhere && l.params.count(param) != 0;
+        if (!everywhere) return report(at, "level parameter '" + param + "' is not defined on every level");
+        std::int32_t index = -1;
+        for (std::size_t i = 0; i < pool_.level_param_names.size(); ++i)
+            if (pool_.level_param_names[i] == param) index = static_cast<std::int32_t>(i);
+        if (index < 0) {
+            pool_.level_param_names.push_back(param);
+            index = static_cast<std::int32_t>(pool_.level_param_names.size() - 1);
+        }
+        return make(op::level_param, plain(value_type::number), at, -1, -1, -1, index);
+    }
+
+    // ---- calls ----
+    typed call(const token& fn) {
+        const std::size_t at = fn.offset;
+        advance(); // '('
+        const std::string& n = fn.text;
+        if (n == "any" || n == "all" || n == "none" || n == "count") return quantifier(n, at);
+        std::vector<typed> args;
+        if (cur_.kind != tok::rparen) {
+            args.push_back(parse_choice());
+            while (cur_.kind == tok::comma) {
+                advance();
+                args.push_back(parse_choice());
+            }
+        }
+        expect(tok::rparen, "')'");
+        for (const auto& a : args)
+            if (a.poisoned) return poisoned(at);
+        auto arity = [&](std::size_t count) {
+            return args.size() == count;
+        };
+        auto number_arg = [&](const typed& a) {
+            return a.type.base == value_type::number && !a.type.list;
+        };
+        if (n == "years" || n == "months" || n == "days") {
+            if (!arity(1) || !number_arg(args[0])) return report(at, n + "() takes one number");
+            const op code = n == "years" ? op::years : n == "months" ? op::months : op::days;
+            return make(code, plain(value_type::duration, args[0].type.nullable), at, args[0].node);
+        }
+        if (n == "min" || n == "max") {
+            if (!arity(2)) return report(at, n + "() takes two arguments");
+            if (args[0].type.base != args[1].type.base || args[0].type.list || !orderable(args[0].type.base))
+                return report(at, n + "() needs two numbers or two dates, not " + describe(args[0].type) + " and " + describe(args[1].type));
+            type_info t = args[0].type;
+            t.nullable = args[0].type.nullable || args[1].type.nullable;
+            return make(n == "min" ? op::minimum : op::maximum, t, at, args[0].node, args[1].node);
+        }
+        if (n == "abs") {
+            if (!arity(1) || !number_arg(args[0])) return report(at, "abs() takes one number");
+            return make(op::absolute, args[0].type, at, args[0].node);
+        }
+        return report(at, "unknown function '" + n + "'");
+    }
+
+    typed quantifier(const std::string& n, std::size_t at) {
+        typed list = parse_choice();
+        expect(tok::comma, "',' after the list");
+        const bool usable = !list.poisoned && list.type.list;
+        if (elements_.size() >= max_nesting) fail_syntax(at, "quantifiers nest at most " + std::to_string(max_nesting) + " deep");
+        elements_.push_back(usable ? list.type.base : value_type::null_t);
+        typed body = parse_choice();
+        elements_.pop_back();
+        expect(tok::rparen, "')'");
+        if (list.poisoned || body.poisoned) return poisoned(at);
+        if (!usable) return report(list.offset, n + "() needs a list, not " + describe(list.type));
+        if (!is_condition(body.type)) return report(body.offset, "the condition of " + n + "() must be bool, not " + describe(body.type));
+        // The element this quantifier binds is read at index depth - 1 (see `name`).
+        const auto depth = static_cast<std::int32_t>(elements_.size() + 1);
+        if (n == "count") return make(op::count_of, plain(value_type::number), at, list.node, body.node, -1, depth);
+        const op code = n == "any" ? op::any_of : n == "all" ? op::all_of : op::none_of;
+        return make(code, plain(value_type::boolean), at, list.node, body.node, -1, depth);
+    }
+
+    // ---- operators ----
+    typed poisoned(std::size_t at) {
+        typed t;
+        t.poisoned = true;
+        t.offset = at;
+        t.node = emit(expr_node{});
+        return t;
+    }
+    static bool is_condition(type_info t) { return t.base == value_type::boolean && !t.list; }
+    static bool orderable(value_type t) {
+        return t == value_type::number || t == value_type::date || t == value_type::level ||
+               t == value_type::string;
+    }
+
+    typed logical(op code, typed left, typed right, std::size_t at, const char* word) {
+        if (left.poisoned || right.poisoned) return poisoned(at);
+        if (!is_condition(left.type)) return report(left.offset, std::string("'") + word + "' needs bool operands, not " + describe(left.type));
+        if (!is_condition(right.type)) return report(right.offset, std::string("'") + word + "' needs bool operands, not " + describe(right.type));
+        return make(code, plain(value_type::boolean, left.type.nullable || right.type.nullable), at, left.node, right.node);
+    }
+
+    typed arithmetic(op code, typed left, typed right, const token& at) {
+        if (left.poisoned || right.poisoned) return poisoned(at.offset);
+        const value_type l = left.type.list ? value_type::relation : left.type.base;
+        const value_type r = right.type.list ? value_type::relation : right.type.base;
+        const bool nullable = left.type.nullable || right.type.nullable;
+        if (l == value_type::number && r == value_type::number)
+            return make(code, plain(value_type::number, nullable || code == op::divide), at.offset, left.node, right.node);
+        if (code == op::add || code == op::subtract) {
+            if (l == value_type::date && r == value_type::duration)
+                return make(code, plain(value_type::date, nullable), at.offset, left.node, right.node);
+            if (code == op::add && l == value_type::duration && r == value_type::date)
+                return make(code, plain(value_type::date, nullable), at.offset, right.node, left.node);
+            if (code == op::subtract && l == value_type::date && r == value_type::date)
+                return make(code, plain(value_type::number, nullable), at.offset, left.node, right.node);
+        }
+        return report(at.offset, "'" + at.text + "' cannot combine " + describe(left.type) + " and " + describe(right.type));
+    }
+
+    typed membership(typed element, typed list, std::size_t at) {
+        if (!list.type.list) return report(list.offset, "'in' needs a list on its right, not " + describe(list.type));
+        if (is_text_constant(element) && is_interned(list.type.base)) {
+            element = resolve_text(element, list.type.base);
+            if (element.poisoned) return element;
+        }
+        if (element.type.list || element.type.base != list.type.base)
+            return report(at, "cannot look for " + describe(element.type) + " in " + describe(list.type));
+        return make(op::member_of, plain(value_type::boolean, element.type.nullable), at, element.node, list.node);
+    }
+
+    // A string literal next to an interned id becomes that id, so that comparisons are integer
+    // comparisons and a misspelt id is a load-time error.
+    void unify_text(typed& literal, const typed& other) {
+        if (!is_text_constant(literal) || other.poisoned || other.type.list || !is_interned(other.type.base)) return;
+        literal = resolve_text(literal, other.type.base);
+    }
+
+    typed resolve_text(const typed& literal, value_type target) {
+        const std::string& text = *pool_.nodes[static_cast<std::size_t>(literal.node)].constant.text;
+        std::optional<id_index> found;
+        switch (target) {
+        case value_type::level: found = qualification::find_id(q_.levels, text); break;
+        case value_type::competence: found = qualification::find_id(q_.competences, text); break;
+        case value_type::criterion: found = qualification::find_id(q_.criteria, text); break;
+        case value_type::evidence_type: found = qualification::find_id(q_.evidence_types, text); break;
+        case value_type::role: found = qualification::find(q_.experience_roles, text); break;
+        case value_type::tag: found = qualification::find(q_.tags, text); break;
+        case value_type::credential_type: found = qualification::find(q_.credential_types, text); break;
+        default: break;
+        }
+        if (!found) {
+            const std::string what = target == value_type::level ? "level '" + text + "' is outside the qualification's levels"
+                                                                 : std::string("unknown ") + to_string(target) + " '" + text + "'";
+            return report(literal.offset, what);
+        }
+        return constant(value::of_int(target, *found), plain(target), literal.offset);
+    }
+
+    lexer lex_;
+    token cur_;
+    const qualification& q_;
+    scope scope_;
+    expr_pool& pool_;
+    std::vector<expr_diagnostic>& problems_;
+    std::vector<value_type> elements_;
+};
+
+} // namespace
+
+std::int32_t compile_expression(std::string_view text, const qualification& q, const scope& where,
+                                value_type expected, expr_pool& pool,
+                                std::vector<expr_diagnostic>& problems) {
+    const std::size_t before = problems.size();
+    try {
+        compiler c(text, q, where, pool, problems);
+        typed result = c.run();
+        if (problems.size() != before) return -1;
+        if (expected != value_type::null_t &&
+            (result.type.list || (result.type.base != expected && result.type.base != value_type::null_t))) {
+            problems.push_back({0, std::string("expected a ") + to_string(expected) + " expression, but this is " + describe(result.type)});
+            return -1;
+        }
+        return result.node;
+    } catch (const syntax_error&) {
+        return -1;
+    }
+}
+
+bool is_candidate_independent(const expr_pool& pool, std::int32_t node) noexcept {
+    if (node < 0) return true;
+    const expr_node& n = pool.nodes[static_cast<std::size_t>(node)];
+    switch (n.code) {
+    case op::constant:
+    case op::level_current:
+    case op::level_param:
+    case op::competence_current:
+    case op::competence_tags:
+    case op::competence_credits:
+    case op::negate: case op::logical_not: case op::logical_and: case op::logical_or:
+    case op::choose: case op::equal: case op::not_equal: case op::less: case op::less_equal:
+    case op::greater: case op::greater_equal: case op::member_of: case op::add:
+    case op::subtract: case op::multiply: case op::divide: case op::years: case op::months:
+    case op::days: case op::minimum: case op::maximum: case op::absolute:
+    case op::any_of: case op::all_of: case op::none_of: case op::count_of: case op::element:
+        return is_candidate_independent(pool, n.a) && is_candidate_independent(pool, n.b) &&
+               is_candidate_independent(pool, n.c);
+    default:
+        return false;
+    }
+}
+
+} // namespace masterpro::detail

@@ -1,0 +1,63 @@
+// A JSON text parsed into a RapidJSON DOM that remembers where each value came from.
+#pragma once
+
+#include "masterpro/error.hpp"
+
+#include <rapidjson/document.h>
+#include <tl/expected.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace masterpro::detail {
+
+/// A parsed JSON document with the 1-based line/column and the RFC 6901 pointer of every value,
+/// so that later stages can report GCC-style diagnostics. Values are identified by address: the
+/// object must neither move nor have its document modified (hence `parse_json_source` returns it
+/// behind a `unique_ptr`).
+struct json_source {
+    std::string file;             ///< name used in diagnostics
+    std::string text;             ///< the owned text
+    rapidjson::Document document; ///< the parsed DOM
+
+    json_source() = default;
+    json_source(const json_source&) = delete;
+    json_source& operator=(const json_source&) = delete;
+
+    /// Where value `v` (which must belong to `document`) starts, with its JSON pointer.
+    source_location locate(const rapidjson::Value& v) const;
+    /// The RFC 6901 JSON pointer of `v` ("" for the root).
+    std::string pointer_of(const rapidjson::Value& v) const;
+    /// Line and column (1-based, columns counting bytes) of a byte offset into `text`; no pointer.
+    source_location locate_offset(std::size_t offset) const;
+
+    // Filled by parse_json_source: per value, where it starts and how to reach it from its
+    // parent (pointers are built on demand, which keeps large records cheap to load).
+    struct node {
+        std::size_t offset = 0;
+        const rapidjson::Value* parent = nullptr;
+        std::uint32_t index = 0; ///< member or element index in the parent
+    };
+    std::unordered_map<const rapidjson::Value*, node> nodes_;
+    std::vector<std::size_t> line_starts_; ///< byte offset of each line's first character
+};
+
+/// Appends `token` to a JSON pointer, escaping `~` as `~0` and `/` as `~1` (RFC 6901).
+void append_pointer_token(std::string& pointer, std::string_view token);
+
+/// Parses `text` as strict JSON (no comments, no trailing commas, one root value, UTF-8; a
+/// leading UTF-8 byte-order mark is skipped). Errors: `json_syntax` with RapidJSON's message and
+/// the line/column of the fault.
+tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string text,
+                                                                    std::string file);
+
+/// Reads and parses the file at `path` (named `path` in diagnostics). Errors: `io` naming the
+/// path when it cannot be read, `json_syntax` as for parse_json_source.
+tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::string& path);
+
+} // namespace masterpro::detail

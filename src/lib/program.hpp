@@ -1,0 +1,90 @@
+// The compiled, immutable form of a qualification's rules, shared by every evaluation.
+#pragma once
+
+#include "expression.hpp"
+#include "masterpro/model/decision.hpp"
+#include "masterpro/model/qualification.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace masterpro::detail {
+
+/// A numeric parameter: a constant, or an expression (e.g. `level.panel_size`).
+struct number_param {
+    double constant = 0;
+    std::int32_t expr = -1;
+    bool set = false;
+};
+
+/// "at least `min` of the items must satisfy `where`", within an evidence or panel requirement.
+struct count_condition {
+    number_param min;
+    std::int32_t where = -1;
+    std::string title;
+};
+
+enum class requirement_kind : std::uint8_t {
+    all_of, at_least, sequence, when, min_total,
+    competence, experience, credential, expr,
+    evidence, panel, agreement, scores,
+};
+
+const char* to_string(requirement_kind k) noexcept;
+
+/// One node of a requirement tree. Fields beyond the common ones are used by some kinds only.
+struct requirement {
+    requirement_kind kind = requirement_kind::all_of;
+    std::string id;      ///< the rule file's id, or the JSON pointer when it gave none
+    std::string title;
+    std::string pointer; ///< JSON pointer of the node in the rule file
+    std::vector<std::uint32_t> children;
+    std::vector<double> weights; ///< min_total: weight of each child
+    number_param threshold;      ///< at_least: k; min_total: n
+    std::int32_t condition = -1; ///< when, expr
+    // competence
+    id_index competence = 0;
+    std::int32_t at_level = -1;
+    // experience
+    number_param min_years, window_years;
+    std::uint64_t roles = 0; ///< bit per experience role
+    // credential
+    std::vector<id_index> credential_types;
+    number_param max_age_years;
+    // evidence
+    std::int32_t usable = -1;
+    number_param min_items, min_distinct_types;
+    bool cover_every_criterion = false;
+    // evidence, panel
+    std::vector<count_condition> counts;
+    // panel
+    number_param min_size;
+    // scores
+    number_param each_min, mean_min;
+};
+
+/// How agreed scores are derived from the valid assessors' scores of one criterion.
+enum class agreed_score_rule : std::uint8_t { median_low, median_high, minimum, mean };
+
+struct agreement_rule {
+    number_param min_scorers;
+    number_param max_spread;
+    agreed_score_rule agreed = agreed_score_rule::median_low;
+};
+
+/// The compiled rules. Immutable after compilation, so one program serves every thread.
+class program {
+  public:
+    qualification descriptor;
+    std::string source; ///< rule file name
+    expr_pool exprs;
+    std::vector<requirement> requirements;
+    std::vector<std::int32_t> authentic_if; ///< per evidence type; -1 = always authentic
+    std::int32_t valid_assessor = -1;       ///< -1 = every assessor who scored is valid
+    agreement_rule agreement;
+    std::uint32_t competence_standard = 0;
+    std::vector<std::uint32_t> level_requires; ///< root requirement per level
+};
+
+} // namespace masterpro::detail
