@@ -724,8 +724,19 @@ class evaluator {
             return;
         }
         switch (r.kind) {
+        case requirement_kind::sequence: {
+            // Steps after the first that is not pass are judged only once it passes: of those,
+            // only outright failures are known to stand in the way.
+            bool first = true;
+            for (std::uint32_t child : e.children) {
+                const status s = out_.trace[child].result;
+                if (s == status::pass || (!first && s != status::fail)) continue;
+                collect_gap(child, gap);
+                first = false;
+            }
+            return;
+        }
         case requirement_kind::all_of:
-        case requirement_kind::sequence:
         case requirement_kind::when:
         case requirement_kind::competence:
             for (std::uint32_t child : e.children) collect_gap(child, gap);

@@ -1,0 +1,46 @@
+// Shared helpers for the C++ tests: where the repository and ../shared are, reading files.
+#pragma once
+
+#include "masterpro/masterpro.hpp"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace masterpro::testing {
+
+inline std::filesystem::path source_dir() { return MASTERPRO_SOURCE_DIR; }
+inline std::filesystem::path shared_dir() { return MASTERPRO_SHARED_DIR; }
+
+inline std::string read_text(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    REQUIRE_MESSAGE(in.good(), "cannot read " << p.string());
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+inline std::vector<std::string> read_lines(const std::filesystem::path& p) {
+    std::istringstream in(read_text(p));
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(in, line);)
+        if (!line.empty()) lines.push_back(line);
+    return lines;
+}
+
+inline rule_set load_rules(const std::string& relative) {
+    auto rules = rule_set::from_file((source_dir() / relative).string());
+    if (!rules) {
+        for (const auto& e : rules.error()) MESSAGE(format_diagnostic(e));
+    }
+    REQUIRE(rules.has_value());
+    return *rules;
+}
+
+inline rule_set welder() { return load_rules("rules/qualifications/LT-AMK-WELD-001.json"); }
+
+} // namespace masterpro::testing
