@@ -30,6 +30,8 @@ const char* to_string(outcome o) noexcept {
     return "?";
 }
 
+const qualification& decision::qualification() const { return rules->descriptor; }
+
 namespace {
 
 using writer = rapidjson::Writer<rapidjson::StringBuffer>;

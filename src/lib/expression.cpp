@@ -61,6 +61,7 @@ class lexer {
         auto two = [&](char second) { return pos_ + 1 < s_.size() && s_[pos_ + 1] == second; };
         auto single = [&](tok k, std::size_t len) {
             t.kind = k;
+            t.text = std::string(s_.substr(pos_, len));
             pos_ += len;
             return t;
         };
@@ -124,7 +125,7 @@ class lexer {
         case '>': return two('=') ? single(tok::ge, 2) : single(tok::gt, 1);
         case '&': return two('&') ? single(tok::kw_and, 2) : single(tok::bad, 1);
         case '|': return two('|') ? single(tok::kw_or, 2) : single(tok::bad, 1);
-        default: t.text = std::string(1, c); return single(tok::bad, 1);
+        default: return single(tok::bad, 1);
         }
     }
 

@@ -29,7 +29,7 @@ constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag;
 // reports an event after consuming its token, so a value starts at the first byte after the
 // previous event that is not whitespace or a separator.
 class recording_handler {
-public:
+  public:
     recording_handler(rapidjson::Document& document, const rapidjson::MemoryStream& stream,
                       std::string_view text, std::size_t base, std::vector<std::size_t>& starts)
         : document_(document), stream_(stream), text_(text), base_(base), previous_end_(base),
@@ -67,10 +67,11 @@ public:
 
     bool too_deep() const { return too_deep_; }
 
-private:
+  private:
     bool value() {
         std::size_t pos = previous_end_;
-        while (pos < text_.size() && is_filler(text_[pos])) ++pos;
+        while (pos < text_.size() && is_filler(text_[pos]))
+            ++pos;
         starts_.push_back(pos);
         mark_end();
         return true;
@@ -102,16 +103,19 @@ void index_values(json_source& source, const rapidjson::Value& v, const rapidjso
     source.nodes_.emplace(&v, json_source::node{starts[next++], parent, index});
     std::uint32_t i = 0;
     if (v.IsObject()) {
-        for (const auto& member : v.GetObject()) index_values(source, member.value, &v, i++, starts, next);
+        for (const auto& member : v.GetObject())
+            index_values(source, member.value, &v, i++, starts, next);
     } else if (v.IsArray()) {
-        for (const auto& element : v.GetArray()) index_values(source, element, &v, i++, starts, next);
+        for (const auto& element : v.GetArray())
+            index_values(source, element, &v, i++, starts, next);
     }
 }
 
 std::vector<std::size_t> line_starts(std::string_view text) {
     std::vector<std::size_t> starts{0};
     for (std::size_t i = 0; i < text.size(); ++i)
-        if (text[i] == '\n') starts.push_back(i + 1);
+        if (text[i] == '\n')
+            starts.push_back(i + 1);
     return starts;
 }
 
@@ -141,7 +145,8 @@ source_location json_source::locate_offset(std::size_t offset) const {
     source_location where;
     where.file = file;
     auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
-    if (it == line_starts_.begin()) return where;
+    if (it == line_starts_.begin())
+        return where;
     --it;
     where.line = static_cast<std::size_t>(it - line_starts_.begin()) + 1;
     where.column = offset - *it + 1;
@@ -153,7 +158,8 @@ std::string json_source::pointer_of(const rapidjson::Value& v) const {
     for (const rapidjson::Value* p = &v;;) {
         auto it = nodes_.find(p);
         assert(it != nodes_.end() && "value does not belong to this json_source");
-        if (it == nodes_.end() || it->second.parent == nullptr) break;
+        if (it == nodes_.end() || it->second.parent == nullptr)
+            break;
         chain.push_back(p);
         p = it->second.parent;
     }
@@ -192,7 +198,8 @@ tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string 
     source->line_starts_ = line_starts(source->text);
     const std::string_view all = source->text;
     auto fail = [&](error_category category, std::string message, std::size_t offset) {
-        return tl::make_unexpected(error{category, std::move(message), source->locate_offset(offset)});
+        return tl::make_unexpected(
+            error{category, std::move(message), source->locate_offset(offset)});
     };
 
     // RapidJSON reads NUL as the end of input; raw NUL is never valid JSON anyway.
@@ -231,11 +238,14 @@ tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string 
 
 tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::string& path) {
     std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) return tl::make_unexpected(io_error(path, "is a directory"));
+    if (std::filesystem::is_directory(path, ec))
+        return tl::make_unexpected(io_error(path, "is a directory"));
     std::ifstream in(path, std::ios::binary);
-    if (!in) return tl::make_unexpected(io_error(path, std::strerror(errno)));
+    if (!in)
+        return tl::make_unexpected(io_error(path, std::strerror(errno)));
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-    if (in.bad()) return tl::make_unexpected(io_error(path, std::strerror(errno)));
+    if (in.bad())
+        return tl::make_unexpected(io_error(path, std::strerror(errno)));
     return parse_json_source(std::move(text), path);
 }
 

@@ -54,27 +54,34 @@ std::string pointer_string(const rapidjson::Pointer& pointer) {
 std::string_view view(const Value& s) { return {s.GetString(), s.GetStringLength()}; }
 
 const Value* member(const Value& object, const char* name) {
-    if (!object.IsObject()) return nullptr;
+    if (!object.IsObject())
+        return nullptr;
     auto it = object.FindMember(name);
     return it == object.MemberEnd() ? nullptr : &it->value;
 }
 
 const char* type_name(const Value& v) {
     switch (v.GetType()) {
-    case rapidjson::kNullType: return "null";
+    case rapidjson::kNullType:
+        return "null";
     case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "boolean";
-    case rapidjson::kObjectType: return "object";
-    case rapidjson::kArrayType: return "array";
-    case rapidjson::kStringType: return "string";
-    case rapidjson::kNumberType: return v.IsDouble() ? "number" : "integer";
+    case rapidjson::kTrueType:
+        return "boolean";
+    case rapidjson::kObjectType:
+        return "object";
+    case rapidjson::kArrayType:
+        return "array";
+    case rapidjson::kStringType:
+        return "string";
+    case rapidjson::kNumberType:
+        return v.IsDouble() ? "number" : "integer";
     }
     return "value";
 }
 
 // One schema: its JSON, and schema documents rooted at its sub-schemas, built on demand.
 class schema_set {
-public:
+  public:
     explicit schema_set(std::string_view text) {
         json_.Parse(text.data(), text.size());
         assert(!json_.HasParseError() && "embedded schema is not JSON");
@@ -89,10 +96,12 @@ public:
         assert(v && "schema pointer does not resolve");
         for (int hops = 0; hops < 16; ++hops) {
             const Value* ref = member(*v, "$ref");
-            if (!ref || !ref->IsString()) break;
+            if (!ref || !ref->IsString())
+                break;
             rapidjson::Pointer target(ref->GetString(), ref->GetStringLength());
             const Value* next = target.IsValid() ? target.Get(json_) : nullptr;
-            if (!next) break;
+            if (!next)
+                break;
             pointer = pointer_string(target);
             v = next;
         }
@@ -101,7 +110,8 @@ public:
 
     // A schema document validating against the sub-schema at `pointer` ("" is the whole schema).
     const rapidjson::SchemaDocument& at(const std::string& pointer) const {
-        if (pointer.empty()) return *root_;
+        if (pointer.empty())
+            return *root_;
         std::lock_guard<std::mutex> lock(mutex_);
         auto& slot = rooted_[pointer];
         if (!slot) {
@@ -119,7 +129,7 @@ public:
         return *slot->schema;
     }
 
-private:
+  private:
     struct rooted {
         rapidjson::Document json;
         std::unique_ptr<rapidjson::SchemaDocument> schema;
@@ -144,14 +154,15 @@ struct violation {
 };
 
 class refiner {
-public:
+  public:
     refiner(const json_source& source, const schema_set& schemas, diagnostics& out)
         : source_(source), schemas_(schemas), out_(out) {}
 
     void check(const Value& v, std::string schema_pointer) {
         const Value& schema = schemas_.resolve(schema_pointer);
         std::optional<violation> fault = validate(v, schema_pointer);
-        if (!fault) return;
+        if (!fault)
+            return;
         const std::size_t reported = out_.size();
         const bool here = fault->instance == &v;
 
@@ -167,23 +178,28 @@ public:
         bool keyword_refined = false;
         if (v.IsObject()) {
             check_members(v, schema, schema_pointer);
-            keyword_refined = fault->keyword == "required" || fault->keyword == "additionalProperties";
+            keyword_refined =
+                fault->keyword == "required" || fault->keyword == "additionalProperties";
         } else if (v.IsArray()) {
             if (const Value* items = member(schema, "items"); items && items->IsObject()) {
-                for (const auto& element : v.GetArray()) check(element, schema_pointer + "/items");
+                for (const auto& element : v.GetArray())
+                    check(element, schema_pointer + "/items");
                 keyword_refined = fault->keyword == "items";
             }
         }
-        if ((here && !keyword_refined) || out_.size() == reported) report(*fault);
+        if ((here && !keyword_refined) || out_.size() == reported)
+            report(*fault);
     }
 
-private:
+  private:
     std::optional<violation> validate(const Value& v, const std::string& schema_pointer) const {
         rapidjson::SchemaValidator validator(schemas_.at(schema_pointer));
         v.Accept(validator);
-        if (validator.IsValid()) return std::nullopt;
+        if (validator.IsValid())
+            return std::nullopt;
         const Value* instance = validator.GetInvalidDocumentPointer().Get(v);
-        return violation{instance ? instance : &v, pointer_string(validator.GetInvalidSchemaPointer()),
+        return violation{instance ? instance : &v,
+                         pointer_string(validator.GetInvalidSchemaPointer()),
                          validator.GetInvalidSchemaKeyword()};
     }
 
@@ -210,7 +226,8 @@ private:
             bool matched = false;
             if (patterns && patterns->IsObject()) {
                 for (const auto& p : patterns->GetObject()) {
-                    if (!std::regex_search(key, std::regex(std::string(view(p.name))))) continue;
+                    if (!std::regex_search(key, std::regex(std::string(view(p.name)))))
+                        continue;
                     matched = true;
                     std::string pattern_sub = schema_pointer;
                     append_pointer_token(pattern_sub, "patternProperties");
@@ -218,7 +235,8 @@ private:
                     check(m.value, pattern_sub);
                 }
             }
-            if (matched || !additional) continue;
+            if (matched || !additional)
+                continue;
             if (additional->IsFalse())
                 add(m.value, "unknown key '" + key + "'" + allowed_keys(properties, patterns),
                     "additionalProperties", schema_pointer);
@@ -231,7 +249,8 @@ private:
     bool refine_one_of(const Value& v, const Value& schema, const std::string& schema_pointer,
                        const violation& fault) {
         const Value& alternatives = schema["oneOf"];
-        if (!alternatives.IsArray()) return false;
+        if (!alternatives.IsArray())
+            return false;
         std::vector<std::string> kinds;
         std::vector<std::string> picked;
         std::vector<std::string> picked_kinds;
@@ -239,11 +258,13 @@ private:
             std::string sub = schema_pointer + "/oneOf/" + std::to_string(i);
             const Value& alternative = schemas_.resolve(sub);
             const Value* required = member(alternative, "required");
-            if (!required || !required->IsArray() || required->Empty()) return false;
+            if (!required || !required->IsArray() || required->Empty())
+                return false;
             std::string kind;
             bool present = true;
             for (const auto& key : required->GetArray()) {
-                if (!key.IsString()) return false;
+                if (!key.IsString())
+                    return false;
                 kind += (kind.empty() ? "" : "+") + std::string(view(key));
                 present = present && v.HasMember(key);
             }
@@ -258,9 +279,10 @@ private:
             return true;
         }
         std::string message = picked.empty() ? "has none of the keys that select an alternative ("
-                                              : "has keys of several alternatives (";
+                                             : "has keys of several alternatives (";
         const auto& listed = picked.empty() ? kinds : picked_kinds;
-        for (std::size_t i = 0; i < listed.size(); ++i) message += (i ? ", " : "") + listed[i];
+        for (std::size_t i = 0; i < listed.size(); ++i)
+            message += (i ? ", " : "") + listed[i];
         message += "); exactly one is required";
         add(v, message, "oneOf", fault.schema_pointer);
         return true;
@@ -291,18 +313,25 @@ private:
         const std::string value = arg ? to_json(*arg) : std::string("?");
         if (k == "type") {
             std::string expected = value;
-            if (arg && arg->IsString()) expected = std::string(view(*arg));
+            if (arg && arg->IsString())
+                expected = std::string(view(*arg));
             if (arg && arg->IsArray()) {
                 expected.clear();
                 for (const auto& t : arg->GetArray())
-                    if (t.IsString()) expected += (expected.empty() ? "" : " or ") + std::string(view(t));
+                    if (t.IsString())
+                        expected += (expected.empty() ? "" : " or ") + std::string(view(t));
             }
             return "expected " + expected + ", found " + type_name(*fault.instance);
         }
-        if (k == "enum") return "expected one of " + value + ", found " + to_json(*fault.instance);
-        if (k == "pattern") return "does not match the pattern " + value;
-        if (k == "minLength") return value == "1" ? "must not be empty" : "must have at least " + value + " characters";
-        if (k == "maxLength") return "must have at most " + value + " characters";
+        if (k == "enum")
+            return "expected one of " + value + ", found " + to_json(*fault.instance);
+        if (k == "pattern")
+            return "does not match the pattern " + value;
+        if (k == "minLength")
+            return value == "1" ? "must not be empty"
+                                : "must have at least " + value + " characters";
+        if (k == "maxLength")
+            return "must have at most " + value + " characters";
         if (k == "minimum" || k == "maximum") {
             const Value* exclusive =
                 schema ? member(*schema, k == "minimum" ? "exclusiveMinimum" : "exclusiveMaximum")
@@ -312,15 +341,24 @@ private:
                                                : (strict ? "less than " : "at most ");
             return "must be " + std::string(bound) + value + ", found " + to_json(*fault.instance);
         }
-        if (k == "multipleOf") return "must be a multiple of " + value;
-        if (k == "minItems") return "needs at least " + value + " item" + (value == "1" ? "" : "s");
-        if (k == "maxItems") return "allows at most " + value + " item" + (value == "1" ? "" : "s");
-        if (k == "uniqueItems") return "items must be unique";
-        if (k == "minProperties") return "needs at least " + value + " key" + (value == "1" ? "" : "s");
-        if (k == "maxProperties") return "allows at most " + value + " key" + (value == "1" ? "" : "s");
-        if (k == "required") return "missing a required key of " + value;
-        if (k == "additionalProperties") return "has a key that is not allowed";
-        if (k == "oneOf") return "matches none or several of the alternatives";
+        if (k == "multipleOf")
+            return "must be a multiple of " + value;
+        if (k == "minItems")
+            return "needs at least " + value + " item" + (value == "1" ? "" : "s");
+        if (k == "maxItems")
+            return "allows at most " + value + " item" + (value == "1" ? "" : "s");
+        if (k == "uniqueItems")
+            return "items must be unique";
+        if (k == "minProperties")
+            return "needs at least " + value + " key" + (value == "1" ? "" : "s");
+        if (k == "maxProperties")
+            return "allows at most " + value + " key" + (value == "1" ? "" : "s");
+        if (k == "required")
+            return "missing a required key of " + value;
+        if (k == "additionalProperties")
+            return "has a key that is not allowed";
+        if (k == "oneOf")
+            return "matches none or several of the alternatives";
         return "is not valid";
     }
 

@@ -72,6 +72,9 @@ struct decision {
 
     /// The compiled rules this decision was made with (for names, titles and rendering).
     std::shared_ptr<const detail::program> rules;
+
+    /// The qualification decided on: resolves the level and competence indices above to ids.
+    const masterpro::qualification& qualification() const;
 };
 
 } // namespace masterpro

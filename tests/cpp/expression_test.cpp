@@ -1,0 +1,103 @@
+// Typed expressions: name resolution per scope, load-time type errors, interned ids, null logic.
+#include "test_support.hpp"
+
+#include "evaluate.hpp"
+#include "expression.hpp"
+#include "program.hpp"
+
+namespace mt = masterpro::testing;
+using namespace masterpro::detail;
+
+namespace {
+
+struct compiled {
+    std::int32_t node = -1;
+    std::vector<expr_diagnostic> problems;
+};
+
+compiled compile(const std::string& text, scope where, value_type expected = value_type::boolean) {
+    static const auto rules = mt::welder();
+    static expr_pool pool;
+    compiled c;
+    c.node = compile_expression(text, rules.qualification(), where, expected, pool, c.problems);
+    return c;
+}
+
+std::string first_problem(const std::string& text, scope where = {true, true, item_scope::none},
+                          value_type expected = value_type::boolean) {
+    auto c = compile(text, where, expected);
+    return c.problems.empty() ? std::string("(none)") : c.problems.front().message;
+}
+
+/// Evaluates a candidate-independent expression in a program holding just that expression.
+value run(const std::string& text, std::int32_t level, std::int32_t competence) {
+    static const auto rules = mt::welder();
+    program p;
+    p.descriptor = rules.qualification();
+    std::vector<expr_diagnostic> problems;
+    const auto node = compile_expression(text, p.descriptor, scope{true, true, item_scope::none}, value_type::null_t,
+                                         p.exprs, problems);
+    REQUIRE_MESSAGE(problems.empty(), problems.front().message);
+    REQUIRE(is_candidate_independent(p.exprs, node));
+    return evaluate_constant(p, node, level, competence);
+}
+
+} // namespace
+
+TEST_CASE("names resolve by scope, and unknown or out-of-scope names are load-time errors") {
+    const scope assessor{true, true, item_scope::assessor};
+    const scope evidence{true, true, item_scope::evidence};
+    CHECK(first_problem("trained and held_level >= level", assessor) == "(none)");
+    CHECK(first_problem("none(relations, until == null or until >= as_of - years(3))", assessor) == "(none)");
+    CHECK(first_problem("direct and date >= as_of - years(3) and supervisor_attested", evidence) == "(none)");
+    CHECK(first_problem("trained", evidence) == "unknown name 'trained' here");
+    CHECK(first_problem("level.panel_size > 1", scope{false, false, item_scope::none}) == "unknown name 'level.panel_size' here");
+    CHECK(first_problem("level.no_such_param > 1") == "level parameter 'no_such_param' is not defined on every level");
+}
+
+TEST_CASE("type errors are reported with their offset in the expression") {
+    const scope evidence{true, true, item_scope::evidence};
+    auto c = compile("date >= 5", evidence);
+    REQUIRE(c.problems.size() == 1);
+    CHECK(c.problems[0].message == "cannot compare date with number");
+    CHECK(c.problems[0].offset == 5);
+    CHECK(first_problem("direct + 1", evidence) == "'+' cannot combine bool and number");
+    CHECK(first_problem("years('3')") == "years() takes one number");
+    CHECK(first_problem("level.panel_size", scope{true, true, item_scope::none}) ==
+          "expected a bool expression, but this is number");
+    CHECK(first_problem("1 +", scope{true, true, item_scope::none}, value_type::number) ==
+          "syntax error: unexpected end of expression");
+    CHECK(first_problem("'abc", scope{true, true, item_scope::none}) == "syntax error: unexpected unterminated string");
+}
+
+TEST_CASE("string literals next to interned ids become ids, so misspellings fail at load time") {
+    const scope evidence{true, true, item_scope::evidence};
+    CHECK(first_problem("type == 'work_sample'", evidence) == "(none)");
+    CHECK(first_problem("type == 'worksample'", evidence) == "unknown evidence type 'worksample'");
+    CHECK(first_problem("'C1.1' in covers", evidence) == "(none)");
+    CHECK(first_problem("'C9.1' in covers", evidence) == "unknown criterion 'C9.1'");
+    CHECK(first_problem("level >= 'M3'") == "level 'M3' is outside the qualification's levels");
+    CHECK(first_problem("'safety_criticl' in competence.tags") == "unknown tag 'safety_criticl'");
+}
+
+TEST_CASE("levels compare by order; tags, arithmetic and choice evaluate") {
+    CHECK(run("level >= 'M2'", 1, 0).boolean);
+    CHECK_FALSE(run("level >= 'M2'", 0, 0).boolean);
+    CHECK(run("level.panel_size * 2 + 1", 1, 0).number == 7);
+    CHECK(run("'safety_critical' in competence.tags", 0, 3).boolean);
+    CHECK_FALSE(run("'safety_critical' in competence.tags", 0, 2).boolean);
+    CHECK(run("max(level.criterion_min, 'safety_critical' in competence.tags ? 3 : 0)", 0, 3).number == 3);
+    CHECK(run("count(competence.tags, it == 'safety_critical')", 0, 3).number == 1);
+    CHECK(run("abs(-2.5)", 0, 0).number == 2.5);
+}
+
+TEST_CASE("null: equality is exact, ordering and arithmetic give null, and/or follow Kleene") {
+    CHECK(run("null == null", 0, 0).boolean);
+    CHECK_FALSE(run("1 == null", 0, 0).boolean);
+    CHECK(run("(1 / 0) == null", 0, 0).boolean);
+    CHECK(run("((1 / 0) > 1)", 0, 0).is_null());
+    CHECK(run("((1 / 0) > 1) or true", 0, 0).boolean);
+    CHECK_FALSE(run("((1 / 0) > 1) and false", 0, 0).boolean);
+    CHECK(run("((1 / 0) > 1) and true", 0, 0).is_null());
+    CHECK(run("not ((1 / 0) > 1)", 0, 0).is_null());
+}
