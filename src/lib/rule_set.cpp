@@ -20,8 +20,9 @@ tl::expected<rule_set, diagnostics> fail(error e) { return tl::make_unexpected(d
 /// Schema problems come first in importance; a compiler problem at a place the schema already
 /// faulted says the same thing twice, so it is dropped.
 diagnostics merge(diagnostics schema, diagnostics semantic) {
+    const auto schema_end = static_cast<std::ptrdiff_t>(schema.size());
     for (auto& d : semantic) {
-        const bool repeated = std::any_of(schema.begin(), schema.end(), [&](const error& s) {
+        const bool repeated = std::any_of(schema.begin(), schema.begin() + schema_end, [&](const error& s) {
             return !s.where.pointer.empty() && d.where.pointer.rfind(s.where.pointer, 0) == 0;
         });
         if (!repeated) schema.push_back(std::move(d));
