@@ -81,7 +81,7 @@ int check_command(const std::vector<std::string>& args) {
 /// The id of a record that could not be decided, if its text shows one.
 std::string record_id_json(const std::string& line) {
     rapidjson::Document d;
-    d.Parse(line.data(), line.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
     if (!d.HasParseError() && d.IsObject()) {
         auto it = d.FindMember("id");
         if (it != d.MemberEnd() && it->value.IsString()) {

@@ -54,8 +54,10 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
 const qualification& rule_set::qualification() const noexcept { return program_->descriptor; }
 
 tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, std::optional<date> as_of) const {
+    // Iterative parsing keeps hostile nesting off the call stack; the reader then walks only
+    // the fixed shape of the contract.
     rapidjson::Document document;
-    document.Parse(json.data(), json.size());
+    document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
     if (document.HasParseError()) {
         error e;
         e.category = error_category::json_syntax;
