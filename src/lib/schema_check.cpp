@@ -178,7 +178,8 @@ class refiner {
         if (v.IsObject()) {
             check_members(v, schema, schema_pointer);
             keyword_refined =
-                fault->keyword == "required" || fault->keyword == "additionalProperties";
+                fault->keyword == "required" ||
+                (fault->keyword == "additionalProperties" && !member(schema, "patternProperties"));
         } else if (v.IsArray()) {
             if (const Value* items = member(schema, "items"); items && items->IsObject()) {
                 for (const auto& element : v.GetArray())

@@ -1,22 +1,35 @@
-// Uses the installed masterpro: renders a diagnostic and checks it against the documented form.
-#include <masterpro/error.hpp>
+// The embedding example of docs/cpp.md, built against the installed masterpro: load a rule
+// file once, then decide each candidate record of a JSON-lines file.
+#include <masterpro/masterpro.hpp>
 
+#include <fstream>
 #include <iostream>
 #include <string>
 
-int main() {
-    masterpro::error e;
-    e.message = "m";
-    e.where.file = "x.json";
-    e.where.line = 3;
-    e.where.column = 7;
-    e.where.pointer = "/a";
-    const std::string expected = "x.json:3:7: error: m [/a]";
-    const std::string got = masterpro::format_diagnostic(e);
-    if (got != expected) {
-        std::cerr << "format_diagnostic gave '" << got << "', expected '" << expected << "'\n";
+int main(int argc, char** argv) {
+    if (argc != 3) {
+        std::cerr << "usage: masterpro_consumer RULES.json CANDIDATES.jsonl\n";
+        return 2;
+    }
+    auto rules = masterpro::rule_set::from_file(argv[1]);
+    if (!rules) {
+        for (const auto& problem : rules.error()) std::cerr << masterpro::format_diagnostic(problem) << '\n';
         return 1;
     }
-    std::cout << got << '\n';
-    return 0;
+    std::ifstream candidates(argv[2]);
+    std::size_t decided = 0, refused = 0;
+    for (std::string line; std::getline(candidates, line);) {
+        auto decision = rules->evaluate_json(line);
+        if (!decision) {
+            ++refused;
+            std::cout << "refused: " << decision.error().message << " at " << decision.error().where.path << '\n';
+            continue;
+        }
+        ++decided;
+        std::cout << decision->candidate_id << ": " << masterpro::to_string(decision->outcome);
+        if (decision->level) std::cout << ' ' << decision->qualification().levels[*decision->level].id;
+        std::cout << '\n';
+    }
+    // The bundled examples hold five decidable candidates and one broken record.
+    return decided == 5 && refused == 1 ? 0 : 1;
 }

@@ -45,7 +45,7 @@ if(CONFIG)
     list(APPEND configure_args -DCMAKE_BUILD_TYPE=${CONFIG})
 endif()
 run_step("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${consumer_build}
-    ${configure_args} ${package_args})
+    ${configure_args} ${package_args} -DMASTERPRO_RULES_DIR=${RULES_DIR})
 
 # The package must come from where this test put it, not from another masterpro on the machine.
 file(STRINGS ${consumer_build}/CMakeCache.txt found_dir REGEX "^masterpro_DIR:")
