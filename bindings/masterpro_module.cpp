@@ -1,0 +1,754 @@
+// The Python extension masterpro._masterpro: RuleSet, Decision, CandidateError and the
+// exceptions, a thin layer over the public C++ API (records in as JSON, decisions out).
+#include "masterpro/masterpro.hpp"
+
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <datetime.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+namespace mp = masterpro;
+
+namespace {
+
+// RapidJSON's DOM parser recurses once per nesting level, so a candidate record nested
+// 100,000 deep would overflow the stack: such text is refused before it is parsed. Rule files
+// get the same bound inside the library.
+constexpr std::size_t max_json_depth = 256;
+// The expression parser recurses too (about 3.5 KB of stack per parenthesis); until it bounds
+// its own depth, rule files whose strings nest expression operators this deep are refused here.
+constexpr std::size_t max_expression_nesting = 256;
+
+// ---- errors -------------------------------------------------------------------------------
+
+/// A rule file that did not load; translated into masterpro.RuleFileError.
+struct rule_file_error {
+    mp::diagnostics diagnostics;
+};
+
+/// A candidate record that got no decision; translated into masterpro.CandidateDataError.
+struct candidate_data_error {
+    mp::error error;
+    std::optional<std::string> id;
+};
+
+// The Python exception types, created once at import and kept for the process's lifetime.
+PyObject* error_type = nullptr;
+PyObject* rule_file_error_type = nullptr;
+PyObject* candidate_data_error_type = nullptr;
+
+mp::error make_error(mp::error_category category, std::string message, std::string file = {}) {
+    mp::error e;
+    e.category = category;
+    e.message = std::move(message);
+    e.where.file = std::move(file);
+    return e;
+}
+
+py::dict diagnostic_dict(const mp::error& e) {
+    py::dict d;
+    d["file"] = e.where.file;
+    d["line"] = e.where.line;
+    d["column"] = e.where.column;
+    d["pointer"] = e.where.pointer;
+    d["message"] = e.message;
+    d["category"] = mp::to_string(e.category);
+    return d;
+}
+
+py::object optional_str(const std::optional<std::string>& s) {
+    return s ? py::object(py::str(*s)) : py::object(py::none());
+}
+
+std::string candidate_message(const mp::error& e, const std::optional<std::string>& id) {
+    std::string s = id ? "record " + *id + ": " : std::string("record: ");
+    s += e.message;
+    if (!e.where.path.empty()) s += " at " + e.where.path;
+    return s;
+}
+
+void set_python_error(PyObject* type, const std::string& message, const py::dict& attributes) {
+    py::object exc = py::reinterpret_borrow<py::object>(type)(message);
+    for (auto item : attributes) py::setattr(exc, item.first, item.second);
+    PyErr_SetObject(type, exc.ptr());
+}
+
+void translate(std::exception_ptr p) {
+    try {
+        if (p) std::rethrow_exception(p);
+    } catch (const rule_file_error& e) {
+        std::string message;
+        py::list diagnostics;
+        for (const auto& d : e.diagnostics) {
+            message += (message.empty() ? "" : "\n") + mp::format_diagnostic(d);
+            diagnostics.append(diagnostic_dict(d));
+        }
+        py::dict attributes;
+        attributes["diagnostics"] = diagnostics;
+        set_python_error(rule_file_error_type, message, attributes);
+    } catch (const candidate_data_error& e) {
+        py::dict attributes;
+        attributes["id"] = optional_str(e.id);
+        attributes["category"] = mp::to_string(e.error.category);
+        attributes["path"] = e.error.where.path;
+        attributes["pointer"] = e.error.where.pointer;
+        set_python_error(candidate_data_error_type, candidate_message(e.error, e.id), attributes);
+    }
+}
+
+/// Raises the OSError subclass that errno names (FileNotFoundError, PermissionError, ...).
+[[noreturn]] void raise_os_error(int code, const std::string& path) {
+    errno = code;
+    py::str name(path);
+    PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name.ptr());
+    throw py::error_already_set();
+}
+
+// ---- input --------------------------------------------------------------------------------
+
+/// Whether JSON text nests arrays and objects deeper than `limit` (text in strings skipped).
+bool nests_deeper_than(std::string_view text, std::size_t limit) {
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') ++i;
+            else if (c == '"') in_string = false;
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) return true;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
+/// The first string of a rule file whose expression operators nest deeper than the parser can
+/// take (parentheses and brackets open, `?`, `not`, `!` and `-` each count as a level, which
+/// over-counts); its line and column, or nullopt.
+std::optional<mp::error> overly_nested_expression(std::string_view text, const std::string& file) {
+    std::size_t line = 1, column = 1, start_line = 0, start_column = 0;
+    std::size_t depth = 0, peak = 0, operators = 0;
+    bool in_string = false;
+    auto word_at = [&](std::size_t i) {
+        auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+        return text.compare(i, 3, "not") == 0 && (i == 0 || !is_name(text[i - 1])) &&
+               (i + 3 >= text.size() || !is_name(text[i + 3]));
+    };
+    for (std::size_t i = 0; i < text.size(); ++i, ++column) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            column = 0;
+        }
+        if (!in_string) {
+            if (c == '"') {
+                in_string = true;
+                start_line = line;
+                start_column = column;
+                depth = peak = operators = 0;
+            }
+            continue;
+        }
+        if (c == '\\') {
+            ++i;
+            ++column;
+        } else if (c == '"') {
+            in_string = false;
+        } else if (c == '(' || c == '[') {
+            peak = std::max(peak, ++depth);
+        } else if ((c == ')' || c == ']') && depth > 0) {
+            --depth;
+        } else if (c == '?' || c == '!' || c == '-' || (c == 'n' && word_at(i))) {
+            ++operators;
+        }
+        if (peak + operators > max_expression_nesting) {
+            mp::error e = make_error(mp::error_category::limit,
+                                     "expression nested deeper than " +
+                                         std::to_string(max_expression_nesting) +
+                                         " levels (parentheses, brackets, ?, not, !, -)",
+                                     file);
+            e.where.line = start_line;
+            e.where.column = start_column;
+            return e;
+        }
+    }
+    return std::nullopt;
+}
+
+/// Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
+bool valid_utf8(std::string_view s) {
+    std::size_t i = 0;
+    while (i < s.size()) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = 0;
+        unsigned min = 0, cp = 0;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1, min = 0x80, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2, min = 0x800, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3, min = 0x10000, cp = c & 0x07;
+        } else {
+            return false;
+        }
+        for (std::size_t k = 1; k <= n; ++k) {
+            if (i + k >= s.size()) return false;
+            const auto t = static_cast<unsigned char>(s[i + k]);
+            if ((t & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (t & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/// A record's text, or why it has none (to become an error result or a CandidateDataError).
+struct record_text {
+    std::string text;
+    std::optional<mp::error> error;
+    std::optional<std::string> id; ///< known before parsing when the record is a dict
+};
+
+/// The bytes of a bytes or bytearray object.
+std::string bytes_text(py::handle b) {
+    const bool bytes = PyBytes_Check(b.ptr());
+    const char* data = bytes ? PyBytes_AS_STRING(b.ptr()) : PyByteArray_AS_STRING(b.ptr());
+    const auto size = bytes ? PyBytes_GET_SIZE(b.ptr()) : PyByteArray_GET_SIZE(b.ptr());
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+bool is_bytes(py::handle b) { return PyBytes_Check(b.ptr()) || PyByteArray_Check(b.ptr()); }
+
+py::object json_dumps() { return py::module_::import("json").attr("dumps"); }
+
+/// `default` for json.dumps: dates become `YYYY-MM-DD`, anything else stays unserialisable.
+py::object date_default() {
+    return py::cpp_function([](py::handle value) -> py::object {
+        if (PyDate_Check(value.ptr())) {
+            if (PyDateTime_Check(value.ptr())) value = value.attr("date")();
+            return value.attr("isoformat")();
+        }
+        throw py::type_error("Object of type " +
+                             std::string(py::str(value.get_type().attr("__name__"))) +
+                             " is not JSON serializable");
+    });
+}
+
+std::string type_name(py::handle h) { return py::str(h.get_type().attr("__name__")); }
+
+/// Turns one record (dict, JSON str or bytes) into JSON text. A wrong type raises TypeError when
+/// `strict`, else becomes an error; so do values json.dumps cannot write.
+record_text to_record_text(py::handle record, bool strict, const py::object& dumps,
+                           const py::object& default_) {
+    record_text out;
+    auto fail = [&](mp::error_category category, std::string message) {
+        out.error = make_error(category, std::move(message));
+        return out;
+    };
+    if (PyDict_Check(record.ptr())) {
+        py::object id = py::reinterpret_borrow<py::dict>(record).attr("get")("id");
+        if (PyUnicode_Check(id.ptr())) out.id = py::cast<std::string>(id);
+        try {
+            py::object text = dumps(record, py::arg("allow_nan") = false,
+                                    py::arg("separators") = py::make_tuple(",", ":"),
+                                    py::arg("default") = default_);
+            out.text = py::cast<std::string>(text);
+        } catch (py::error_already_set& e) {
+            if (e.matches(PyExc_RecursionError))
+                return fail(mp::error_category::limit, "record nested too deeply to serialise");
+            if (e.matches(PyExc_TypeError) && strict) throw;
+            return fail(e.matches(PyExc_TypeError) ? mp::error_category::usage
+                                                   : mp::error_category::candidate_data,
+                        std::string("record cannot be written as JSON: ") + e.what());
+        }
+        return out;
+    }
+    if (PyUnicode_Check(record.ptr())) {
+        Py_ssize_t size = 0;
+        const char* data = PyUnicode_AsUTF8AndSize(record.ptr(), &size);
+        if (!data) {
+            PyErr_Clear();
+            return fail(mp::error_category::json_syntax, "record text is not valid Unicode");
+        }
+        out.text.assign(data, static_cast<std::size_t>(size));
+        return out;
+    }
+    if (is_bytes(record)) {
+        out.text = bytes_text(record);
+        if (!valid_utf8(out.text)) return fail(mp::error_category::json_syntax, "record is not valid UTF-8");
+        return out;
+    }
+    if (strict)
+        throw py::type_error("a candidate record is a dict, a JSON str or bytes, not " + type_name(record));
+    return fail(mp::error_category::usage,
+                "a candidate record is a dict, a JSON str or bytes, not " + type_name(record));
+}
+
+std::optional<mp::date> to_date(const py::object& value, const char* what) {
+    if (value.is_none()) return std::nullopt;
+    if (PyDate_Check(value.ptr())) {
+        auto d = mp::make_date(PyDateTime_GET_YEAR(value.ptr()), PyDateTime_GET_MONTH(value.ptr()),
+                               PyDateTime_GET_DAY(value.ptr()));
+        if (d) return d;
+    } else if (PyUnicode_Check(value.ptr())) {
+        if (auto d = mp::parse_date(py::cast<std::string>(value))) return d;
+        throw py::value_error(std::string(what) + " must be a date YYYY-MM-DD, not '" +
+                              py::cast<std::string>(value) + "'");
+    }
+    throw py::type_error(std::string(what) + " must be a datetime.date, a 'YYYY-MM-DD' str or None, not " +
+                         type_name(value));
+}
+
+py::object to_py_date(mp::date d) {
+    const auto c = mp::to_civil(d);
+    return py::reinterpret_steal<py::object>(PyDate_FromDate(c.year, c.month, c.day));
+}
+
+/// The path of a str or os.PathLike, or nullopt for anything else.
+std::optional<std::string> as_path(const py::handle& source) {
+    if (!PyUnicode_Check(source.ptr()) && !py::hasattr(source, "__fspath__")) return std::nullopt;
+    py::object path = py::module_::import("os").attr("fspath")(source);
+    if (!PyUnicode_Check(path.ptr())) throw py::type_error("a path must be a str or os.PathLike of str");
+    return py::cast<std::string>(path);
+}
+
+/// Reads a whole file; raises the OSError that errno names.
+std::string read_file(const std::string& path) {
+    std::string text;
+    int code = 0;
+    {
+        py::gil_scoped_release release;
+        if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+            char buffer[1 << 16];
+            std::size_t n;
+            while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
+            if (std::ferror(f)) code = errno ? errno : EIO;
+            std::fclose(f);
+        } else {
+            code = errno;
+        }
+    }
+    if (code) raise_os_error(code, path);
+    return text;
+}
+
+// ---- rules and results --------------------------------------------------------------------
+
+/// A compiled rule set with the text it came from (for pickling).
+struct py_rule_set {
+    mp::rule_set rules;
+    std::string text;
+    std::string name;
+};
+
+py_rule_set compile(std::string text, std::string name) {
+    if (auto e = overly_nested_expression(text, name)) throw rule_file_error{{std::move(*e)}};
+    std::optional<tl::expected<mp::rule_set, mp::diagnostics>> loaded;
+    {
+        py::gil_scoped_release release;
+        loaded = mp::rule_set::from_json(text, name);
+    }
+    if (!*loaded) throw rule_file_error{std::move(loaded->error())};
+    return py_rule_set{std::move(**loaded), std::move(text), std::move(name)};
+}
+
+py_rule_set from_file(const py::object& path) {
+    auto p = as_path(path);
+    if (!p) throw py::type_error("a rule file path is a str or os.PathLike, not " + type_name(path));
+    return compile(read_file(*p), *p);
+}
+
+py_rule_set from_json(const py::object& text, const std::string& name) {
+    if (PyUnicode_Check(text.ptr())) return compile(py::cast<std::string>(text), name);
+    if (is_bytes(text)) return compile(bytes_text(text), name);
+    throw py::type_error("rule text is a str or bytes, not " + type_name(text));
+}
+
+py_rule_set from_dict(const py::object& rules, const std::string& name) {
+    if (!PyDict_Check(rules.ptr())) throw py::type_error("rules must be a dict, not " + type_name(rules));
+    try {
+        return compile(py::cast<std::string>(json_dumps()(rules, py::arg("allow_nan") = false)), name);
+    } catch (py::error_already_set& e) {
+        if (e.matches(PyExc_RecursionError))
+            throw rule_file_error{{make_error(mp::error_category::limit, "rules nested too deeply to serialise", name)}};
+        if (e.matches(PyExc_ValueError))
+            throw rule_file_error{{make_error(mp::error_category::json_syntax,
+                                              std::string("rules cannot be written as JSON: ") + e.what(), name)}};
+        throw;
+    }
+}
+
+/// A decision with the rule set it was made with (for the ids of levels and competences).
+struct py_decision {
+    mp::decision decision;
+    mp::rule_set rules;
+};
+
+/// A record in a batch that got no decision.
+struct py_candidate_error {
+    std::size_t line = 0;
+    std::optional<std::string> id;
+    mp::error error;
+};
+
+/// The `id` string at the top of a record's text, if it has one. RapidJSON's iterative parser
+/// uses no recursion and its pool allocator frees without recursing, so any depth is safe.
+std::optional<std::string> record_id(std::string_view text) {
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+    if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+    auto it = d.FindMember("id");
+    if (it == d.MemberEnd() || !it->value.IsString()) return std::nullopt;
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::string json_string(const std::string& s) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(b.GetString(), b.GetSize());
+}
+
+/// Decides one record's text; never throws for bad data.
+mp::decision_or_error decide(const mp::rule_set& rules, std::string_view text, std::optional<mp::date> as_of) {
+    if (nests_deeper_than(text, max_json_depth))
+        return tl::make_unexpected(make_error(mp::error_category::limit, "JSON nested deeper than " +
+                                                                             std::to_string(max_json_depth) + " levels"));
+    return rules.evaluate_json(text, as_of);
+}
+
+py_decision evaluate_one(const py_rule_set& self, const py::object& record, const py::object& as_of) {
+    const auto when = to_date(as_of, "as_of");
+    auto text = to_record_text(record, true, json_dumps(), date_default());
+    if (text.error) throw candidate_data_error{std::move(*text.error), text.id};
+    std::optional<mp::decision_or_error> decided;
+    {
+        py::gil_scoped_release release;
+        decided = decide(self.rules, text.text, when);
+    }
+    if (!*decided) throw candidate_data_error{std::move(decided->error()), text.id ? text.id : record_id(text.text)};
+    return py_decision{std::move(**decided), self.rules};
+}
+
+/// Splits JSON lines, skipping blank lines but keeping line numbers.
+void split_lines(std::string_view all, std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
+    std::size_t number = 0;
+    while (!all.empty()) {
+        const auto end = all.find('\n');
+        std::string_view line = all.substr(0, end);
+        all = end == std::string_view::npos ? std::string_view{} : all.substr(end + 1);
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        record_text r;
+        r.text.assign(line.data(), line.size());
+        if (!valid_utf8(r.text)) r.error = make_error(mp::error_category::json_syntax, "line is not valid UTF-8");
+        texts.push_back(std::move(r));
+        lines.push_back(number);
+    }
+}
+
+py::list evaluate_many(const py_rule_set& self, const py::object& records, int threads, const py::object& as_of) {
+    const auto when = to_date(as_of, "as_of");
+    if (threads < 0) throw py::value_error("threads must be >= 0 (0: one per core)");
+    std::vector<record_text> texts;
+    std::vector<std::size_t> lines;
+    if (auto path = as_path(records)) {
+        split_lines(read_file(*path), texts, lines);
+    } else if (is_bytes(records)) {
+        split_lines(bytes_text(records), texts, lines);
+    } else if (PyDict_Check(records.ptr())) {
+        throw py::type_error("evaluate_many takes an iterable of records, not one dict: use evaluate");
+    } else {
+        const py::object dumps = json_dumps(), default_ = date_default();
+        for (py::handle record : py::iter(records)) {
+            texts.push_back(to_record_text(record, false, dumps, default_));
+            lines.push_back(lines.size() + 1);
+        }
+    }
+
+    std::vector<std::optional<mp::decision_or_error>> results(texts.size());
+    std::exception_ptr failure;
+    {
+        py::gil_scoped_release release;
+        std::atomic<std::size_t> next{0};
+        constexpr std::size_t block = 32;
+        auto work = [&] {
+            try {
+                for (std::size_t start; (start = next.fetch_add(block)) < texts.size();) {
+                    for (std::size_t i = start; i < std::min(start + block, texts.size()); ++i) {
+                        if (texts[i].error) results[i] = tl::make_unexpected(*texts[i].error);
+                        else results[i] = decide(self.rules, texts[i].text, when);
+                    }
+                }
+            } catch (...) {
+                // Only resource exhaustion lands here; the batch is abandoned and rethrown below.
+                next = texts.size();
+                failure = std::current_exception();
+            }
+        };
+        std::size_t n = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                     : static_cast<std::size_t>(threads);
+        n = std::min(n, (texts.size() + block - 1) / block);
+        std::vector<std::thread> pool;
+        for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work);
+        work();
+        for (auto& t : pool) t.join();
+    }
+    if (failure) std::rethrow_exception(failure);
+
+    py::list out(texts.size());
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        auto& r = *results[i];
+        if (r) {
+            out[i] = py::cast(py_decision{std::move(*r), self.rules});
+        } else {
+            auto id = texts[i].id ? texts[i].id : record_id(texts[i].text);
+            out[i] = py::cast(py_candidate_error{lines[i], std::move(id), std::move(r.error())});
+        }
+    }
+    return out;
+}
+
+// ---- decision attributes ------------------------------------------------------------------
+
+py::object json_loads(const std::string& text) { return py::module_::import("json").attr("loads")(text); }
+
+std::string decision_json(const py_decision& self, bool reasons, bool explanation) {
+    mp::decision_json_options options;
+    options.reasons = reasons;
+    options.explanation = explanation;
+    return mp::to_json(self.decision, options);
+}
+
+py::dict level_statuses(const py_decision& self) {
+    const auto& q = self.rules.qualification();
+    py::dict out;
+    for (std::size_t l = 0; l < self.decision.level_status.size(); ++l)
+        out[py::str(q.levels[l].id)] = mp::to_string(self.decision.level_status[l]);
+    return out;
+}
+
+py::dict competence_statuses(const py_decision& self) {
+    const auto& q = self.rules.qualification();
+    py::dict out;
+    for (std::size_t l = 0; l < self.decision.competence_status.size(); ++l) {
+        py::dict level;
+        for (std::size_t c = 0; c < self.decision.competence_status[l].size(); ++c)
+            level[py::str(q.competences[c].id)] = mp::to_string(self.decision.competence_status[l][c]);
+        out[py::str(q.levels[l].id)] = level;
+    }
+    return out;
+}
+
+std::string decision_repr(const py_decision& self) {
+    const auto& q = self.rules.qualification();
+    const auto& d = self.decision;
+    std::string s = "<Decision " + d.candidate_id + " as of " + mp::to_string(d.as_of) + ": " + mp::to_string(d.outcome);
+    if (d.level) s += " " + q.levels[*d.level].id;
+    for (std::size_t i = 0; i < d.partial.size(); ++i) s += (i ? ", " : " ") + q.competences[d.partial[i]].id;
+    return s + ">";
+}
+
+std::string candidate_error_json(const py_candidate_error& self) {
+    return "{\"line\":" + std::to_string(self.line) + ",\"id\":" + (self.id ? json_string(*self.id) : "null") +
+           ",\"error\":" + mp::to_json(self.error) + "}";
+}
+
+py::dict describe(const py_rule_set& self) {
+    const auto& q = self.rules.qualification();
+    py::list levels, competences;
+    for (const auto& l : q.levels) {
+        py::dict d;
+        d["id"] = l.id;
+        d["title"] = l.title;
+        d["ltqf"] = l.ltqf;
+        d["eqf"] = l.eqf;
+        d["params"] = l.params;
+        levels.append(d);
+    }
+    for (const auto& c : q.competences) {
+        py::dict d;
+        d["id"] = c.id;
+        d["title"] = c.title;
+        py::list criteria, tags;
+        for (auto k : c.criteria) criteria.append(q.criteria[k].id);
+        for (auto t : c.tags) tags.append(q.tags[t]);
+        d["criteria"] = criteria;
+        d["tags"] = tags;
+        d["credits"] = c.credits;
+        d["esco"] = c.esco;
+        competences.append(d);
+    }
+    py::dict out;
+    out["id"] = q.id;
+    out["title"] = q.title;
+    out["version"] = q.version;
+    out["sector"] = q.sector;
+    out["levels"] = levels;
+    out["competences"] = competences;
+    return out;
+}
+
+PyObject* new_exception(py::module_& m, const char* name, const char* doc, py::handle bases) {
+    const std::string qualified = std::string("masterpro.") + name;
+    PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases.ptr(), nullptr);
+    if (!type) throw py::error_already_set();
+    m.add_object(name, py::reinterpret_borrow<py::object>(type));
+    return type; // the module and this reference keep it alive for the process
+}
+
+} // namespace
+
+PYBIND11_MODULE(_masterpro, m) {
+    PyDateTime_IMPORT;
+    if (!PyDateTimeAPI) throw py::error_already_set();
+    m.doc() = "masterpro's compiled core: rule sets, decisions and errors (use the masterpro package).";
+    m.attr("__version__") = MASTERPRO_VERSION;
+    m.attr("MAX_JSON_DEPTH") = max_json_depth;
+
+    error_type = new_exception(m, "Error", "Base of masterpro's exceptions.", PyExc_Exception);
+    rule_file_error_type = new_exception(
+        m, "RuleFileError",
+        "A rule file did not load. `diagnostics` lists every problem (file, line, column, pointer, "
+        "message, category); str() gives them GCC-style, one per line.",
+        py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError)));
+    candidate_data_error_type = new_exception(
+        m, "CandidateDataError",
+        "A candidate record got no decision: `category`, `id`, `path` (JSON path) and `pointer`.",
+        py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError)));
+    py::register_exception_translator(translate);
+
+    py::class_<py_decision>(m, "Decision", "The decision for one candidate as of one date.")
+        .def_property_readonly("id", [](const py_decision& s) { return s.decision.candidate_id; })
+        .def_property_readonly("as_of", [](const py_decision& s) { return to_py_date(s.decision.as_of); })
+        .def_property_readonly("qualification", [](const py_decision& s) { return s.rules.qualification().id; })
+        .def_property_readonly("version", [](const py_decision& s) { return s.rules.qualification().version; })
+        .def_property_readonly("outcome", [](const py_decision& s) { return mp::to_string(s.decision.outcome); })
+        .def_property_readonly("level",
+                               [](const py_decision& s) -> py::object {
+                                   if (!s.decision.level) return py::none();
+                                   return py::str(s.rules.qualification().levels[*s.decision.level].id);
+                               })
+        .def_property_readonly("partial",
+                               [](const py_decision& s) {
+                                   py::list out;
+                                   for (auto c : s.decision.partial) out.append(s.rules.qualification().competences[c].id);
+                                   return out;
+                               })
+        .def_property_readonly("valid_until",
+                               [](const py_decision& s) -> py::object {
+                                   if (!s.decision.valid_until) return py::none();
+                                   return to_py_date(*s.decision.valid_until);
+                               })
+        .def_property_readonly("levels", &level_statuses, "level → 'pass' | 'fail' | 'insufficient'")
+        .def_property_readonly("competences", &competence_statuses, "level → competence → status")
+        .def_property_readonly(
+            "reasons", [](const py_decision& s) { return json_loads(decision_json(s, true, false))["reasons"]; },
+            "every requirement that is not pass: requirement, title, kind, check, level, competence, "
+            "status, found, required, evidence, assessors, assessments")
+        .def_property_readonly(
+            "gaps", [](const py_decision& s) { return json_loads(decision_json(s, true, false))["gaps"]; },
+            "level not passed → the requirements that stand in the way (as in reasons)")
+        .def_property_readonly("ok", [](const py_decision&) { return true; }, "True: a decision, not an error")
+        .def("to_json", &decision_json, py::arg("reasons") = true, py::arg("explanation") = false,
+             "One compact JSON object, as `masterpro evaluate` writes it.")
+        .def(
+            "to_dict",
+            [](const py_decision& s, bool reasons, bool explanation) {
+                return json_loads(decision_json(s, reasons, explanation));
+            },
+            py::arg("reasons") = true, py::arg("explanation") = false, "to_json(), parsed.")
+        .def("explain", [](const py_decision& s) { return mp::explain(s.decision); },
+             "The decision in plain language, with what stands between the candidate and each level.")
+        .def("_repr_html_",
+             [](py::object self) { return py::module_::import("masterpro._html").attr("decision_html")(self); })
+        .def("__repr__", &decision_repr);
+
+    py::class_<py_candidate_error>(m, "CandidateError",
+                                   "A record of a batch that got no decision, and why (a result, not an exception).")
+        .def_readonly("line", &py_candidate_error::line, "1-based position in the input (line of a JSON-lines input)")
+        .def_property_readonly("id", [](const py_candidate_error& s) { return optional_str(s.id); })
+        .def_property_readonly("category", [](const py_candidate_error& s) { return mp::to_string(s.error.category); })
+        .def_property_readonly("message", [](const py_candidate_error& s) { return s.error.message; })
+        .def_property_readonly("path", [](const py_candidate_error& s) { return s.error.where.path; })
+        .def_property_readonly("pointer", [](const py_candidate_error& s) { return s.error.where.pointer; })
+        .def_property_readonly("ok", [](const py_candidate_error&) { return false; }, "False: an error, not a decision")
+        .def("to_json", &candidate_error_json, "`{\"line\", \"id\", \"error\"}`, as `masterpro evaluate` writes it.")
+        .def("to_dict", [](const py_candidate_error& s) { return json_loads(candidate_error_json(s)); })
+        .def("__repr__", [](const py_candidate_error& s) {
+            return "<CandidateError line " + std::to_string(s.line) + ": " + candidate_message(s.error, s.id) + ">";
+        });
+
+    py::class_<py_rule_set>(m, "RuleSet",
+                            "A compiled qualification: load once, evaluate many candidates (thread-safe).")
+        .def(py::init([](const py::object& source) {
+                 if (PyDict_Check(source.ptr())) return from_dict(source, "<dict>");
+                 if (as_path(source)) return from_file(source);
+                 throw py::type_error("RuleSet takes a rule file path or a dict, not " + type_name(source));
+             }),
+             py::arg("source"), "Loads a rule file (str or os.PathLike) or a dict of rule JSON.")
+        .def_static("from_file", &from_file, py::arg("path"), "Loads and compiles a rule file.")
+        .def_static("from_json", &from_json, py::arg("text"), py::arg("name") = "<rules>",
+                    "Compiles rule-file text; `name` stands for the file in diagnostics.")
+        .def_static("from_dict", &from_dict, py::arg("rules"), py::arg("name") = "<dict>",
+                    "Compiles rules given as a dict (the parsed JSON of a rule file).")
+        .def_property_readonly("id", [](const py_rule_set& s) { return s.rules.qualification().id; })
+        .def_property_readonly("title", [](const py_rule_set& s) { return s.rules.qualification().title; })
+        .def_property_readonly("version", [](const py_rule_set& s) { return s.rules.qualification().version; })
+        .def_property_readonly("sector", [](const py_rule_set& s) { return s.rules.qualification().sector; })
+        .def_property_readonly("levels",
+                               [](const py_rule_set& s) {
+                                   py::list out;
+                                   for (const auto& l : s.rules.qualification().levels) out.append(l.id);
+                                   return out;
+                               })
+        .def_property_readonly("competences",
+                               [](const py_rule_set& s) {
+                                   py::list out;
+                                   for (const auto& c : s.rules.qualification().competences) out.append(c.id);
+                                   return out;
+                               })
+        .def("describe", &describe, "The descriptor: levels and competences with titles, criteria, tags.")
+        .def("evaluate", &evaluate_one, py::arg("record"), py::arg("as_of") = py::none(),
+             "Decides one record (dict, JSON str or bytes). Raises CandidateDataError for a bad record.")
+        .def("evaluate_many", &evaluate_many, py::arg("records"), py::arg("threads") = 1,
+             py::arg("as_of") = py::none(),
+             "Decides records in order, on `threads` threads (0: one per core) with the GIL released: "
+             "an iterable of dicts / JSON str / bytes, a JSON-lines path, or bytes of JSON lines. "
+             "A bad record gives a CandidateError in its place.")
+        .def("__repr__",
+             [](const py_rule_set& s) {
+                 const auto& q = s.rules.qualification();
+                 return "<RuleSet " + q.id + " " + q.version + ": " + q.title + ">";
+             })
+        .def(py::pickle([](const py_rule_set& s) { return py::make_tuple(s.text, s.name); },
+                        [](const py::tuple& state) {
+                            return compile(py::cast<std::string>(state[0]), py::cast<std::string>(state[1]));
+                        }));
+}

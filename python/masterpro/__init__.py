@@ -1,0 +1,34 @@
+"""masterpro from Python: load a qualification's rules once, then decide candidates.
+
+    >>> import masterpro
+    >>> rules = masterpro.RuleSet("rules/qualifications/LT-AMK-WELD-001.json")
+    >>> decision = rules.evaluate({"id": "P1", "as_of": "2026-06-30"})
+    >>> decision.outcome
+    'not_awarded'
+
+See docs/python.md for the whole API.
+"""
+
+from ._analysis import to_dataframe
+from ._masterpro import (
+    MAX_JSON_DEPTH,
+    CandidateDataError,
+    CandidateError,
+    Decision,
+    Error,
+    RuleFileError,
+    RuleSet,
+    __version__,
+)
+
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "CandidateDataError",
+    "CandidateError",
+    "Decision",
+    "Error",
+    "RuleFileError",
+    "RuleSet",
+    "__version__",
+    "to_dataframe",
+]
