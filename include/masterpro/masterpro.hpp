@@ -3,6 +3,7 @@
 
 #include "masterpro/error.hpp"
 #include "masterpro/io/decision_json.hpp"
+#include "masterpro/limits.hpp"
 #include "masterpro/model/candidate.hpp"
 #include "masterpro/model/date.hpp"
 #include "masterpro/model/decision.hpp"

@@ -78,13 +78,16 @@ int check_command(const std::vector<std::string>& args) {
     return problems ? exit_invalid : exit_ok;
 }
 
-/// The id of a record that could not be decided, if its text shows one.
+/// The id of a record that could not be decided, if its text shows one (valid UTF-8, within the
+/// string limit, so that the error line stays valid JSON of bounded size).
 std::string record_id_json(const std::string& line) {
+    if (line.find('\0') != std::string::npos) return "null";
     rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag>(line.data(), line.size());
+    d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
     if (!d.HasParseError() && d.IsObject()) {
         auto it = d.FindMember("id");
-        if (it != d.MemberEnd() && it->value.IsString()) {
+        if (it != d.MemberEnd() && it->value.IsString() &&
+            it->value.GetStringLength() <= masterpro::limits{}.max_string_bytes) {
             rapidjson::StringBuffer b;
             rapidjson::Writer<rapidjson::StringBuffer> w(b);
             it->value.Accept(w);

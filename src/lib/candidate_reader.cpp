@@ -2,9 +2,12 @@
 // qualification's vocabularies, and builds the typed candidate with interned ids.
 #include "candidate_reader.hpp"
 
+#include "masterpro/limits.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <unordered_map>
 
 namespace masterpro::detail {
 namespace {
@@ -14,7 +17,22 @@ using json = rapidjson::Value;
 /// Thrown inside the reader only, caught at its boundary: the first fault of a record ends it.
 struct record_fault {
     std::string message;
+    error_category category = error_category::candidate_data;
 };
+
+// The defaults until rule_set carries its own bounds.
+constexpr limits bounds{};
+
+/// A string from the record for use in a message: long ones are cut (at a UTF-8 character
+/// boundary, since the record's text is valid UTF-8) so that a message stays readable.
+std::string shown(const rapidjson::Value& v) {
+    constexpr std::size_t max_shown = 64;
+    std::string_view s(v.GetString(), v.GetStringLength());
+    if (s.size() <= max_shown) return std::string(s);
+    std::size_t cut = max_shown;
+    while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+    return std::string(s.substr(0, cut)) + "...";
+}
 
 class reader {
   public:
@@ -26,7 +44,7 @@ class reader {
             return c;
         } catch (const record_fault& fault) {
             error e;
-            e.category = error_category::candidate_data;
+            e.category = fault.category;
             e.message = fault.message;
             e.where.pointer = pointer();
             e.where.path = path();
@@ -64,7 +82,7 @@ class reader {
             s += '/';
             if (st.index >= 0) s += std::to_string(st.index);
             else {
-                for (char ch : std::string(st.key ? st.key : st.owned_key.c_str())) {
+                for (char ch : st.key ? std::string_view(st.key) : std::string_view(st.owned_key)) {
                     if (ch == '~') s += "~0";
                     else if (ch == '/') s += "~1";
                     else s += ch;
@@ -85,6 +103,9 @@ class reader {
         return s;
     }
     [[noreturn]] static void fault(std::string message) { throw record_fault{std::move(message)}; }
+    [[noreturn]] static void limit_fault(std::string message) {
+        throw record_fault{std::move(message), error_category::limit};
+    }
 
     // ---- typed fields ----
     static const char* kind_of(const json& v) {
@@ -97,13 +118,21 @@ class reader {
     }
     static std::string text_of(const json& v) {
         if (!v.IsString()) fault(std::string("expected a string, found ") + kind_of(v));
+        if (v.GetStringLength() > bounds.max_string_bytes)
+            limit_fault("a string of " + std::to_string(v.GetStringLength()) + " bytes is longer than the limit of " +
+                        std::to_string(bounds.max_string_bytes));
         return std::string(v.GetString(), v.GetStringLength());
     }
     static date date_of(const json& v) {
         if (!v.IsString()) fault(std::string("expected a date (YYYY-MM-DD), found ") + kind_of(v));
         const auto d = parse_date(std::string_view(v.GetString(), v.GetStringLength()));
-        if (!d) fault("'" + std::string(v.GetString()) + "' is not a calendar date (YYYY-MM-DD)");
+        if (!d) fault("'" + shown(v) + "' is not a calendar date (YYYY-MM-DD)");
         return *d;
+    }
+    static void check_size(const json& array) {
+        if (array.Size() > bounds.max_items)
+            limit_fault("a list of " + std::to_string(array.Size()) + " items is longer than the limit of " +
+                        std::to_string(bounds.max_items));
     }
     static bool bool_of(const json& v) {
         if (!v.IsBool()) fault(std::string("expected true or false, found ") + kind_of(v));
@@ -137,6 +166,7 @@ class reader {
         if (!v) return false;
         enter e(*this, key);
         if (!v->IsArray()) fault(std::string("expected an array, found ") + kind_of(*v));
+        check_size(*v);
         std::size_t i = 0;
         for (const auto& item : v->GetArray()) {
             enter at_item(*this, i++);
@@ -173,15 +203,17 @@ class reader {
         c.employer = optional_field<std::string>(record, "employer", text_of).value_or("");
         c.has_experience = each(record, "experience", [&](const json& item) { c.experience.push_back(experience_of(item)); });
         each(record, "evidence", [&](const json& item) { c.evidence.push_back(evidence_of(item)); });
+        // Assessments name assessors by id; the index keeps that linear in the record's size.
+        std::unordered_map<std::string, std::uint32_t> assessor_index;
         each(record, "assessors", [&](const json& item) {
             masterpro::assessor a = assessor_of(item);
-            if (std::any_of(c.assessors.begin(), c.assessors.end(), [&](const auto& b) { return b.id == a.id; })) {
+            if (!assessor_index.emplace(a.id, static_cast<std::uint32_t>(c.assessors.size())).second) {
                 enter e(*this, "id");
                 fault("duplicate assessor id '" + a.id + "'");
             }
             c.assessors.push_back(std::move(a));
         });
-        each(record, "assessments", [&](const json& item) { c.assessments.push_back(assessment_of(item, c)); });
+        each(record, "assessments", [&](const json& item) { c.assessments.push_back(assessment_of(item, assessor_index)); });
         c.has_credentials = each(record, "credentials", [&](const json& item) { c.credentials.push_back(credential_of(item)); });
         return c;
     }
@@ -211,6 +243,7 @@ class reader {
         if (const json* covers = field(item, "covers")) {
             enter at(*this, "covers");
             if (!covers->IsArray()) fault(std::string("expected an array of criterion ids, found ") + kind_of(*covers));
+            check_size(*covers);
             std::size_t i = 0;
             for (const auto& k : covers->GetArray()) {
                 enter at_k(*this, i++);
@@ -245,13 +278,13 @@ class reader {
         return a;
     }
 
-    masterpro::assessment assessment_of(const json& item, const candidate& c) {
+    masterpro::assessment assessment_of(const json& item, const std::unordered_map<std::string, std::uint32_t>& assessors) {
         masterpro::assessment a;
         a.assessor = required(item, "assessor", [&](const json& v) {
             const std::string id = text_of(v);
-            for (std::size_t i = 0; i < c.assessors.size(); ++i)
-                if (c.assessors[i].id == id) return static_cast<std::uint32_t>(i);
-            fault("assessor '" + id + "' is not in 'assessors'");
+            const auto found = assessors.find(id);
+            if (found == assessors.end()) fault("assessor '" + id + "' is not in 'assessors'");
+            return found->second;
         });
         a.competence = required(item, "competence", [&](const json& v) { return lookup(q_.competences, v, "competence"); });
         a.dated = required(item, "date", date_of);
@@ -260,7 +293,7 @@ class reader {
         if (!scores) fault("missing required 'scores'");
         if (!scores->IsObject()) fault(std::string("expected an object of criterion scores, found ") + kind_of(*scores));
         for (const auto& m : scores->GetObject()) {
-            const std::string key(m.name.GetString(), m.name.GetStringLength());
+            const std::string key = text_of(m.name); // bounded before it becomes part of the path
             enter at_k(*this, key);
             const auto k = qualification::find_id(q_.criteria, key);
             if (!k) fault("unknown criterion '" + key + "'");

@@ -3,6 +3,7 @@
 #include "compiler.hpp"
 
 #include "evaluate.hpp"
+#include "jsonlogic_compiler.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -338,12 +339,14 @@ class rule_compiler {
     }
 
     // ---- expressions and parameters ----
+    /// An infix expression (a string) or JsonLogic (an object with one operator, or a literal).
     std::int32_t expression(const json& v, const scope& where, value_type expected) {
-        if (!v.IsString()) {
-            problem(v, "expected an expression string");
-            return -1;
-        }
         std::vector<expr_diagnostic> found;
+        if (!v.IsString()) {
+            const std::int32_t node = compile_jsonlogic(v, q_, where, expected, p_.exprs, found);
+            for (const auto& d : found) problem(d.at ? *static_cast<const json*>(d.at) : v, d.message);
+            return node;
+        }
         const std::int32_t node = compile_expression(v.GetString(), q_, where, expected, p_.exprs, found);
         expression_problems(v, found);
         return node;
@@ -354,7 +357,7 @@ class rule_compiler {
         if (!v) return;
         out.set = true;
         if (v->IsNumber()) out.constant = v->GetDouble();
-        else if (v->IsString()) out.expr = expression(*v, where, value_type::number);
+        else if (v->IsString() || v->IsObject()) out.expr = expression(*v, where, value_type::number);
         else problem(*v, std::string("'") + key + "' must be a number or a number expression");
     }
 

@@ -2,8 +2,11 @@
 // outcome and the gap to each level not reached. Reads top to bottom.
 #include "evaluate.hpp"
 
+#include "jsonlogic_values.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <set>
 
@@ -22,18 +25,24 @@ struct frame {
     const evidence_item* item = nullptr;
     const masterpro::assessor* expert = nullptr;
     value elements[max_quantifier_depth];
+    value data;               ///< JsonLogic: the data `var` reads (the current element in map & co.)
+    scratch* arena = nullptr; ///< where values made while evaluating live
 };
 
 // ---------------------------------------------------------------------------------------------
 // Expressions. Null propagates; `and` / `or` follow Kleene's three-valued logic.
 
 value eval(const frame& f, std::int32_t index);
+value eval_jsonlogic(const frame& f, const expr_node& n);
 
 int compare_values(const value& l, const value& r) {
     switch (l.type) {
     case value_type::number: return l.number < r.number ? -1 : (l.number > r.number ? 1 : 0);
     case value_type::boolean: return static_cast<int>(l.boolean) - static_cast<int>(r.boolean);
-    case value_type::string: return l.text->compare(*r.text) < 0 ? -1 : (*l.text == *r.text ? 0 : 1);
+    case value_type::string: {
+        const int c = l.text().compare(r.text());
+        return c < 0 ? -1 : (c > 0 ? 1 : 0);
+    }
     case value_type::duration:
         return (l.span == r.span) ? 0 : 1; // durations are only compared for equality
     default: return l.integer < r.integer ? -1 : (l.integer > r.integer ? 1 : 0);
@@ -41,6 +50,7 @@ int compare_values(const value& l, const value& r) {
 }
 
 value element_at(const value& list, std::uint32_t i) {
+    if (list.type == value_type::array) return list.elements[i];
     if (list.type == value_type::relation) {
         value v;
         v.type = value_type::relation;
@@ -74,8 +84,8 @@ value eval(const frame& f, std::int32_t index) {
     switch (n.code) {
     case op::constant: return n.constant;
     case op::as_of: return value::of_date(f.as_of);
-    case op::candidate_id: return value::of_text(&f.who->id);
-    case op::candidate_employer: return value::of_text(&f.who->employer);
+    case op::candidate_id: return value::of_text(f.who->id);
+    case op::candidate_employer: return value::of_text(f.who->employer);
     case op::level_current: return value::of_int(value_type::level, f.level);
     case op::level_param: {
         const auto& params = q.levels[static_cast<std::size_t>(f.level)].params;
@@ -87,15 +97,15 @@ value eval(const frame& f, std::int32_t index) {
         return list_of(value_type::tag, tags.data(), tags.size());
     }
     case op::competence_credits: return value::of_number(q.competences[static_cast<std::size_t>(f.competence)].credits);
-    case op::evidence_id: return value::of_text(&f.item->id);
+    case op::evidence_id: return value::of_text(f.item->id);
     case op::evidence_type_of: return value::of_int(value_type::evidence_type, f.item->type);
     case op::evidence_date: return value::of_date(f.item->dated);
     case op::evidence_covers: return list_of(value_type::criterion, f.item->covers.data(), f.item->covers.size());
     case op::evidence_direct: return value::of_bool(q.evidence_types[f.item->type].direct);
     case op::evidence_authentic: return value::of_bool(evidence_authentic(f, *f.item));
     case op::evidence_flag: return value::of_bool((f.item->flags >> n.index) & 1U);
-    case op::assessor_id: return value::of_text(&f.expert->id);
-    case op::assessor_employer: return value::of_text(&f.expert->employer);
+    case op::assessor_id: return value::of_text(f.expert->id);
+    case op::assessor_employer: return value::of_text(f.expert->employer);
     case op::assessor_industry: return value::of_bool(f.expert->industry);
     case op::assessor_held_level:
         return f.expert->held_level ? value::of_int(value_type::level, *f.expert->held_level) : value::null();
@@ -104,7 +114,7 @@ value eval(const frame& f, std::int32_t index) {
     case op::assessor_relations:
         return list_of(value_type::relation, f.expert->relations.data(), f.expert->relations.size());
     case op::relation_kind:
-        return value::of_text(&static_cast<const assessor_relation*>(f.elements[n.index].items)->kind);
+        return value::of_text(static_cast<const assessor_relation*>(f.elements[n.index].items)->kind);
     case op::relation_until: {
         const auto* r = static_cast<const assessor_relation*>(f.elements[n.index].items);
         return r->until ? value::of_date(*r->until) : value::null();
@@ -225,8 +235,251 @@ value eval(const frame& f, std::int32_t index) {
         if (n.code == op::all_of) return value::of_bool(matches == list.size);
         return value::of_bool(matches == 0);
     }
+    default: return eval_jsonlogic(f, n);
     }
-    return value::null();
+}
+
+// ---------------------------------------------------------------------------------------------
+// JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
+
+value argument(const frame& f, const expr_node& n, std::uint32_t i) {
+    const auto& pool = f.rules->exprs;
+    return js::plain(eval(f, pool.arg_lists[n.args + i]), f.rules->descriptor, *f.arena);
+}
+
+/// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
+/// files) go to their slot; otherwise the element becomes the data `var` reads.
+value jl_body(const frame& f, const expr_node& n, const value& element, const value& typed_element) {
+    frame inner = f;
+    if (n.index > 0) inner.elements[n.index - 1] = typed_element;
+    else inner.data = element;
+    return js::plain(eval(inner, n.b), f.rules->descriptor, *f.arena);
+}
+
+value jl_missing_keys(const frame& f, const std::vector<value>& keys) {
+    std::vector<value> missing;
+    for (const auto& key : keys) {
+        const auto path = js::split_path(js::to_text(key, *f.arena));
+        const value found = path.empty() ? f.data : js::lookup(f.data, path, value::null());
+        if (found.is_null() || (found.type == value_type::string && found.size == 0)) missing.push_back(key);
+    }
+    return js::make_array(missing, *f.arena);
+}
+
+std::vector<value> jl_keys(const frame& f, const expr_node& n, std::uint32_t from) {
+    std::vector<value> keys;
+    for (std::uint32_t i = from; i < n.count; ++i) {
+        const value k = argument(f, n, i);
+        if (i == from && k.type == value_type::array) {
+            for (std::uint32_t j = 0; j < k.size; ++j) keys.push_back(k.elements[j]);
+            return keys;
+        }
+        keys.push_back(k);
+    }
+    return keys;
+}
+
+value substring(const frame& f, const expr_node& n) {
+    const std::string_view source = js::to_text(argument(f, n, 0), *f.arena);
+    // Positions count code points, as JavaScript counts UTF-16 units for the usual characters.
+    std::vector<std::size_t> starts;
+    for (std::size_t i = 0; i < source.size(); ++i)
+        if ((static_cast<unsigned char>(source[i]) & 0xC0) != 0x80) starts.push_back(i);
+    const auto length = static_cast<double>(starts.size());
+    auto offset = [&](double position) { return position >= length ? source.size() : starts[static_cast<std::size_t>(position)]; };
+    double start = n.count > 1 ? std::trunc(js::to_number(argument(f, n, 1), *f.arena)) : 0;
+    if (std::isnan(start)) start = 0;
+    if (start < 0) start = std::max(0.0, length + start);
+    start = std::min(start, length);
+    double end = length;
+    if (n.count > 2) {
+        const double count = std::trunc(js::to_number(argument(f, n, 2), *f.arena));
+        if (std::isnan(count)) end = start;
+        else end = count < 0 ? std::max(start, length + count) : std::min(length, start + count);
+    }
+    const std::size_t from = offset(start), to = offset(end);
+    return js::make_text(source.substr(from, to - from), *f.arena);
+}
+
+value eval_jsonlogic(const frame& f, const expr_node& n) {
+    scratch& arena = *f.arena;
+    const auto& pool = f.rules->exprs;
+    switch (n.code) {
+    case op::jl_var: {
+        const value fallback = n.a >= 0 ? js::plain(eval(f, n.a), f.rules->descriptor, arena) : value::null();
+        if (n.b >= 0) {
+            const value key = js::plain(eval(f, n.b), f.rules->descriptor, arena);
+            if (key.is_null()) return f.data;
+            const auto path = js::split_path(js::to_text(key, arena));
+            return path.empty() ? f.data : js::lookup(f.data, path, fallback);
+        }
+        if (n.index < 0) return f.data;
+        return js::lookup(f.data, pool.paths[static_cast<std::size_t>(n.index)], fallback);
+    }
+    case op::jl_missing: return jl_missing_keys(f, jl_keys(f, n, 0));
+    case op::jl_missing_some: {
+        const double need = n.count > 0 ? js::to_number(argument(f, n, 0), arena) : 0;
+        const std::vector<value> keys = jl_keys(f, n, 1);
+        const value missing = jl_missing_keys(f, keys);
+        if (static_cast<double>(keys.size() - missing.size) >= need) return js::make_array({}, arena);
+        return missing;
+    }
+    case op::jl_array: {
+        std::vector<value> items;
+        for (std::uint32_t i = 0; i < n.count; ++i) items.push_back(argument(f, n, i));
+        return js::make_array(items, arena);
+    }
+    case op::jl_if: {
+        std::uint32_t i = 0;
+        for (; i + 1 < n.count; i += 2)
+            if (js::truthy(argument(f, n, i))) return argument(f, n, i + 1);
+        return i < n.count ? argument(f, n, i) : value::null();
+    }
+    case op::jl_and:
+    case op::jl_or: {
+        value current;
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            current = argument(f, n, i);
+            if (js::truthy(current) == (n.code == op::jl_or)) return current;
+        }
+        return current;
+    }
+    case op::jl_not: return value::of_bool(!js::truthy(n.count ? argument(f, n, 0) : value::null()));
+    case op::jl_truthy: return value::of_bool(js::truthy(n.count ? argument(f, n, 0) : js::plain(eval(f, n.a), f.rules->descriptor, arena)));
+    case op::jl_loose_equal:
+    case op::jl_loose_not_equal: {
+        const bool same = js::loose_equal(argument(f, n, 0), n.count > 1 ? argument(f, n, 1) : value::null(), arena);
+        return value::of_bool(same == (n.code == op::jl_loose_equal));
+    }
+    case op::jl_strict_equal:
+    case op::jl_strict_not_equal: {
+        const bool same = js::strict_equal(argument(f, n, 0), n.count > 1 ? argument(f, n, 1) : value::null());
+        return value::of_bool(same == (n.code == op::jl_strict_equal));
+    }
+    case op::jl_less:
+    case op::jl_less_equal:
+    case op::jl_greater:
+    case op::jl_greater_equal: {
+        const value a = argument(f, n, 0), b = n.count > 1 ? argument(f, n, 1) : value::null();
+        switch (n.code) {
+        case op::jl_greater: return value::of_bool(js::less(b, a, arena));
+        case op::jl_greater_equal: return value::of_bool(js::less_equal(b, a, arena));
+        default: break;
+        }
+        const bool strict = n.code == op::jl_less;
+        const bool first = strict ? js::less(a, b, arena) : js::less_equal(a, b, arena);
+        if (n.count < 3 || !first) return value::of_bool(first);
+        const value c = argument(f, n, 2);
+        return value::of_bool(strict ? js::less(b, c, arena) : js::less_equal(b, c, arena));
+    }
+    case op::jl_add: {
+        double sum = 0;
+        for (std::uint32_t i = 0; i < n.count; ++i) sum += js::parse_float(argument(f, n, i), arena);
+        return value::of_number(sum);
+    }
+    case op::jl_multiply: {
+        if (n.count == 0) return value::null();
+        if (n.count == 1) return argument(f, n, 0);
+        double product = js::parse_float(argument(f, n, 0), arena);
+        for (std::uint32_t i = 1; i < n.count; ++i) product *= js::parse_float(argument(f, n, i), arena);
+        return value::of_number(product);
+    }
+    case op::jl_subtract: {
+        const double a = js::to_number(argument(f, n, 0), arena);
+        if (n.count < 2) return value::of_number(-a);
+        return value::of_number(a - js::to_number(argument(f, n, 1), arena));
+    }
+    case op::jl_divide:
+        return value::of_number(js::to_number(argument(f, n, 0), arena) / js::to_number(n.count > 1 ? argument(f, n, 1) : value::null(), arena));
+    case op::jl_modulo:
+        return value::of_number(std::fmod(js::to_number(argument(f, n, 0), arena), js::to_number(n.count > 1 ? argument(f, n, 1) : value::null(), arena)));
+    case op::jl_min:
+    case op::jl_max: {
+        const bool is_min = n.code == op::jl_min;
+        double best = is_min ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            const double d = js::to_number(argument(f, n, i), arena);
+            if (std::isnan(d)) return value::of_number(d);
+            best = is_min ? std::min(best, d) : std::max(best, d);
+        }
+        return value::of_number(best);
+    }
+    case op::jl_cat: {
+        std::string joined;
+        for (std::uint32_t i = 0; i < n.count; ++i) joined += js::to_text(argument(f, n, i), arena);
+        return js::make_text(joined, arena);
+    }
+    case op::jl_substr: return substring(f, n);
+    case op::jl_in: {
+        const value needle = argument(f, n, 0);
+        const value haystack = n.count > 1 ? argument(f, n, 1) : value::null();
+        if (haystack.type == value_type::string)
+            return value::of_bool(haystack.text().find(js::to_text(needle, arena)) != std::string_view::npos);
+        if (haystack.type == value_type::array) {
+            for (std::uint32_t i = 0; i < haystack.size; ++i)
+                if (js::strict_equal(haystack.elements[i], needle)) return value::of_bool(true);
+        }
+        return value::of_bool(false);
+    }
+    case op::jl_merge: {
+        std::vector<value> items;
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            const value v = argument(f, n, i);
+            if (v.type == value_type::array) items.insert(items.end(), v.elements, v.elements + v.size);
+            else items.push_back(v);
+        }
+        return js::make_array(items, arena);
+    }
+    case op::jl_map:
+    case op::jl_filter:
+    case op::jl_all:
+    case op::jl_some:
+    case op::jl_none:
+    case op::jl_reduce: {
+        const value raw = eval(f, n.a);
+        const value list = js::plain(raw, f.rules->descriptor, arena);
+        if (n.code == op::jl_reduce) {
+            value accumulator = n.c >= 0 ? js::plain(eval(f, n.c), f.rules->descriptor, arena) : value::null();
+            if (list.type != value_type::array) return accumulator;
+            for (std::uint32_t i = 0; i < list.size; ++i) {
+                member* scope = arena.make<member>(2);
+                scope[0] = member{"current", 7, list.elements[i]};
+                scope[1] = member{"accumulator", 11, accumulator};
+                frame inner = f;
+                inner.data = value::of_object(scope, 2);
+                accumulator = js::plain(eval(inner, n.b), f.rules->descriptor, arena);
+            }
+            return accumulator;
+        }
+        if (list.type != value_type::array) return n.code == op::jl_map || n.code == op::jl_filter ? js::make_array({}, arena) : value::of_bool(n.code == op::jl_none);
+        if (n.code == op::jl_all && list.size == 0) return value::of_bool(false);
+        std::vector<value> kept;
+        std::uint32_t matches = 0;
+        for (std::uint32_t i = 0; i < list.size; ++i) {
+            const value typed = raw.list ? element_at(raw, i) : list.elements[i];
+            const value result = jl_body(f, n, list.elements[i], typed);
+            if (n.code == op::jl_map) {
+                kept.push_back(result);
+                continue;
+            }
+            const bool yes = js::truthy(result);
+            matches += yes ? 1 : 0;
+            if (yes && n.code == op::jl_filter) kept.push_back(list.elements[i]);
+            if (n.code == op::jl_all && !yes) return value::of_bool(false);
+        }
+        switch (n.code) {
+        case op::jl_all: return value::of_bool(true);
+        case op::jl_some: return value::of_bool(matches > 0);
+        case op::jl_none: return value::of_bool(matches == 0);
+        default: return js::make_array(kept, arena);
+        }
+    }
+    case op::jl_number: {
+        const double d = js::to_number(js::plain(eval(f, n.a), f.rules->descriptor, arena), arena);
+        return std::isnan(d) ? value::null() : value::of_number(d);
+    }
+    default: return value::null();
+    }
 }
 
 /// A filter holds only when its condition is true (null counts as not holding).
@@ -276,6 +529,7 @@ class evaluator {
         base_.rules = &rules;
         base_.who = &who;
         base_.as_of = as_of;
+        base_.arena = &arena_;
         latest_.resize(q_.competences.size());
         panels_.resize(q_.levels.size() * q_.competences.size());
         // The counted assessment per (assessor, competence): the latest date, and on equal
@@ -788,6 +1042,7 @@ class evaluator {
     const candidate& who_;
     decision& out_;
     frame base_;
+    scratch arena_;
     std::vector<std::vector<std::uint32_t>> latest_; ///< per competence: counted assessments
     std::vector<panel_state> panels_;               ///< per (level, competence)
 };
@@ -801,12 +1056,27 @@ void evaluate_into(const program& rules, const candidate& who, date as_of, decis
 }
 
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence) {
-    candidate nobody;
+    static const candidate nobody;
+    // Results may point into the arena, so it outlives the call; load-time checks only read
+    // numbers and booleans from them.
+    thread_local scratch arena;
+    arena.reset();
     frame f;
     f.rules = &rules;
     f.who = &nobody;
     f.level = level;
     f.competence = competence;
+    f.arena = &arena;
+    return eval(f, node);
+}
+
+value evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena) {
+    static const candidate nobody;
+    frame f;
+    f.rules = &rules;
+    f.who = &nobody;
+    f.data = data;
+    f.arena = &arena;
     return eval(f, node);
 }
 

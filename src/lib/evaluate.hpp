@@ -17,4 +17,7 @@ void evaluate_into(const program& rules, const candidate& who, date as_of, decis
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level,
                         std::int32_t competence);
 
+/// Evaluates a standalone JsonLogic expression against data (values made live in `arena`).
+value evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena);
+
 } // namespace masterpro::detail

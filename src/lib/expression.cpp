@@ -24,6 +24,9 @@ const char* to_string(value_type t) noexcept {
     case value_type::tag: return "tag";
     case value_type::credential_type: return "credential type";
     case value_type::relation: return "relation";
+    case value_type::array: return "array";
+    case value_type::object: return "object";
+    case value_type::dynamic: return "dynamic";
     }
     return "?";
 }
@@ -186,10 +189,7 @@ class compiler {
         return t;
     }
 
-    std::int32_t emit(expr_node n) {
-        pool_.nodes.push_back(n);
-        return static_cast<std::int32_t>(pool_.nodes.size() - 1);
-    }
+    std::int32_t emit(expr_node n) { return add_node(pool_, n); }
     typed make(op code, type_info type, std::size_t offset, std::int32_t a = -1,
                std::int32_t b = -1, std::int32_t c = -1, std::int32_t index = 0) {
         expr_node n;
@@ -346,8 +346,7 @@ class compiler {
         case tok::kw_null: advance(); return constant(value::null(), plain(value_type::null_t, true), t.offset);
         case tok::text: {
             advance();
-            pool_.strings.push_back(std::make_unique<std::string>(t.text));
-            return constant(value::of_text(pool_.strings.back().get()), plain(value_type::string), t.offset);
+            return constant(value::of_text(pool_.keep(t.text)), plain(value_type::string), t.offset);
         }
         case tok::lparen: {
             advance();
@@ -365,66 +364,14 @@ class compiler {
 
     // ---- names ----
     typed name(const token& t) {
-        const std::string& n = t.text;
-        const std::size_t at = t.offset;
-        // Quantifier elements shadow the item scope: the innermost element's fields come first.
-        if (!elements_.empty()) {
-            const value_type element = elements_.back();
-            const auto depth = static_cast<std::int32_t>(elements_.size() - 1);
-            if (n == "it") return make(op::element, plain(element), at, -1, -1, -1, depth);
-            if (element == value_type::relation) {
-                if (n == "kind") return make(op::relation_kind, plain(value_type::string), at, -1, -1, -1, depth);
-                if (n == "until") return make(op::relation_until, plain(value_type::date, true), at, -1, -1, -1, depth);
-            }
-        }
-        if (n == "as_of" && scope_.item != item_scope::evidence_flags) return make(op::as_of, plain(value_type::date), at);
-        if (n == "candidate.id" && scope_.item != item_scope::evidence_flags) return make(op::candidate_id, plain(value_type::string), at);
-        if (n == "candidate.employer" && scope_.item != item_scope::evidence_flags) return make(op::candidate_employer, plain(value_type::string), at);
-        if (scope_.has_level) {
-            if (n == "level") return make(op::level_current, plain(value_type::level), at);
-            if (n.rfind("level.", 0) == 0) return level_param(n.substr(6), at);
-        }
-        if (scope_.has_competence) {
-            if (n == "competence" || n == "competence.id") return make(op::competence_current, plain(value_type::competence), at);
-            if (n == "competence.tags") return make(op::competence_tags, {value_type::tag, true, false}, at);
-            if (n == "competence.credits") return make(op::competence_credits, plain(value_type::number), at);
-        }
-        if (scope_.item == item_scope::evidence || scope_.item == item_scope::evidence_flags) {
-            if (auto flag = qualification::find(q_.evidence_flags, n))
-                return make(op::evidence_flag, plain(value_type::boolean), at, -1, -1, -1, *flag);
-        }
-        if (scope_.item == item_scope::evidence) {
-            if (n == "id") return make(op::evidence_id, plain(value_type::string), at);
-            if (n == "type") return make(op::evidence_type_of, plain(value_type::evidence_type), at);
-            if (n == "date") return make(op::evidence_date, plain(value_type::date), at);
-            if (n == "covers") return make(op::evidence_covers, {value_type::criterion, true, false}, at);
-            if (n == "direct") return make(op::evidence_direct, plain(value_type::boolean), at);
-            if (n == "authentic") return make(op::evidence_authentic, plain(value_type::boolean), at);
-        }
-        if (scope_.item == item_scope::assessor) {
-            if (n == "id") return make(op::assessor_id, plain(value_type::string), at);
-            if (n == "employer") return make(op::assessor_employer, plain(value_type::string), at);
-            if (n == "industry") return make(op::assessor_industry, plain(value_type::boolean), at);
-            if (n == "held_level") return make(op::assessor_held_level, plain(value_type::level, true), at);
-            if (n == "sector_years") return make(op::assessor_sector_years, plain(value_type::number), at);
-            if (n == "trained") return make(op::assessor_trained, plain(value_type::boolean), at);
-            if (n == "relations") return make(op::assessor_relations, {value_type::relation, true, false}, at);
-        }
-        return report(at, "unknown name '" + n + "' here");
-    }
-
-    typed level_param(const std::string& param, std::size_t at) {
-        bool everywhere = !q_.levels.empty();
-        for (const auto& l : q_.levels) everywhere = everywhere && l.params.count(param) != 0;
-        if (!everywhere) return report(at, "level parameter '" + param + "' is not defined on every level");
-        std::int32_t index = -1;
-        for (std::size_t i = 0; i < pool_.level_param_names.size(); ++i)
-            if (pool_.level_param_names[i] == param) index = static_cast<std::int32_t>(i);
-        if (index < 0) {
-            pool_.level_param_names.push_back(param);
-            index = static_cast<std::int32_t>(pool_.level_param_names.size() - 1);
-        }
-        return make(op::level_param, plain(value_type::number), at, -1, -1, -1, index);
+        std::string problem;
+        const std::int32_t node = resolve_name(t.text, q_, scope_, elements_, pool_, problem);
+        if (node < 0) return report(t.offset, problem);
+        typed result;
+        result.node = node;
+        result.type = pool_.nodes[static_cast<std::size_t>(node)].type;
+        result.offset = t.offset;
+        return result;
     }
 
     // ---- calls ----
@@ -547,7 +494,7 @@ class compiler {
     }
 
     typed resolve_text(const typed& literal, value_type target) {
-        const std::string& text = *pool_.nodes[static_cast<std::size_t>(literal.node)].constant.text;
+        const std::string text(pool_.nodes[static_cast<std::size_t>(literal.node)].constant.text());
         std::optional<id_index> found;
         switch (target) {
         case value_type::level: found = qualification::find_id(q_.levels, text); break;
@@ -597,27 +544,140 @@ std::int32_t compile_expression(std::string_view text, const qualification& q, c
     }
 }
 
+namespace {
+
+std::int32_t field(expr_pool& pool, op code, type_info type, std::int32_t index = 0) {
+    expr_node n;
+    n.code = code;
+    n.type = type;
+    n.index = index;
+    return add_node(pool, n);
+}
+
+std::int32_t level_param(const std::string& param, const qualification& q, expr_pool& pool,
+                         std::string& problem) {
+    bool everywhere = !q.levels.empty();
+    for (const auto& l : q.levels) everywhere = everywhere && l.params.count(param) != 0;
+    if (!everywhere) {
+        problem = "level parameter '" + param + "' is not defined on every level";
+        return -1;
+    }
+    std::int32_t index = -1;
+    for (std::size_t i = 0; i < pool.level_param_names.size(); ++i)
+        if (pool.level_param_names[i] == param) index = static_cast<std::int32_t>(i);
+    if (index < 0) {
+        pool.level_param_names.push_back(param);
+        index = static_cast<std::int32_t>(pool.level_param_names.size() - 1);
+    }
+    return field(pool, op::level_param, {value_type::number, false, false}, index);
+}
+
+} // namespace
+
+std::int32_t add_node(expr_pool& pool, expr_node node, const std::vector<std::int32_t>& args) {
+    if (!args.empty()) {
+        node.args = static_cast<std::uint32_t>(pool.arg_lists.size());
+        node.count = static_cast<std::uint32_t>(args.size());
+        pool.arg_lists.insert(pool.arg_lists.end(), args.begin(), args.end());
+    }
+    pool.nodes.push_back(node);
+    return static_cast<std::int32_t>(pool.nodes.size() - 1);
+}
+
+std::int32_t resolve_name(const std::string& n, const qualification& q, const scope& where,
+                          const std::vector<value_type>& elements, expr_pool& pool,
+                          std::string& problem) {
+    auto plain = [](value_type v, bool nullable = false) { return type_info{v, false, nullable}; };
+    // Quantifier elements shadow the item scope: the innermost element's fields come first.
+    if (!elements.empty()) {
+        const value_type element = elements.back();
+        const auto depth = static_cast<std::int32_t>(elements.size() - 1);
+        if (n == "it") return field(pool, op::element, plain(element), depth);
+        if (element == value_type::relation) {
+            if (n == "kind") return field(pool, op::relation_kind, plain(value_type::string), depth);
+            if (n == "until") return field(pool, op::relation_until, plain(value_type::date, true), depth);
+        }
+    }
+    const bool candidate = where.item != item_scope::evidence_flags && where.item != item_scope::data;
+    if (candidate) {
+        if (n == "as_of") return field(pool, op::as_of, plain(value_type::date));
+        if (n == "candidate.id") return field(pool, op::candidate_id, plain(value_type::string));
+        if (n == "candidate.employer") return field(pool, op::candidate_employer, plain(value_type::string));
+    }
+    if (where.has_level) {
+        if (n == "level") return field(pool, op::level_current, plain(value_type::level));
+        if (n.rfind("level.", 0) == 0) return level_param(n.substr(6), q, pool, problem);
+    }
+    if (where.has_competence) {
+        if (n == "competence" || n == "competence.id") return field(pool, op::competence_current, plain(value_type::competence));
+        if (n == "competence.tags") return field(pool, op::competence_tags, {value_type::tag, true, false});
+        if (n == "competence.credits") return field(pool, op::competence_credits, plain(value_type::number));
+    }
+    if (where.item == item_scope::evidence || where.item == item_scope::evidence_flags) {
+        if (auto flag = qualification::find(q.evidence_flags, n))
+            return field(pool, op::evidence_flag, plain(value_type::boolean), *flag);
+    }
+    if (where.item == item_scope::evidence) {
+        if (n == "id") return field(pool, op::evidence_id, plain(value_type::string));
+        if (n == "type") return field(pool, op::evidence_type_of, plain(value_type::evidence_type));
+        if (n == "date") return field(pool, op::evidence_date, plain(value_type::date));
+        if (n == "covers") return field(pool, op::evidence_covers, {value_type::criterion, true, false});
+        if (n == "direct") return field(pool, op::evidence_direct, plain(value_type::boolean));
+        if (n == "authentic") return field(pool, op::evidence_authentic, plain(value_type::boolean));
+    }
+    if (where.item == item_scope::assessor) {
+        if (n == "id") return field(pool, op::assessor_id, plain(value_type::string));
+        if (n == "employer") return field(pool, op::assessor_employer, plain(value_type::string));
+        if (n == "industry") return field(pool, op::assessor_industry, plain(value_type::boolean));
+        if (n == "held_level") return field(pool, op::assessor_held_level, plain(value_type::level, true));
+        if (n == "sector_years") return field(pool, op::assessor_sector_years, plain(value_type::number));
+        if (n == "trained") return field(pool, op::assessor_trained, plain(value_type::boolean));
+        if (n == "relations") return field(pool, op::assessor_relations, {value_type::relation, true, false});
+    }
+    if (problem.empty()) problem = "unknown name '" + n + "' here";
+    return -1;
+}
+
+void* scratch::allocate(std::size_t bytes, std::size_t align) {
+    constexpr std::size_t block_size = 64 * 1024;
+    for (;;) {
+        if (block_ < blocks_.size()) {
+            auto& [memory, capacity] = blocks_[block_];
+            const std::size_t start = (used_ + align - 1) & ~(align - 1);
+            if (start + bytes <= capacity) {
+                used_ = start + bytes;
+                return memory.get() + start;
+            }
+            ++block_;
+            used_ = 0;
+            continue;
+        }
+        const std::size_t capacity = bytes + align > block_size ? bytes + align : block_size;
+        blocks_.emplace_back(std::make_unique<unsigned char[]>(capacity), capacity);
+        block_ = blocks_.size() - 1;
+        used_ = 0;
+    }
+}
+
 bool is_candidate_independent(const expr_pool& pool, std::int32_t node) noexcept {
     if (node < 0) return true;
     const expr_node& n = pool.nodes[static_cast<std::size_t>(node)];
     switch (n.code) {
-    case op::constant:
-    case op::level_current:
-    case op::level_param:
-    case op::competence_current:
-    case op::competence_tags:
-    case op::competence_credits:
-    case op::negate: case op::logical_not: case op::logical_and: case op::logical_or:
-    case op::choose: case op::equal: case op::not_equal: case op::less: case op::less_equal:
-    case op::greater: case op::greater_equal: case op::member_of: case op::add:
-    case op::subtract: case op::multiply: case op::divide: case op::years: case op::months:
-    case op::days: case op::minimum: case op::maximum: case op::absolute:
-    case op::any_of: case op::all_of: case op::none_of: case op::count_of: case op::element:
-        return is_candidate_independent(pool, n.a) && is_candidate_independent(pool, n.b) &&
-               is_candidate_independent(pool, n.c);
-    default:
+    case op::as_of: case op::candidate_id: case op::candidate_employer:
+    case op::evidence_id: case op::evidence_type_of: case op::evidence_date: case op::evidence_covers:
+    case op::evidence_direct: case op::evidence_authentic: case op::evidence_flag:
+    case op::assessor_id: case op::assessor_employer: case op::assessor_industry:
+    case op::assessor_held_level: case op::assessor_sector_years: case op::assessor_trained:
+    case op::assessor_relations: case op::relation_kind: case op::relation_until:
+    case op::jl_var: case op::jl_missing: case op::jl_missing_some:
         return false;
+    default:
+        break;
     }
+    for (std::uint32_t i = 0; i < n.count; ++i)
+        if (!is_candidate_independent(pool, pool.arg_lists[n.args + i])) return false;
+    return is_candidate_independent(pool, n.a) && is_candidate_independent(pool, n.b) &&
+           is_candidate_independent(pool, n.c);
 }
 
 } // namespace masterpro::detail

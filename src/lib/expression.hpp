@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace masterpro::detail {
@@ -29,6 +31,9 @@ enum class value_type : std::uint8_t {
     tag,             // index into qualification::tags
     credential_type, // index into qualification::credential_types
     relation,        // an assessor's relation (only as a list element)
+    array,           // a JSON-like array of values (JsonLogic data and results)
+    object,          // a JSON-like object: members with keys (JsonLogic data)
+    dynamic,         // static type only: known at run time (JsonLogic)
 };
 
 const char* to_string(value_type t) noexcept;
@@ -46,20 +51,25 @@ struct type_info {
     bool nullable = false;
 };
 
-/// A runtime value. Lists point into the candidate or the qualification; strings into either or
-/// into the program's constants, so values never own memory.
+struct member;
+
+/// A runtime value: 16 bytes, trivially copyable. Strings, lists, arrays and objects point into
+/// the candidate, the qualification, the program's constants or a scratch arena, so values never
+/// own memory.
 struct value {
     value_type type = value_type::null_t;
-    bool list = false;
+    bool list = false; ///< a typed list (of `type`) from the candidate or qualification
+    std::uint32_t size = 0; ///< string length, list / array / object element count
     union {
         bool boolean;
         double number;
         std::int32_t integer; // dates (days) and interned ids
         masterpro::duration span;
-        const std::string* text;
-        const void* items;
+        const char* chars;
+        const value* elements;
+        const member* members;
+        const void* items; // typed lists
     };
-    std::uint32_t size = 0; // list length
 
     value() noexcept : number(0) {}
     static value null() noexcept { return value(); }
@@ -82,23 +92,70 @@ struct value {
         return v;
     }
     static value of_date(date d) noexcept { return of_int(value_type::date, d.days); }
-    static value of_text(const std::string* s) noexcept {
+    static value of_text(const char* s, std::size_t n) noexcept {
         value v;
         v.type = value_type::string;
-        v.text = s;
+        v.chars = s;
+        v.size = static_cast<std::uint32_t>(n);
         return v;
     }
+    static value of_text(const std::string& s) noexcept { return of_text(s.data(), s.size()); }
     static value of_duration(masterpro::duration d) noexcept {
         value v;
         v.type = value_type::duration;
         v.span = d;
         return v;
     }
+    static value of_array(const value* items, std::size_t n) noexcept {
+        value v;
+        v.type = value_type::array;
+        v.elements = items;
+        v.size = static_cast<std::uint32_t>(n);
+        return v;
+    }
+    static value of_object(const member* items, std::size_t n) noexcept {
+        value v;
+        v.type = value_type::object;
+        v.members = items;
+        v.size = static_cast<std::uint32_t>(n);
+        return v;
+    }
     bool is_null() const noexcept { return type == value_type::null_t; }
+    std::string_view text() const noexcept { return {chars, size}; }
+};
+
+/// A member of an object value.
+struct member {
+    const char* key = nullptr;
+    std::uint32_t key_size = 0;
+    value item;
+    std::string_view name() const noexcept { return {key, key_size}; }
+};
+
+/// A bump allocator for values made while evaluating (JsonLogic arrays, strings, loaded data).
+/// reset() makes all of it reusable, so a thread keeps one and allocates nothing in steady state.
+class scratch {
+  public:
+    template <class T>
+    T* make(std::size_t count) {
+        static_assert(std::is_trivially_destructible_v<T>);
+        return static_cast<T*>(allocate(count * sizeof(T), alignof(T)));
+    }
+    void reset() noexcept {
+        block_ = 0;
+        used_ = 0;
+    }
+
+  private:
+    void* allocate(std::size_t bytes, std::size_t align);
+    std::vector<std::pair<std::unique_ptr<unsigned char[]>, std::size_t>> blocks_;
+    std::size_t block_ = 0;
+    std::size_t used_ = 0;
 };
 
 /// Operations of compiled expression nodes. Field reads are resolved at compile time to the
-/// accessor of one scope, so evaluation never looks names up.
+/// accessor of one scope, so evaluation never looks names up. The jl_ operations carry
+/// JsonLogic's dynamic semantics (truthiness, loose equality, JavaScript number conversion).
 enum class op : std::uint8_t {
     constant,
     // names
@@ -117,6 +174,20 @@ enum class op : std::uint8_t {
     add, subtract, multiply, divide,
     years, months, days, minimum, maximum, absolute,
     any_of, all_of, none_of, count_of,
+    // JsonLogic
+    jl_var,        // index: path id (-1: whole data); a: default; b: computed path
+    jl_missing,    // args: keys (or one array of keys)
+    jl_missing_some,
+    jl_array,      // args: elements
+    jl_if,         // args: cond, then, [cond, then]..., [else]
+    jl_and, jl_or, // args; returns the deciding operand
+    jl_not, jl_truthy,
+    jl_loose_equal, jl_loose_not_equal, jl_strict_equal, jl_strict_not_equal,
+    jl_less, jl_less_equal, jl_greater, jl_greater_equal, // args: 2 (or 3: between)
+    jl_add, jl_multiply, jl_subtract, jl_divide, jl_modulo, jl_min, jl_max,
+    jl_cat, jl_substr, jl_in, jl_merge,
+    jl_map, jl_filter, jl_reduce, jl_all, jl_some, jl_none, // a: list; b: body; c: initial
+    jl_number, // ToNumber for a numeric parameter (NaN becomes null)
 };
 
 /// One node of the pool. Children are indices into the same pool.
@@ -124,29 +195,45 @@ struct expr_node {
     op code = op::constant;
     type_info type;
     std::int32_t a = -1, b = -1, c = -1;
-    std::int32_t index = 0; ///< parameter, flag or quantifier depth
+    std::int32_t index = 0; ///< parameter, flag, quantifier depth or path id
+    std::uint32_t args = 0;  ///< first entry in expr_pool::arg_lists (n-ary nodes)
+    std::uint32_t count = 0; ///< number of arguments
     value constant;
 };
 
 /// Which names an expression may read.
-enum class item_scope : std::uint8_t { none, evidence, assessor, evidence_flags };
+/// `data`: standalone JsonLogic, where names are paths into the data the rule is applied to.
+enum class item_scope : std::uint8_t { none, evidence, assessor, evidence_flags, data };
 struct scope {
     bool has_level = false;
     bool has_competence = false;
     item_scope item = item_scope::none;
 };
 
-/// A problem in an expression, at a byte offset into its text.
+/// A problem in an expression, at a byte offset into its text (infix) or at a JSON value of
+/// the rule (JsonLogic: `at` is the rapidjson::Value, kept opaque here).
 struct expr_diagnostic {
     std::size_t offset = 0;
     std::string message;
+    const void* at = nullptr;
 };
 
-/// Compiled expressions share one pool; string constants live in a stable list.
+/// Compiled expressions share one pool; constants (strings, arrays, objects) live in stable
+/// storage owned by the pool.
 struct expr_pool {
     std::vector<expr_node> nodes;
+    std::vector<std::int32_t> arg_lists;
     std::vector<std::string> level_param_names;
+    std::vector<std::vector<std::string>> paths; ///< JsonLogic var paths, split at '.'
     std::vector<std::unique_ptr<std::string>> strings;
+    std::vector<std::unique_ptr<value[]>> arrays;
+    std::vector<std::unique_ptr<member[]>> objects;
+
+    /// A string that lives as long as the pool.
+    const std::string& keep(std::string text) {
+        strings.push_back(std::make_unique<std::string>(std::move(text)));
+        return *strings.back();
+    }
 };
 
 /// Parses, type-checks and compiles `text` into `pool`. Returns the root node, or -1 with every
@@ -159,5 +246,15 @@ std::int32_t compile_expression(std::string_view text, const qualification& q, c
 /// Whether the node reads nothing from the candidate (only constants, `level`, `competence`),
 /// so that it can be evaluated at load time for each level and competence.
 bool is_candidate_independent(const expr_pool& pool, std::int32_t node) noexcept;
+
+/// Resolves a (dotted) name in scope to a typed accessor node, as the infix compiler does;
+/// `elements` are the enclosing quantifiers' element types, innermost last. Returns -1 and sets
+/// `problem` when the name is unknown here.
+std::int32_t resolve_name(const std::string& name, const qualification& q, const scope& where,
+                          const std::vector<value_type>& elements, expr_pool& pool,
+                          std::string& problem);
+
+/// Appends a node (and its argument list) to the pool; returns its index.
+std::int32_t add_node(expr_pool& pool, expr_node node, const std::vector<std::int32_t>& args = {});
 
 } // namespace masterpro::detail

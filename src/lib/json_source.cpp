@@ -1,6 +1,8 @@
 // Parsing JSON with source positions: RapidJSON's SAX reader feeds the DOM and records offsets.
 #include "json_source.hpp"
 
+#include "masterpro/limits.hpp"
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -20,7 +22,7 @@ namespace {
 
 // Deep enough for any rule file or record; shallow enough that RapidJSON's recursive parser and
 // destructors cannot exhaust the stack on hostile input.
-constexpr std::size_t max_depth = 256;
+constexpr std::size_t max_depth = limits{}.max_json_depth;
 
 // Strict JSON; encoding validation keeps invalid UTF-8 out of decisions and diagnostics.
 constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag;

@@ -54,6 +54,14 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
 const qualification& rule_set::qualification() const noexcept { return program_->descriptor; }
 
 tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, std::optional<date> as_of) const {
+    // RapidJSON reads NUL as the end of input, which would accept `{...}<NUL>garbage`.
+    if (const auto nul = json.find('\0'); nul != std::string_view::npos) {
+        error e;
+        e.category = error_category::json_syntax;
+        e.message = "invalid JSON: NUL character at byte " + std::to_string(nul);
+        e.where.column = nul + 1;
+        return tl::make_unexpected(std::move(e));
+    }
     // Iterative parsing keeps hostile nesting off the call stack; the reader then walks only
     // the fixed shape of the contract.
     rapidjson::Document document;

@@ -1,0 +1,46 @@
+// masterpro as a JsonLogic engine: compile a JsonLogic rule once, apply it to any JSON data.
+#pragma once
+
+#include "masterpro/error.hpp"
+
+#include <tl/expected.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace masterpro {
+
+namespace detail {
+class program;
+}
+
+/// A compiled JsonLogic rule (the operations of jsonlogic.com, with json-logic-js's semantics).
+/// It runs on the same compiler and evaluator as rule-file expressions. Immutable: apply it from
+/// any number of threads.
+class jsonlogic_rule {
+  public:
+    /// Compiles a rule (JSON text). Errors: `json_syntax`, `limit` (nesting deeper than 256),
+    /// or every `semantic` problem (unknown operation, ...), each with line, column and pointer.
+    static tl::expected<jsonlogic_rule, diagnostics> compile(std::string_view rule_json,
+                                                             std::string name = "<rule>");
+
+    /// Applies the rule to data (JSON text) and returns the result as compact JSON text.
+    /// Errors: `json_syntax` or `limit` for data that is not JSON or nested too deep.
+    tl::expected<std::string, error> apply(std::string_view data_json) const;
+
+    /// Applies the rule and returns the JsonLogic truthiness of the result.
+    tl::expected<bool, error> truthy(std::string_view data_json) const;
+
+  private:
+    jsonlogic_rule(std::shared_ptr<const detail::program> p, std::int32_t root)
+        : program_(std::move(p)), root_(root) {}
+    std::shared_ptr<const detail::program> program_;
+    std::int32_t root_ = -1;
+};
+
+/// Compiles `rule` and applies it to `data` once; errors as above (rule diagnostics joined).
+tl::expected<std::string, error> apply_jsonlogic(std::string_view rule, std::string_view data);
+
+} // namespace masterpro

@@ -1,0 +1,190 @@
+// The standalone JsonLogic API: rule compilation, data loading into arena values (RapidJSON
+// SAX), evaluation on the shared evaluator, and JSON output of results.
+#include "masterpro/jsonlogic.hpp"
+
+#include "evaluate.hpp"
+#include "json_source.hpp"
+#include "jsonlogic_compiler.hpp"
+#include "jsonlogic_values.hpp"
+#include "program.hpp"
+
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cmath>
+
+namespace masterpro {
+namespace {
+
+using detail::member;
+using detail::scratch;
+using detail::value;
+
+constexpr std::size_t max_data_depth = 256;
+
+/// Builds arena values straight from SAX events: no DOM in between.
+class data_builder {
+  public:
+    explicit data_builder(scratch& arena) : arena_(arena) {}
+
+    bool Null() { return put(value::null()); }
+    bool Bool(bool b) { return put(value::of_bool(b)); }
+    bool Int(int i) { return put(value::of_number(i)); }
+    bool Uint(unsigned u) { return put(value::of_number(u)); }
+    bool Int64(std::int64_t i) { return put(value::of_number(static_cast<double>(i))); }
+    bool Uint64(std::uint64_t u) { return put(value::of_number(static_cast<double>(u))); }
+    bool Double(double d) { return put(value::of_number(d)); }
+    bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
+    bool String(const char* s, rapidjson::SizeType n, bool) { return put(detail::js::make_text({s, n}, arena_)); }
+    bool StartObject() { return open(true); }
+    bool Key(const char* s, rapidjson::SizeType n, bool) {
+        keys_.push_back(detail::js::make_text({s, n}, arena_));
+        return true;
+    }
+    bool EndObject(rapidjson::SizeType count) {
+        member* members = arena_.make<member>(count + 1);
+        const std::size_t first = items_.size() - count;
+        for (std::size_t i = 0; i < count; ++i) {
+            const value& key = keys_[keys_.size() - count + i];
+            members[i] = member{key.chars, key.size, items_[first + i]};
+        }
+        items_.resize(first);
+        keys_.resize(keys_.size() - count);
+        depth_--;
+        return put(value::of_object(members, count));
+    }
+    bool StartArray() { return open(false); }
+    bool EndArray(rapidjson::SizeType count) {
+        value* elements = arena_.make<value>(count + 1);
+        const std::size_t first = items_.size() - count;
+        for (std::size_t i = 0; i < count; ++i) elements[i] = items_[first + i];
+        items_.resize(first);
+        depth_--;
+        return put(value::of_array(elements, count));
+    }
+
+    value result() const { return items_.empty() ? value::null() : items_.back(); }
+    bool too_deep() const { return too_deep_; }
+
+  private:
+    bool put(value v) {
+        items_.push_back(v);
+        return true;
+    }
+    bool open(bool) {
+        too_deep_ = ++depth_ > max_data_depth;
+        return !too_deep_;
+    }
+    scratch& arena_;
+    std::vector<value> items_;
+    std::vector<value> keys_;
+    std::size_t depth_ = 0;
+    bool too_deep_ = false;
+};
+
+tl::expected<value, error> load_data(std::string_view json, scratch& arena) {
+    data_builder builder(arena);
+    rapidjson::Reader reader;
+    rapidjson::MemoryStream stream(json.data(), json.size());
+    const auto ok = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(stream, builder);
+    if (builder.too_deep()) {
+        return tl::make_unexpected(error{error_category::limit,
+                                         "data nested deeper than " + std::to_string(max_data_depth) + " levels", {}});
+    }
+    if (ok.IsError()) {
+        error e{error_category::json_syntax,
+                std::string("invalid JSON data: ") + rapidjson::GetParseError_En(ok.Code()), {}};
+        e.where.column = ok.Offset() + 1;
+        return tl::make_unexpected(std::move(e));
+    }
+    return builder.result();
+}
+
+void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const value& v) {
+    switch (v.type) {
+    case detail::value_type::null_t: w.Null(); break;
+    case detail::value_type::boolean: w.Bool(v.boolean); break;
+    case detail::value_type::number:
+        if (!std::isfinite(v.number)) w.Null(); // JSON has no NaN or Infinity
+        else if (v.number == std::floor(v.number) && std::fabs(v.number) < 9007199254740992.0) w.Int64(static_cast<std::int64_t>(v.number));
+        else w.Double(v.number);
+        break;
+    case detail::value_type::string: w.String(v.chars, v.size); break;
+    case detail::value_type::array:
+        w.StartArray();
+        for (std::uint32_t i = 0; i < v.size; ++i) write(w, v.elements[i]);
+        w.EndArray();
+        break;
+    case detail::value_type::object:
+        w.StartObject();
+        for (std::uint32_t i = 0; i < v.size; ++i) {
+            w.Key(v.members[i].key, v.members[i].key_size);
+            write(w, v.members[i].item);
+        }
+        w.EndObject();
+        break;
+    default: w.Null(); break;
+    }
+}
+
+/// Each thread keeps its arena: apply() allocates nothing once it is warm.
+scratch& thread_arena() {
+    thread_local scratch arena;
+    arena.reset();
+    return arena;
+}
+
+} // namespace
+
+tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_view rule_json, std::string name) {
+    auto source = detail::parse_json_source(std::string(rule_json), std::move(name));
+    if (!source) return tl::make_unexpected(diagnostics{source.error()});
+    auto compiled = std::make_shared<detail::program>();
+    std::vector<detail::expr_diagnostic> problems;
+    const std::int32_t root = detail::compile_jsonlogic((*source)->document, compiled->descriptor,
+                                                        detail::scope{false, false, detail::item_scope::data},
+                                                        detail::value_type::null_t, compiled->exprs, problems);
+    if (!problems.empty() || root < 0) {
+        diagnostics out;
+        for (const auto& p : problems) {
+            error e{error_category::semantic, p.message, {}};
+            if (p.at) e.where = (*source)->locate(*static_cast<const rapidjson::Value*>(p.at));
+            out.push_back(std::move(e));
+        }
+        return tl::make_unexpected(std::move(out));
+    }
+    return jsonlogic_rule(std::move(compiled), root);
+}
+
+tl::expected<std::string, error> jsonlogic_rule::apply(std::string_view data_json) const {
+    scratch& arena = thread_arena();
+    return load_data(data_json, arena).map([&](const value& data) {
+        const value result = detail::js::plain(detail::evaluate_with_data(*program_, root_, data, arena),
+                                               program_->descriptor, arena);
+        rapidjson::StringBuffer buffer;
+        rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+        write(w, result);
+        return std::string(buffer.GetString(), buffer.GetSize());
+    });
+}
+
+tl::expected<bool, error> jsonlogic_rule::truthy(std::string_view data_json) const {
+    scratch& arena = thread_arena();
+    return load_data(data_json, arena).map([&](const value& data) {
+        return detail::js::truthy(detail::evaluate_with_data(*program_, root_, data, arena));
+    });
+}
+
+tl::expected<std::string, error> apply_jsonlogic(std::string_view rule, std::string_view data) {
+    auto compiled = jsonlogic_rule::compile(rule);
+    if (!compiled) {
+        std::string message;
+        for (const auto& e : compiled.error()) message += (message.empty() ? "" : "; ") + format_diagnostic(e);
+        return tl::make_unexpected(error{compiled.error().front().category, message, compiled.error().front().where});
+    }
+    return compiled->apply(data);
+}
+
+} // namespace masterpro

@@ -1,0 +1,51 @@
+// JsonLogic's value semantics (those of JavaScript, as json-logic-js applies them): truthiness,
+// number and string conversion, loose and strict equality, ordering, and paths into data.
+#pragma once
+
+#include "expression.hpp"
+
+#include <string_view>
+#include <vector>
+
+namespace masterpro::detail::js {
+
+/// Turns typed values into JSON-like ones: dates become `YYYY-MM-DD` strings, interned ids their
+/// id strings, typed lists arrays. Values already JSON-like are returned unchanged.
+value plain(value v, const qualification& q, scratch& arena);
+
+/// JsonLogic truthiness: false for null, false, 0, NaN, "" and []; true otherwise.
+bool truthy(const value& v) noexcept;
+
+/// JavaScript ToNumber (null → 0, "" → 0, "12" → 12, "x" → NaN, [] → 0, [7] → 7).
+double to_number(const value& v, scratch& arena);
+
+/// JavaScript parseFloat of String(v): the longest numeric prefix, else NaN.
+double parse_float(const value& v, scratch& arena);
+
+/// JavaScript String(v): numbers in shortest round-trip form, arrays joined with commas.
+std::string_view to_text(const value& v, scratch& arena);
+
+/// `==` with JavaScript's coercions; `===`.
+bool loose_equal(const value& a, const value& b, scratch& arena);
+bool strict_equal(const value& a, const value& b) noexcept;
+
+/// `<` and `<=` with JavaScript's coercions (strings compare as strings, else as numbers; any
+/// NaN makes both false).
+bool less(const value& a, const value& b, scratch& arena);
+bool less_equal(const value& a, const value& b, scratch& arena);
+
+/// Follows a dotted path (already split) into object members and array indices; `fallback`
+/// when a step is missing. A null found on the way ends the walk with the fallback; a null at
+/// the end is returned as it is.
+value lookup(value data, const std::vector<std::string>& path, value fallback);
+
+/// Splits a path at '.', as JsonLogic's `var` does ("" is the whole data).
+std::vector<std::string> split_path(std::string_view path);
+
+/// A string made in the arena.
+value make_text(std::string_view text, scratch& arena);
+
+/// An array made in the arena from `items`.
+value make_array(const std::vector<value>& items, scratch& arena);
+
+} // namespace masterpro::detail::js

@@ -1,0 +1,108 @@
+// masterpro as a JsonLogic engine: the official suite of ../shared/conformance (read in place),
+// counted per section, and JsonLogic inside rule files compiling to the same program.
+#include "test_support.hpp"
+
+#include "masterpro/jsonlogic.hpp"
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <map>
+
+namespace mt = masterpro::testing;
+
+namespace {
+
+std::string compact(const rapidjson::Value& v) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    v.Accept(w);
+    return b.GetString();
+}
+
+} // namespace
+
+TEST_CASE("JsonLogic: every case of the official suite, counted per section") {
+    const auto file = mt::shared_dir() / "conformance" / "jsonlogic" / "tests.json";
+    if (!std::filesystem::exists(file)) {
+        MESSAGE("skipped: " << file.string() << " is absent (a fresh clone without ../shared)");
+        return;
+    }
+    rapidjson::Document suite;
+    suite.Parse(mt::read_text(file).c_str());
+    REQUIRE(suite.IsArray());
+    std::string section = "(none)";
+    std::vector<std::pair<std::string, std::pair<int, int>>> counts; // section -> passed, total
+    int passed = 0, total = 0;
+    for (const auto& entry : suite.GetArray()) {
+        if (entry.IsString()) {
+            section = entry.GetString();
+            counts.push_back({section, {0, 0}});
+            continue;
+        }
+        const std::string rule = compact(entry[0]), data = compact(entry[1]), expected = compact(entry[2]);
+        CAPTURE(section);
+        CAPTURE(rule);
+        CAPTURE(data);
+        ++total;
+        ++counts.back().second.second;
+        auto compiled = masterpro::jsonlogic_rule::compile(rule);
+        REQUIRE(compiled.has_value());
+        auto result = compiled->apply(data);
+        REQUIRE(result.has_value());
+        rapidjson::Document got;
+        got.Parse(result->c_str());
+        const bool same = got == entry[2];
+        CHECK_MESSAGE(same, "got " << *result << ", expected " << expected);
+        if (same) ++passed, ++counts.back().second.first;
+    }
+    std::string report;
+    for (const auto& [name, count] : counts)
+        if (count.second) report += "  " + name + ": " + std::to_string(count.first) + "/" + std::to_string(count.second) + "\n";
+    MESSAGE("JsonLogic suite: " << passed << "/" << total << " passed\n" << report);
+    CHECK(total == 277);
+    CHECK(passed == total);
+}
+
+TEST_CASE("JsonLogic: unknown operations and bad JSON are errors with positions") {
+    auto unknown = masterpro::jsonlogic_rule::compile("{\"and\": [true,\n {\"frobnicate\": [1]}]}", "rule.json");
+    REQUIRE_FALSE(unknown.has_value());
+    CHECK(masterpro::format_diagnostic(unknown.error()[0]) ==
+          "rule.json:2:2: error: unknown JsonLogic operation 'frobnicate' [/and/1]");
+    auto syntax = masterpro::jsonlogic_rule::compile("{\"var\": ");
+    REQUIRE_FALSE(syntax.has_value());
+    CHECK(syntax.error()[0].category == masterpro::error_category::json_syntax);
+    auto rule = masterpro::jsonlogic_rule::compile(R"({"var": "a"})");
+    REQUIRE(rule.has_value());
+    CHECK_FALSE(rule->apply("{\"a\": ").has_value());
+    CHECK(rule->apply(std::string(300, '[') + std::string(300, ']')).error().category == masterpro::error_category::limit);
+    CHECK(*rule->truthy(R"({"a": [0]})"));
+    CHECK_FALSE(*rule->truthy(R"({"a": []})"));
+}
+
+TEST_CASE("JsonLogic in rule files: the same names, decisions equal to the infix form") {
+    // The Welder's infix expressions, written as JsonLogic instead, must decide every bundled
+    // example identically.
+    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    auto replace = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        REQUIRE_MESSAGE(at != std::string::npos, from);
+        text.replace(at, from.size(), to);
+    };
+    replace(R"("where": "industry")", R"("where": {"var": "industry"})");
+    replace(R"("where": "employer != candidate.employer")",
+            R"("where": {"!=": [{"var": "employer"}, {"var": "candidate.employer"}]})");
+    replace(R"("min_size": "level.panel_size")", R"("min_size": {"var": "level.panel_size"})");
+    replace(R"("authentic_if": "supervisor_attested or observed")",
+            R"("authentic_if": {"or": [{"var": "supervisor_attested"}, {"var": "observed"}]})");
+    auto jsonlogic = masterpro::rule_set::from_json(text, "welder-jsonlogic.json");
+    REQUIRE(jsonlogic.has_value());
+    const auto infix = mt::welder();
+    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) {
+        auto a = infix.evaluate_json(line);
+        auto b = jsonlogic->evaluate_json(line);
+        REQUIRE(a.has_value() == b.has_value());
+        if (a) CHECK(masterpro::to_json(*a, {false, false}) == masterpro::to_json(*b, {false, false}));
+    }
+}
