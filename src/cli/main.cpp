@@ -1,5 +1,6 @@
 // The masterpro command line: check rule files, evaluate candidate records into decisions.
 #include "masterpro/masterpro.hpp"
+#include "masterpro/jsonlogic.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -11,6 +12,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <map>
 #include <string>
@@ -30,6 +32,7 @@ const char* const overview =
     "commands:\n"
     "  check RULES...                      check rule files; print every problem (exit 1 if any)\n"
     "  evaluate RULES [CANDIDATES|-]       decide candidate records (JSON lines) into decisions\n"
+    "  jsonlogic RULE [DATA|-]             apply a JsonLogic rule to JSON data (or to JSON lines)\n"
     "\n"
     "`masterpro <command> --help` describes a command's options.\n";
 
@@ -189,6 +192,64 @@ int evaluate_command(const std::vector<std::string>& args) {
     return t.errors ? exit_invalid : exit_ok;
 }
 
+/// A command-line argument that is either JSON text or the path of a file holding it.
+std::string json_argument(const std::string& argument) {
+    const auto first = argument.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && std::string("{[\"-0123456789tfn").find(argument[first]) != std::string::npos) {
+        std::ifstream probe(argument);
+        if (!probe) return argument; // JSON text, not a file
+    }
+    std::ifstream file(argument, std::ios::binary);
+    if (!file) throw usage_error{"'" + argument + "' is neither JSON nor a readable file"};
+    return std::string(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+}
+
+int jsonlogic_command(const std::vector<std::string>& args) {
+    po::options_description visible(
+        "masterpro jsonlogic RULE [DATA|-]\n\n"
+        "Applies a JsonLogic rule (JSON text or a file) to data (JSON text or a file; default {}) and\n"
+        "prints the result as JSON. With '-', reads JSON lines from standard input and prints one\n"
+        "result per line ({\"line\": N, \"error\": {...}} for a line that is not JSON).\n"
+        "Exit status: 0 ok, 1 invalid rule or data, 2 usage.\n\noptions");
+    visible.add_options()("help,h", "show this help");
+    po::options_description hidden;
+    hidden.add_options()("rule", po::value<std::string>(), "rule")("data", po::value<std::string>(), "data");
+    po::positional_options_description positional;
+    positional.add("rule", 1).add("data", 1);
+    const auto vm = parse(args, visible, hidden, positional);
+    if (vm.count("help")) {
+        std::cout << visible << "\n";
+        return exit_ok;
+    }
+    if (!vm.count("rule")) throw usage_error{"jsonlogic needs a rule"};
+    const std::string rule_argument = vm["rule"].as<std::string>();
+    auto rule = masterpro::jsonlogic_rule::compile(json_argument(rule_argument), rule_argument.size() < 80 ? rule_argument : "<rule>");
+    if (!rule) {
+        for (const auto& e : rule.error()) std::cerr << masterpro::format_diagnostic(e) << "\n";
+        return exit_invalid;
+    }
+    const std::string data = vm.count("data") ? vm["data"].as<std::string>() : "{}";
+    if (data != "-") {
+        auto result = rule->apply(json_argument(data));
+        if (!result) {
+            std::cerr << "masterpro: " << result.error().message << "\n";
+            return exit_invalid;
+        }
+        std::cout << *result << "\n";
+        return exit_ok;
+    }
+    std::size_t line_number = 0, errors = 0;
+    std::ios::sync_with_stdio(false);
+    for (std::string line; std::getline(std::cin, line);) {
+        ++line_number;
+        auto result = rule->apply(line);
+        if (result) std::cout << *result << "\n";
+        else ++errors, std::cout << "{\"line\":" << line_number << ",\"error\":" << masterpro::to_json(result.error()) << "}\n";
+    }
+    std::cerr << line_number << (line_number == 1 ? " record, " : " records, ") << errors << (errors == 1 ? " error" : " errors") << "\n";
+    return errors ? exit_invalid : exit_ok;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +267,7 @@ int main(int argc, char** argv) {
     try {
         if (command == "check") return check_command(args);
         if (command == "evaluate") return evaluate_command(args);
+        if (command == "jsonlogic") return jsonlogic_command(args);
         throw usage_error{"unknown command '" + command + "'"};
     } catch (const usage_error& e) {
         std::cerr << "masterpro: " << e.message << "\n\n" << overview;

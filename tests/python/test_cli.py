@@ -123,3 +123,16 @@ def test_unreadable_inputs_exit_1():
     assert run("check", "no/such/file.json").returncode == 1
     result = run("evaluate", WELDER, "no/such/candidates.jsonl")
     assert result.returncode == 1 and "cannot open" in result.stderr
+
+
+def test_jsonlogic_command_applies_a_rule_to_data_and_to_json_lines():
+    result = run("jsonlogic", '{"if": [{">=": [{"var": "score"}, 3]}, "pass", "fail"]}', '{"score": 4}')
+    assert result.returncode == 0 and result.stdout == '"pass"\n'
+    lines = '{"score": 1}\n{"score": \n{"score": "3"}\n'
+    result = run("jsonlogic", '{"<=": [3, {"var": "score"}]}', "-", stdin=lines)
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert out[0] is False and out[2] is True
+    assert out[1]["line"] == 2 and out[1]["error"]["category"] == "json_syntax"
+    assert result.returncode == 1 and "3 records, 1 error" in result.stderr
+    bad = run("jsonlogic", '{"frobnicate": 1}')
+    assert bad.returncode == 1 and "unknown JsonLogic operation 'frobnicate'" in bad.stderr
