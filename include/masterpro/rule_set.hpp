@@ -13,11 +13,20 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace masterpro {
 
 /// A candidate decided, or the reason its record could not be.
 using decision_or_error = tl::expected<decision, error>;
+
+/// An infix expression of a rule file and its JsonLogic form, for previews in JsonLogic tools.
+struct jsonlogic_preview {
+    std::string pointer;         ///< JSON pointer of the expression in the rule file
+    std::string expression;      ///< the infix text
+    std::string jsonlogic;       ///< compact JsonLogic, or "" when JsonLogic cannot express it
+    std::string not_expressible; ///< why not (dates, durations, level order, outer names in quantifiers)
+};
 
 /// An immutable, compiled rule set. Copies share the compiled program; all member functions are
 /// const and safe to call from many threads at once.
@@ -46,6 +55,9 @@ class rule_set {
 
     /// read_candidate then evaluate.
     decision_or_error evaluate_json(std::string_view json, std::optional<date> as_of = {}) const;
+
+    /// Every infix expression of the rule file with its JsonLogic form where there is one.
+    std::vector<jsonlogic_preview> jsonlogic_previews() const;
 
     /// The compiled program (for renderers and bindings).
     const std::shared_ptr<const detail::program>& program() const noexcept { return program_; }

@@ -54,10 +54,34 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     return vm;
 }
 
+void print_previews(const std::string& file, const masterpro::rule_set& rules) {
+    for (const auto& p : rules.jsonlogic_previews()) {
+        rapidjson::StringBuffer b;
+        rapidjson::Writer<rapidjson::StringBuffer> w(b);
+        w.StartObject();
+        w.Key("file");
+        w.String(file.c_str());
+        w.Key("pointer");
+        w.String(p.pointer.c_str());
+        w.Key("expression");
+        w.String(p.expression.c_str());
+        if (p.jsonlogic.empty()) {
+            w.Key("not_expressible");
+            w.String(p.not_expressible.c_str());
+        } else {
+            w.Key("jsonlogic");
+            w.RawValue(p.jsonlogic.c_str(), p.jsonlogic.size(), rapidjson::kObjectType);
+        }
+        w.EndObject();
+        std::cout << b.GetString() << "\n";
+    }
+}
+
 int check_command(const std::vector<std::string>& args) {
     po::options_description visible("masterpro check RULES...\n\nChecks rule files and prints every problem, GCC-style "
                                     "(file:line:column: error: message [JSON pointer]).\nExit status: 0 clean, 1 problems found, 2 usage.\n\noptions");
-    visible.add_options()("help,h", "show this help");
+    visible.add_options()("help,h", "show this help")(
+        "jsonlogic", "also print each infix expression of clean files with its JsonLogic form (JSON lines)");
     po::options_description hidden;
     hidden.add_options()("rules", po::value<std::vector<std::string>>(), "rule files");
     po::positional_options_description positional;
@@ -72,7 +96,10 @@ int check_command(const std::vector<std::string>& args) {
     const auto files = vm["rules"].as<std::vector<std::string>>();
     for (const auto& file : files) {
         auto rules = masterpro::rule_set::from_file(file);
-        if (rules) continue;
+        if (rules) {
+            if (vm.count("jsonlogic")) print_previews(file, *rules);
+            continue;
+        }
         for (const auto& e : rules.error()) std::cout << masterpro::format_diagnostic(e) << "\n";
         problems += rules.error().size();
     }

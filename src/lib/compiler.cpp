@@ -349,6 +349,7 @@ class rule_compiler {
         }
         const std::int32_t node = compile_expression(v.GetString(), q_, where, expected, p_.exprs, found);
         expression_problems(v, found);
+        if (node >= 0) p_.infix_expressions.push_back({src_.pointer_of(v), v.GetString(), node});
         return node;
     }
 

@@ -85,6 +85,14 @@ class program {
     agreement_rule agreement;
     std::uint32_t competence_standard = 0;
     std::vector<std::uint32_t> level_requires; ///< root requirement per level
+
+    /// Every infix expression of the rule file: where it is, its text and its root node.
+    struct source_expression {
+        std::string pointer;
+        std::string text;
+        std::int32_t node = -1;
+    };
+    std::vector<source_expression> infix_expressions;
 };
 
 } // namespace masterpro::detail

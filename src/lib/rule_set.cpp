@@ -5,6 +5,7 @@
 #include "compiler.hpp"
 #include "evaluate.hpp"
 #include "json_source.hpp"
+#include "jsonlogic_export.hpp"
 #include "schema_check.hpp"
 
 #include <rapidjson/document.h>
@@ -91,6 +92,18 @@ decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> a
     d.rules = program_;
     detail::evaluate_into(*program_, who, *when, d);
     return d;
+}
+
+std::vector<jsonlogic_preview> rule_set::jsonlogic_previews() const {
+    std::vector<jsonlogic_preview> out;
+    for (const auto& e : program_->infix_expressions) {
+        jsonlogic_preview p{e.pointer, e.text, {}, {}};
+        auto converted = detail::to_jsonlogic(program_->exprs, e.node, program_->descriptor);
+        if (converted) p.jsonlogic = std::move(*converted);
+        else p.not_expressible = std::move(converted.error());
+        out.push_back(std::move(p));
+    }
+    return out;
 }
 
 decision_or_error rule_set::evaluate_json(std::string_view json, std::optional<date> as_of) const {

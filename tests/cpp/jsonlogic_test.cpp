@@ -5,6 +5,7 @@
 #include "masterpro/jsonlogic.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -104,5 +105,40 @@ TEST_CASE("JsonLogic in rule files: the same names, decisions equal to the infix
         auto b = jsonlogic->evaluate_json(line);
         REQUIRE(a.has_value() == b.has_value());
         if (a) CHECK(masterpro::to_json(*a, {false, false}) == masterpro::to_json(*b, {false, false}));
+    }
+}
+
+TEST_CASE("JsonLogic previews of infix expressions decide exactly as the infix they replace") {
+    for (const char* name : {"LT-AMK-WELD-001", "LT-AMK-ITSM-001"}) {
+        CAPTURE(name);
+        const std::string file = std::string("rules/qualifications/") + name + ".json";
+        const auto infix = mt::load_rules(file);
+        rapidjson::Document doc;
+        doc.Parse(mt::read_text(mt::source_dir() / file).c_str());
+        int replaced = 0;
+        for (const auto& preview : infix.jsonlogic_previews()) {
+            if (preview.jsonlogic.empty()) {
+                CHECK_FALSE(preview.not_expressible.empty());
+                continue;
+            }
+            rapidjson::Document logic(&doc.GetAllocator());
+            logic.Parse(preview.jsonlogic.c_str());
+            REQUIRE_FALSE(logic.HasParseError());
+            rapidjson::Pointer(preview.pointer.c_str()).Set(doc, logic);
+            ++replaced;
+        }
+        CHECK(replaced >= 5);
+        auto converted = masterpro::rule_set::from_json(compact(doc), std::string(name) + "-jsonlogic.json");
+        if (!converted)
+            for (const auto& e : converted.error()) MESSAGE(masterpro::format_diagnostic(e));
+        REQUIRE(converted.has_value());
+        CHECK(converted->jsonlogic_previews().size() + static_cast<std::size_t>(replaced) == infix.jsonlogic_previews().size());
+        const std::string examples = std::string(name) == "LT-AMK-WELD-001" ? "master-welder" : "itsm";
+        for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples" / examples / "candidates.jsonl")) {
+            auto a = infix.evaluate_json(line);
+            auto b = converted->evaluate_json(line);
+            REQUIRE(a.has_value() == b.has_value());
+            if (a) CHECK(masterpro::to_json(*a, {true, false}) == masterpro::to_json(*b, {true, false}));
+        }
     }
 }
