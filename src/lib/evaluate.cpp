@@ -183,6 +183,8 @@ value eval(const frame& f, std::int32_t index) {
         const value l = eval(f, n.a);
         const value r = eval(f, n.b);
         if (l.is_null() || r.is_null()) return value::null();
+        if (l.type == value_type::duration)
+            return value::of_duration({l.span.years + r.span.years, l.span.months + r.span.months, l.span.days + r.span.days});
         if (l.type == value_type::date && r.type == value_type::duration)
             return value::of_date(n.code == op::add ? add(date{l.integer}, r.span) : subtract(date{l.integer}, r.span));
         if (l.type == value_type::date) return value::of_number(l.integer - r.integer);
@@ -212,6 +214,23 @@ value eval(const frame& f, std::int32_t index) {
         if (l.is_null() || r.is_null()) return value::null();
         const bool left_smaller = compare_values(l, r) <= 0;
         return (n.code == op::minimum) == left_smaller ? l : r;
+    }
+    case op::years_between: {
+        const value l = eval(f, n.a);
+        const value r = eval(f, n.b);
+        if (l.is_null() || r.is_null()) return value::null();
+        const bool forward = l.integer <= r.integer;
+        const civil_date from = to_civil(date{forward ? l.integer : r.integer});
+        const civil_date to = to_civil(date{forward ? r.integer : l.integer});
+        int years = to.year - from.year;
+        if (to.month < from.month || (to.month == from.month && to.day < from.day)) --years;
+        return value::of_number(forward ? years : -years);
+    }
+    case op::within: {
+        const value d = eval(f, n.a);
+        const value span = eval(f, n.b);
+        if (d.is_null() || span.is_null()) return value::null();
+        return value::of_bool(subtract(f.as_of, span.span) <= date{d.integer} && date{d.integer} <= f.as_of);
     }
     case op::absolute: {
         value v = eval(f, n.a);

@@ -410,6 +410,24 @@ class compiler {
             t.nullable = args[0].type.nullable || args[1].type.nullable;
             return make(n == "min" ? op::minimum : op::maximum, t, at, args[0].node, args[1].node);
         }
+        if (n == "date") {
+            if (!arity(1) || !is_text_constant(args[0])) return report(at, "date() takes one 'YYYY-MM-DD' string literal");
+            const auto d = parse_date(pool_.nodes[static_cast<std::size_t>(args[0].node)].constant.text());
+            if (!d) return report(args[0].offset, "not a calendar date (YYYY-MM-DD)");
+            return constant(value::of_date(*d), plain(value_type::date), at);
+        }
+        if (n == "years_between") {
+            if (!arity(2) || args[0].type.base != value_type::date || args[1].type.base != value_type::date || args[0].type.list || args[1].type.list)
+                return report(at, "years_between() takes two dates");
+            return make(op::years_between, plain(value_type::number, args[0].type.nullable || args[1].type.nullable), at, args[0].node, args[1].node);
+        }
+        if (n == "within") {
+            if (!arity(2) || args[0].type.base != value_type::date || args[1].type.base != value_type::duration || args[0].type.list)
+                return report(at, "within() takes a date and a duration, e.g. within(date, years(5))");
+            if (scope_.item == item_scope::evidence_flags || scope_.item == item_scope::data)
+                return report(at, "within() needs the decision date, which is not in scope here");
+            return make(op::within, plain(value_type::boolean, args[0].type.nullable), at, args[0].node, args[1].node);
+        }
         if (n == "abs") {
             if (!arity(1) || !number_arg(args[0])) return report(at, "abs() takes one number");
             return make(op::absolute, args[0].type, at, args[0].node);
@@ -471,6 +489,8 @@ class compiler {
                 return make(code, plain(value_type::date, nullable), at.offset, right.node, left.node);
             if (code == op::subtract && l == value_type::date && r == value_type::date)
                 return make(code, plain(value_type::number, nullable), at.offset, left.node, right.node);
+            if (code == op::add && l == value_type::duration && r == value_type::duration)
+                return make(code, plain(value_type::duration, nullable), at.offset, left.node, right.node);
         }
         return report(at.offset, "'" + at.text + "' cannot combine " + describe(left.type) + " and " + describe(right.type));
     }
@@ -669,7 +689,7 @@ bool is_candidate_independent(const expr_pool& pool, std::int32_t node) noexcept
     case op::assessor_id: case op::assessor_employer: case op::assessor_industry:
     case op::assessor_held_level: case op::assessor_sector_years: case op::assessor_trained:
     case op::assessor_relations: case op::relation_kind: case op::relation_until:
-    case op::jl_var: case op::jl_missing: case op::jl_missing_some:
+    case op::jl_var: case op::jl_missing: case op::jl_missing_some: case op::within:
         return false;
     default:
         break;

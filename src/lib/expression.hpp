@@ -173,6 +173,9 @@ enum class op : std::uint8_t {
     equal, not_equal, less, less_equal, greater, greater_equal, member_of,
     add, subtract, multiply, divide,
     years, months, days, minimum, maximum, absolute,
+    date_of,        // date('YYYY-MM-DD'), folded at compile time
+    years_between,  // whole calendar years from a to b
+    within,         // as_of - b <= a <= as_of
     any_of, all_of, none_of, count_of,
     // JsonLogic
     jl_var,        // index: path id (-1: whole data); a: default; b: computed path

@@ -67,6 +67,7 @@ class exporter {
             return call(w, name, {n.a, n.b}, quantifiers);
         }
         case op::years: case op::months: case op::days: throw not_expressible{"JsonLogic has no durations"};
+        case op::years_between: case op::within: throw not_expressible{"JsonLogic has no date arithmetic"};
         case op::minimum: case op::maximum:
             if (type_of(n.a) != value_type::number) throw not_expressible{"JsonLogic's min and max take numbers only"};
             return call(w, n.code == op::minimum ? "min" : "max", {n.a, n.b}, quantifiers);

@@ -101,3 +101,16 @@ TEST_CASE("null: equality is exact, ordering and arithmetic give null, and/or fo
     CHECK(run("((1 / 0) > 1) and true", 0, 0).is_null());
     CHECK(run("not ((1 / 0) > 1)", 0, 0).is_null());
 }
+
+TEST_CASE("dates and durations: literals, calendar years between, windows, duration sums") {
+    CHECK(run("date('2024-02-29') + years(1) == date('2025-02-28')", 0, 0).boolean);
+    CHECK(run("date('2024-01-31') + months(1) == date('2024-02-29')", 0, 0).boolean);
+    CHECK(run("date('2024-03-01') - date('2024-02-28')", 0, 0).number == 2);
+    CHECK(run("years_between(date('2016-06-30'), date('2026-06-29'))", 0, 0).number == 9);
+    CHECK(run("years_between(date('2016-06-30'), date('2026-06-30'))", 0, 0).number == 10);
+    CHECK(run("years_between(date('2026-06-30'), date('2016-06-30'))", 0, 0).number == -10);
+    CHECK(run("date('2020-01-15') + (years(1) + months(1) + days(1)) == date('2021-02-16')", 0, 0).boolean);
+    CHECK(first_problem("date('2023-02-29') > as_of") == "not a calendar date (YYYY-MM-DD)");
+    CHECK(first_problem("within(date('2020-01-01'), 5)") == "within() takes a date and a duration, e.g. within(date, years(5))");
+    CHECK(first_problem("within(date, years(5))", scope{true, true, item_scope::evidence}) == "(none)");
+}
