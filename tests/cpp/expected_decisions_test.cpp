@@ -7,15 +7,10 @@
 #include <rapidjson/writer.h>
 
 namespace mt = masterpro::testing;
+using mt::compact;
 
 namespace {
 
-std::string compact(const rapidjson::Value& v) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    v.Accept(w);
-    return b.GetString();
-}
 
 /// Checks the decision or error of every record against the expectation on the same line;
 /// returns how many records were compared.

@@ -12,15 +12,10 @@
 #include <map>
 
 namespace mt = masterpro::testing;
+using mt::compact;
 
 namespace {
 
-std::string compact(const rapidjson::Value& v) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    v.Accept(w);
-    return b.GetString();
-}
 
 } // namespace
 

@@ -4,6 +4,9 @@
 #include "masterpro/masterpro.hpp"
 
 #include <doctest/doctest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <filesystem>
 #include <fstream>
@@ -30,6 +33,14 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& p) {
     for (std::string line; std::getline(in, line);)
         if (!line.empty()) lines.push_back(line);
     return lines;
+}
+
+/// Compact JSON text of a RapidJSON value.
+inline std::string compact(const rapidjson::Value& v) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    v.Accept(w);
+    return b.GetString();
 }
 
 inline rule_set load_rules(const std::string& relative) {
