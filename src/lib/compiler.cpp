@@ -2,6 +2,7 @@
 // its file, line, column and JSON pointer instead of stopping at the first.
 #include "compiler.hpp"
 
+#include "decision_table.hpp"
 #include "evaluate.hpp"
 #include "jsonlogic_compiler.hpp"
 
@@ -52,7 +53,7 @@ class rule_compiler {
         static const char* const known[] = {
             "$schema", "format", "id", "title", "sector", "version", "rubric", "levels",
             "competences", "experience_roles", "evidence_flags", "evidence_types",
-            "credential_types", "assessment", "competence_standard", "award"};
+            "credential_types", "tables", "assessment", "competence_standard", "award"};
         unknown_keys(root, known, std::size(known));
         if (const json* f = member(root, "format", true)) {
             if (!f->IsString() || std::string(f->GetString()) != "masterpro.qualification/1")
@@ -69,6 +70,7 @@ class rule_compiler {
         id_list(root, "evidence_flags", q_.evidence_flags, false);
         if (q_.evidence_flags.size() > 32) problem(*member(root, "evidence_flags", false), "at most 32 evidence flags are supported");
         id_list(root, "credential_types", q_.credential_types, false);
+        tables(root); // before every expression, which may call them
         evidence_types(root);
         assessment(root);
         award(root);
@@ -278,6 +280,20 @@ class rule_compiler {
                 }
             }
             q_.competences.push_back(std::move(out));
+        }
+    }
+
+    void tables(const json& root) {
+        const json* list = array(root, "tables", false);
+        if (!list) return;
+        std::set<std::string> seen;
+        for (const auto& t : list->GetArray()) {
+            std::vector<table_problem> found;
+            auto table = parse_decision_table(t, found);
+            for (const auto& p : found) problem(p.at ? *p.at : t, p.message);
+            if (!table) continue;
+            if (!claim_id(seen, t, table->id, "table")) continue;
+            p_.exprs.tables.push_back(std::make_shared<const decision_table>(std::move(*table)));
         }
     }
 
@@ -529,7 +545,8 @@ class rule_compiler {
     void weighted_part(const json& part, const tree_context& ctx, requirement& r, std::vector<std::uint32_t>& children) {
         children.push_back(requirement_node(part, ctx));
         const requirement& child = p_.requirements[children.back()];
-        double weight = child.kind == requirement_kind::competence ? q_.competences[child.competence].credits : 0;
+        const bool known = child.kind == requirement_kind::competence && child.competence < q_.competences.size();
+        double weight = known ? q_.competences[child.competence].credits : 0;
         if (part.IsObject()) {
             if (const json* w = member(part, "weight", false)) {
                 if (w->IsNumber()) weight = w->GetDouble();

@@ -2,9 +2,13 @@
 // checks types and emits compiled nodes.
 #include "expression.hpp"
 
+#include "decision_table.hpp"
+
 #include <cctype>
 #include <cstdlib>
+#include <algorithm>
 #include <optional>
+#include <unordered_map>
 
 namespace masterpro::detail {
 
@@ -128,7 +132,12 @@ class lexer {
         case '>': return two('=') ? single(tok::ge, 2) : single(tok::gt, 1);
         case '&': return two('&') ? single(tok::kw_and, 2) : single(tok::bad, 1);
         case '|': return two('|') ? single(tok::kw_or, 2) : single(tok::bad, 1);
-        default: return single(tok::bad, 1);
+        default: {
+            // A stray character: take all of its UTF-8 bytes, so the message stays valid text.
+            std::size_t len = 1;
+            while (pos_ + len < s_.size() && (static_cast<unsigned char>(s_[pos_ + len]) & 0xC0) == 0x80 && len < 4) ++len;
+            return single(tok::bad, len);
+        }
         }
     }
 
@@ -149,6 +158,8 @@ struct typed {
 struct syntax_error {};
 
 constexpr std::size_t max_nesting = 8; // matches the evaluator's element slots
+constexpr std::size_t max_expression_depth = 128;
+constexpr std::size_t max_tree_depth = 256;
 
 class compiler {
   public:
@@ -190,8 +201,17 @@ class compiler {
     }
 
     std::int32_t emit(expr_node n) { return add_node(pool_, n); }
+    /// Depth of the tree under a node made by this compiler (0 for leaves and other nodes).
+    std::size_t depth_of(std::int32_t node) const {
+        const auto it = tree_depth_.find(node);
+        return it == tree_depth_.end() ? 0 : it->second;
+    }
+
     typed make(op code, type_info type, std::size_t offset, std::int32_t a = -1,
                std::int32_t b = -1, std::int32_t c = -1, std::int32_t index = 0) {
+        // Evaluation recurses along the tree: bound its depth, whatever built it.
+        const std::size_t depth = 1 + std::max({depth_of(a), depth_of(b), depth_of(c)});
+        if (depth > max_tree_depth) fail_syntax(offset, "expression nested deeper than " + std::to_string(max_tree_depth) + " levels");
         expr_node n;
         n.code = code;
         n.type = type;
@@ -203,6 +223,7 @@ class compiler {
         t.node = emit(n);
         t.type = type;
         t.offset = offset;
+        tree_depth_[t.node] = depth;
         return t;
     }
     typed constant(value v, type_info type, std::size_t offset) {
@@ -223,7 +244,26 @@ class compiler {
     static type_info plain(value_type v, bool nullable = false) { return {v, false, nullable}; }
 
     // ---- grammar, loosest binding first ----
+    // Nesting is bounded so that hostile input cannot exhaust the stack.
+    struct nesting {
+        explicit nesting(compiler& c, std::size_t at) : c_(c) {
+            if (++c_.depth_ > max_expression_depth)
+                c_.fail_syntax(at, "nested deeper than " + std::to_string(max_expression_depth) + " levels");
+        }
+        ~nesting() { --c_.depth_; }
+        nesting(const nesting&) = delete;
+        nesting& operator=(const nesting&) = delete;
+        compiler& c_;
+    };
+
+    // A chain of binary operators builds a tree as deep as it is long: bounded like nesting.
+    void chain_link(std::size_t& links) {
+        if (++links > max_expression_depth)
+            fail_syntax(cur_.offset, "more than " + std::to_string(max_expression_depth) + " operators in a row");
+    }
+
     typed parse_choice() {
+        nesting guard(*this, cur_.offset);
         typed cond = parse_or();
         if (cur_.kind != tok::question) return cond;
         const std::size_t at = cur_.offset;
@@ -246,7 +286,9 @@ class compiler {
 
     typed parse_or() {
         typed left = parse_and();
+        std::size_t links = 0;
         while (cur_.kind == tok::kw_or) {
+            chain_link(links);
             const std::size_t at = cur_.offset;
             advance();
             typed right = parse_and();
@@ -256,7 +298,9 @@ class compiler {
     }
     typed parse_and() {
         typed left = parse_not();
+        std::size_t links = 0;
         while (cur_.kind == tok::kw_and) {
+            chain_link(links);
             const std::size_t at = cur_.offset;
             advance();
             typed right = parse_not();
@@ -266,6 +310,7 @@ class compiler {
     }
     typed parse_not() {
         if (cur_.kind != tok::kw_not) return parse_comparison();
+        nesting guard(*this, cur_.offset);
         const std::size_t at = cur_.offset;
         advance();
         typed operand = parse_not();
@@ -309,7 +354,9 @@ class compiler {
     }
     typed parse_additive() {
         typed left = parse_multiplicative();
+        std::size_t links = 0;
         while (cur_.kind == tok::plus || cur_.kind == tok::minus) {
+            chain_link(links);
             const token at = cur_;
             advance();
             typed right = parse_multiplicative();
@@ -319,7 +366,9 @@ class compiler {
     }
     typed parse_multiplicative() {
         typed left = parse_unary();
+        std::size_t links = 0;
         while (cur_.kind == tok::star || cur_.kind == tok::slash) {
+            chain_link(links);
             const token at = cur_;
             advance();
             typed right = parse_unary();
@@ -329,6 +378,7 @@ class compiler {
     }
     typed parse_unary() {
         if (cur_.kind != tok::minus) return parse_primary();
+        nesting guard(*this, cur_.offset);
         const std::size_t at = cur_.offset;
         advance();
         typed operand = parse_unary();
@@ -380,6 +430,7 @@ class compiler {
         advance(); // '('
         const std::string& n = fn.text;
         if (n == "any" || n == "all" || n == "none" || n == "count") return quantifier(n, at);
+        if (n == "table") return table_call(at);
         std::vector<typed> args;
         if (cur_.kind != tok::rparen) {
             args.push_back(parse_choice());
@@ -433,6 +484,56 @@ class compiler {
             return make(op::absolute, args[0].type, at, args[0].node);
         }
         return report(at, "unknown function '" + n + "'");
+    }
+
+    typed table_call(std::size_t at) {
+        std::vector<typed> args;
+        if (cur_.kind != tok::rparen) {
+            args.push_back(parse_choice());
+            while (cur_.kind == tok::comma) {
+                advance();
+                args.push_back(parse_choice());
+            }
+        }
+        expect(tok::rparen, "')'");
+        for (const auto& a : args)
+            if (a.poisoned) return poisoned(at);
+        if (args.empty() || !is_text_constant(args[0]))
+            return report(at, "table() takes a table id in quotes, then one value per input");
+        const std::string id(pool_.nodes[static_cast<std::size_t>(args[0].node)].constant.text());
+        std::int32_t index = -1;
+        for (std::size_t i = 0; i < pool_.tables.size(); ++i)
+            if (pool_.tables[i]->id == id) index = static_cast<std::int32_t>(i);
+        if (index < 0) return report(args[0].offset, "unknown table '" + id + "'");
+        const decision_table& t = *pool_.tables[static_cast<std::size_t>(index)];
+        if (t.inputs.size() > 16) return report(at, "tables called from expressions take at most 16 inputs");
+        if (args.size() - 1 != t.inputs.size())
+            return report(at, "table '" + id + "' takes " + std::to_string(t.inputs.size()) + " input(s), not " + std::to_string(args.size() - 1));
+        std::vector<std::int32_t> inputs;
+        for (std::size_t i = 1; i < args.size(); ++i) {
+            const table_input& input = t.inputs[i - 1];
+            const type_info got = args[i].type;
+            const bool fits = !got.list && (got.base == value_type::null_t ||
+                (input.type == table_type::number && got.base == value_type::number) ||
+                (input.type == table_type::boolean && got.base == value_type::boolean) ||
+                (input.type == table_type::string && (got.base == value_type::string || is_interned(got.base))));
+            if (!fits)
+                return report(args[i].offset, "input '" + input.name + "' of table '" + id + "' takes a " +
+                                                  (input.type == table_type::number ? "number" : input.type == table_type::string ? "string" : "bool") +
+                                                  ", not " + describe(got));
+            inputs.push_back(args[i].node);
+        }
+        type_info result = t.result_type();
+        if (t.returns_list()) result = {value_type::array, false, true};
+        expr_node n;
+        n.code = op::table_call;
+        n.type = result;
+        n.index = index;
+        typed out;
+        out.node = add_node(pool_, n, inputs);
+        out.type = result;
+        out.offset = at;
+        return out;
     }
 
     typed quantifier(const std::string& n, std::size_t at) {
@@ -496,6 +597,8 @@ class compiler {
     }
 
     typed membership(typed element, typed list, std::size_t at) {
+        if (list.type.base == value_type::array && !element.type.list)
+            return make(op::member_of, plain(value_type::boolean, element.type.nullable), at, element.node, list.node);
         if (!list.type.list) return report(list.offset, "'in' needs a list on its right, not " + describe(list.type));
         if (is_text_constant(element) && is_interned(list.type.base)) {
             element = resolve_text(element, list.type.base);
@@ -541,6 +644,8 @@ class compiler {
     expr_pool& pool_;
     std::vector<expr_diagnostic>& problems_;
     std::vector<value_type> elements_;
+    std::size_t depth_ = 0;
+    std::unordered_map<std::int32_t, std::size_t> tree_depth_;
 };
 
 } // namespace

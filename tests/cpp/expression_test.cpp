@@ -114,3 +114,21 @@ TEST_CASE("dates and durations: literals, calendar years between, windows, durat
     CHECK(first_problem("within(date('2020-01-01'), 5)") == "within() takes a date and a duration, e.g. within(date, years(5))");
     CHECK(first_problem("within(date, years(5))", scope{true, true, item_scope::evidence}) == "(none)");
 }
+
+TEST_CASE("hostile expressions are bounded: deep nesting, long chains, stray bytes") {
+    const scope none{true, true, item_scope::none};
+    CHECK(first_problem(std::string(5000, '(') + "1" + std::string(5000, ')'), none, value_type::number)
+              .find("nested deeper than") != std::string::npos);
+    CHECK(first_problem(std::string(10000, '-') + "1", none, value_type::number).find("nested deeper than") != std::string::npos);
+    std::string chain = "1";
+    for (int i = 0; i < 300; ++i) chain += " + 1";
+    CHECK(first_problem(chain, none, value_type::number).find("operators in a row") != std::string::npos);
+    // Chains within chains: each is short, together they build a tree too deep to walk.
+    std::string outer = "1";
+    for (int level = 0; level < 3; ++level) {
+        outer = "(" + outer + ")";
+        for (int i = 0; i < 100; ++i) outer += "+1";
+    }
+    CHECK(first_problem(outer, none, value_type::number).find("deeper than 256") != std::string::npos);
+    CHECK(first_problem("trained \xC3\xA9", scope{true, true, item_scope::assessor}) == "syntax error: unexpected '\xC3\xA9'");
+}
