@@ -291,7 +291,10 @@ class rule_compiler {
             std::vector<table_problem> found;
             auto table = parse_decision_table(t, found);
             for (const auto& p : found) problem(p.at ? *p.at : t, p.message);
-            if (!table) continue;
+            if (!table) {
+                if (t.IsObject() && t.HasMember("id") && t["id"].IsString()) p_.exprs.broken_tables.emplace_back(t["id"].GetString());
+                continue;
+            }
             if (!claim_id(seen, t, table->id, "table")) continue;
             p_.exprs.tables.push_back(std::make_shared<const decision_table>(std::move(*table)));
         }

@@ -37,13 +37,16 @@
 // matches: "default" if declared (wrapped in a one-element list for list policies), else null;
 // collect_count takes no "default" (it is a load error) and returns 0.
 //
-// Load-time checks (each problem at the offending JSON value; rows numbered from 1 in messages):
-// structure and types; overlapping rows under unique, and under any when their outputs differ;
-// entries that match no value; under first (and priority) rows that never decide the result;
-// input combinations no row covers when there is no "default" (not for collect_count). The
-// checks cut every input's domain into elementary pieces at the boundaries its column
-// mentions and examine each cell of their product; above `max_analysed_cells` cells they are
-// skipped and `decision_table::note` says so. A null input is never counted as a gap.
+// Load-time checks (each problem at the offending JSON value; rows are numbered from 1 in
+// messages, while JSON pointers count from 0): structure and types; overlapping rows under
+// unique, and under any when their outputs differ; entries that match no value; under first,
+// rows that never fire, and under priority, rows that never decide (a higher-priority output
+// always wins); input combinations no row covers, under every policy but collect_count, unless
+// a "default" is declared ("default": null keeps DMN's null and says the gaps are intended).
+// Every problem is an error: the table is returned only when there is none. The checks cut each
+// input's domain into elementary pieces at the boundaries its column mentions and examine every
+// cell of their product; above `max_analysed_cells` cells they are skipped (no problem) and
+// `decision_table::note` says so. A null input is never counted as a gap.
 
 #include "expression.hpp"
 
@@ -92,7 +95,8 @@ struct table_input {
 struct table_output {
     std::string name;
     table_type type = table_type::number;
-    std::vector<value> priority; ///< output values, highest priority first (strings: owned by the table)
+    /// Output values, highest priority first (strings owned by the table).
+    std::vector<value> priority;
 };
 
 /// One test of an entry: a number interval (a comparison, a range or a single number), a string

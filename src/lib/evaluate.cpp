@@ -2,6 +2,7 @@
 // outcome and the gap to each level not reached. Reads top to bottom.
 #include "evaluate.hpp"
 
+#include "decision_table.hpp"
 #include "jsonlogic_values.hpp"
 
 #include <algorithm>
@@ -172,8 +173,10 @@ value eval(const frame& f, std::int32_t index) {
         const value e = eval(f, n.a);
         const value list = eval(f, n.b);
         if (e.is_null()) return value::null();
-        for (std::uint32_t i = 0; i < list.size; ++i)
-            if (compare_values(element_at(list, i), e) == 0) return value::of_bool(true);
+        for (std::uint32_t i = 0; i < list.size; ++i) {
+            const value item = element_at(list, i);
+            if (item.type == e.type && compare_values(item, e) == 0) return value::of_bool(true);
+        }
         return value::of_bool(false);
     }
     case op::add:
@@ -492,6 +495,12 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         case op::jl_none: return value::of_bool(matches == 0);
         default: return js::make_array(kept, arena);
         }
+    }
+    case op::table_call: {
+        value inputs[16];
+        const std::uint32_t count = std::min<std::uint32_t>(n.count, 16);
+        for (std::uint32_t i = 0; i < count; ++i) inputs[i] = argument(f, n, i);
+        return apply_table(*pool.tables[static_cast<std::size_t>(n.index)], inputs, arena);
     }
     case op::jl_number: {
         const double d = js::to_number(js::plain(eval(f, n.a), f.rules->descriptor, arena), arena);

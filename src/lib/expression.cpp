@@ -504,7 +504,11 @@ class compiler {
         std::int32_t index = -1;
         for (std::size_t i = 0; i < pool_.tables.size(); ++i)
             if (pool_.tables[i]->id == id) index = static_cast<std::int32_t>(i);
-        if (index < 0) return report(args[0].offset, "unknown table '" + id + "'");
+        if (index < 0) {
+            const auto& broken = pool_.broken_tables;
+            if (std::find(broken.begin(), broken.end(), id) != broken.end()) return poisoned(at);
+            return report(args[0].offset, "unknown table '" + id + "'");
+        }
         const decision_table& t = *pool_.tables[static_cast<std::size_t>(index)];
         if (t.inputs.size() > 16) return report(at, "tables called from expressions take at most 16 inputs");
         if (args.size() - 1 != t.inputs.size())

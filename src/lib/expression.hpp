@@ -52,6 +52,7 @@ struct type_info {
 };
 
 struct member;
+struct decision_table;
 
 /// A runtime value: 16 bytes, trivially copyable. Strings, lists, arrays and objects point into
 /// the candidate, the qualification, the program's constants or a scratch arena, so values never
@@ -191,6 +192,7 @@ enum class op : std::uint8_t {
     jl_cat, jl_substr, jl_in, jl_merge,
     jl_map, jl_filter, jl_reduce, jl_all, jl_some, jl_none, // a: list; b: body; c: initial
     jl_number, // ToNumber for a numeric parameter (NaN becomes null)
+    table_call, // index: table; args: inputs
 };
 
 /// One node of the pool. Children are indices into the same pool.
@@ -231,6 +233,11 @@ struct expr_pool {
     std::vector<std::unique_ptr<std::string>> strings;
     std::vector<std::unique_ptr<value[]>> arrays;
     std::vector<std::unique_ptr<member[]>> objects;
+    /// Decision tables that expressions call with table('id', ...); compiled before them.
+    std::vector<std::shared_ptr<const decision_table>> tables;
+    /// Ids of tables the rule file declares but that failed to compile (already reported), so
+    /// that calls to them do not add follow-on errors.
+    std::vector<std::string> broken_tables;
 
     /// A string that lives as long as the pool.
     const std::string& keep(std::string text) {

@@ -2,8 +2,10 @@
 // and infix expressions run on one evaluator.
 #include "jsonlogic_compiler.hpp"
 
+#include "decision_table.hpp"
 #include "jsonlogic_values.hpp"
 
+#include <algorithm>
 #include <map>
 
 namespace masterpro::detail {
@@ -128,6 +130,7 @@ class translator {
         else
             args.push_back(&m.value);
         if (name == "var") return variable(v, args);
+        if (name == "table") return table(v, args);
         const auto found = operations().find(name);
         if (found == operations().end()) {
             problem(v, "unknown JsonLogic operation '" + name + "'");
@@ -183,6 +186,33 @@ class translator {
             n.index = static_cast<std::int32_t>(pool_.paths.size() - 1);
         }
         return add(n);
+    }
+
+    /// {"table": ["id", input...]}: masterpro's decision tables, as an added operation.
+    std::int32_t table(const json& v, const std::vector<const json*>& args) {
+        if (args.empty() || !args[0]->IsString()) {
+            problem(v, "'table' takes a table id, then one value per input");
+            return -1;
+        }
+        const std::string id = args[0]->GetString();
+        std::int32_t index = -1;
+        for (std::size_t i = 0; i < pool_.tables.size(); ++i)
+            if (pool_.tables[i]->id == id) index = static_cast<std::int32_t>(i);
+        if (index < 0) {
+            const auto& broken = pool_.broken_tables;
+            if (std::find(broken.begin(), broken.end(), id) == broken.end()) problem(*args[0], "unknown table '" + id + "'");
+            return -1;
+        }
+        const auto inputs = pool_.tables[static_cast<std::size_t>(index)]->inputs.size();
+        if (args.size() - 1 != inputs || inputs > 16) {
+            problem(v, "table '" + id + "' takes " + std::to_string(inputs) + " input(s)");
+            return -1;
+        }
+        std::vector<std::int32_t> compiled;
+        for (std::size_t i = 1; i < args.size(); ++i) compiled.push_back(node(*args[i]));
+        expr_node n = make(op::table_call);
+        n.index = index;
+        return add(n, compiled);
     }
 
     std::int32_t quantifier(const json& v, op code, const std::vector<const json*>& args) {

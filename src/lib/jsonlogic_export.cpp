@@ -91,6 +91,7 @@ class exporter {
         case op::any_of: case op::none_of: return quantifier(w, n.code == op::any_of ? "some" : "none", n, false, quantifiers);
         // JsonLogic's `all` is false on an empty list; `none` of the negation is true, as here.
         case op::all_of: return quantifier(w, "none", n, true, quantifiers);
+        case op::table_call: throw not_expressible{"standard JsonLogic has no decision tables (masterpro adds {\"table\": [id, ...]})"};
         case op::count_of: throw not_expressible{"JsonLogic cannot count matches without reduce over the outer data"};
         default: throw not_expressible{"already JsonLogic"};
         }

@@ -87,11 +87,13 @@ TEST_CASE("docs: the example qualification decides the example candidate as show
     }
 }
 
-TEST_CASE("docs: expressions give the results shown") {
-    const auto rules = mt::welder();
+/// Checks each `expression ⇒ result` line of a block at one level and competence of `rules`.
+int check_expressions(const masterpro::rule_set& rules, const std::string& block_text, std::int32_t level,
+                      std::int32_t competence) {
     program p;
     p.descriptor = rules.qualification();
-    std::istringstream lines(block(blocks(), "expression"));
+    p.exprs.tables = rules.program()->exprs.tables;
+    std::istringstream lines(block_text);
     int checked = 0;
     for (std::string line; std::getline(lines, line);) {
         const auto arrow = line.find("⇒");
@@ -103,10 +105,23 @@ TEST_CASE("docs: expressions give the results shown") {
                                              value_type::null_t, p.exprs, problems);
         REQUIRE_MESSAGE(problems.empty(), problems.front().message);
         REQUIRE(is_candidate_independent(p.exprs, node));
-        CHECK(value_json(evaluate_constant(p, node, 0, 3)) == expected);
+        CHECK(value_json(evaluate_constant(p, node, level, competence)) == expected);
         ++checked;
     }
-    CHECK(checked >= 10);
+    return checked;
+}
+
+TEST_CASE("docs: expressions give the results shown") {
+    CHECK(check_expressions(mt::welder(), block(blocks(), "expression"), 0, 3) >= 10);
+}
+
+TEST_CASE("docs: decision table calls give the results shown") {
+    const auto b = blocks();
+    auto rules = masterpro::rule_set::from_json(block(b, "json qualification"), "docs-example.json");
+    if (!rules)
+        for (const auto& e : rules.error()) MESSAGE(masterpro::format_diagnostic(e));
+    REQUIRE(rules.has_value());
+    CHECK(check_expressions(*rules, block(b, "expression docs-example"), 0, 1) == 3);
 }
 
 TEST_CASE("docs: JsonLogic examples give the results shown") {
