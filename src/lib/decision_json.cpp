@@ -7,6 +7,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -44,35 +45,107 @@ void strings(writer& w, const std::vector<std::string>& list) {
     w.EndArray();
 }
 
-void detail(writer& w, const detail_value& v) {
-    if (std::holds_alternative<double>(v)) {
-        const double d = std::get<double>(v);
+std::string ref_text(const decision& d, const trace_ref& r) {
+    const auto& q = d.qualification();
+    switch (r.kind) {
+    case ref_kind::evidence: return d.evidence_ids[r.index];
+    case ref_kind::assessor: return d.assessor_ids[r.index];
+    case ref_kind::credential: return d.credential_ids[r.index];
+    case ref_kind::assessment: {
+        const auto& a = d.assessments[r.index];
+        return d.assessor_ids[a.assessor] + "/" + q.competences[a.competence].id + "@" + to_string(a.dated);
+    }
+    case ref_kind::criterion: return q.criteria[r.index].id;
+    case ref_kind::evidence_type: return q.evidence_types[r.index].id;
+    case ref_kind::credential_type: return q.credential_types[r.index];
+    }
+    return "";
+}
+
+const char* phrase_text(std::uint32_t p) {
+    switch (static_cast<phrase>(p)) {
+    case phrase::no_experience_recorded: return "no experience recorded";
+    case phrase::no_credentials_recorded: return "no credentials recorded";
+    case phrase::pass: return "pass";
+    case phrase::fail: return "fail";
+    case phrase::insufficient: return "insufficient";
+    }
+    return "";
+}
+
+void detail(writer& w, const decision& d, const detail_value& v) {
+    switch (v.what) {
+    case detail_value::kind::number: {
+        const double n = v.number;
         // Whole numbers print as integers; others keep 4 decimals, enough for FTE years.
-        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) w.Int64(static_cast<std::int64_t>(d));
-        else if (std::isfinite(d)) w.Double(std::round(d * 10000) / 10000);
+        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) w.Int64(static_cast<std::int64_t>(n));
+        else if (std::isfinite(n)) w.Double(std::round(n * 10000) / 10000);
         else w.Null();
-    } else if (std::holds_alternative<std::string>(v)) {
-        string(w, std::get<std::string>(v));
-    } else if (std::holds_alternative<std::vector<std::string>>(v)) {
-        strings(w, std::get<std::vector<std::string>>(v));
-    } else {
-        w.Null();
+        return;
+    }
+    case detail_value::kind::phrase: w.String(phrase_text(v.first)); return;
+    case detail_value::kind::refs:
+        w.StartArray();
+        for (std::uint32_t i = 0; i < v.count; ++i) string(w, ref_text(d, d.refs[v.first + i]));
+        w.EndArray();
+        return;
+    case detail_value::kind::none: w.Null(); return;
     }
 }
 
-std::string detail_text(const detail_value& v) {
-    if (std::holds_alternative<double>(v)) {
+std::string detail_text(const decision& d, const detail_value& v) {
+    switch (v.what) {
+    case detail_value::kind::number: {
         char text[32];
-        std::snprintf(text, sizeof text, "%.4g", std::get<double>(v));
+        std::snprintf(text, sizeof text, "%.4g", v.number);
         return text;
     }
-    if (std::holds_alternative<std::string>(v)) return std::get<std::string>(v);
-    if (std::holds_alternative<std::vector<std::string>>(v)) {
+    case detail_value::kind::phrase: return phrase_text(v.first);
+    case detail_value::kind::refs: {
         std::string s;
-        for (const auto& part : std::get<std::vector<std::string>>(v)) s += (s.empty() ? "" : ", ") + part;
+        for (std::uint32_t i = 0; i < v.count; ++i) s += (i ? ", " : "") + ref_text(d, d.refs[v.first + i]);
         return s.empty() ? "none" : s;
     }
+    case detail_value::kind::none: return "";
+    }
     return "";
+}
+
+/// The name of the check an entry records ("" for the requirement as a whole).
+std::string check_name(const decision& d, const trace_entry& e) {
+    const auto& q = d.qualification();
+    const auto criterion = [&] { return q.criteria[e.check_arg].id; };
+    switch (e.check) {
+    case check_kind::whole: return "";
+    case check_kind::not_usable: return "not_usable";
+    case check_kind::min_items: return "min_items";
+    case check_kind::min_distinct_types: return "min_distinct_types";
+    case check_kind::count_condition: return d.rules->requirements[e.requirement].counts[e.check_arg].title;
+    case check_kind::cover_every_criterion: return "cover_every_criterion";
+    case check_kind::not_valid: return "not_valid";
+    case check_kind::min_size: return "min_size";
+    case check_kind::scorers: return criterion() + " scorers";
+    case check_kind::spread: return criterion() + " spread";
+    case check_kind::agreed: return criterion();
+    case check_kind::agreed_scores: return "agreed_scores";
+    case check_kind::criterion_score: return criterion();
+    case check_kind::mean: return "mean";
+    }
+    return "";
+}
+
+/// The ids an entry rests on, grouped by kind, as (JSON key, ids).
+std::vector<std::pair<const char*, std::vector<std::string>>> grouped_ids(const decision& d, const trace_entry& e) {
+    std::vector<std::pair<const char*, std::vector<std::string>>> groups;
+    for (std::uint32_t i = 0; i < e.refs_count; ++i) {
+        const trace_ref& r = d.refs[e.refs_first + i];
+        const char* key = r.kind == ref_kind::assessor ? "assessors" : r.kind == ref_kind::assessment ? "assessments"
+                          : r.kind == ref_kind::credential ? "credentials" : "evidence";
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return std::string(g.first) == key; });
+        if (it == groups.end()) it = groups.insert(groups.end(), {key, {}});
+        it->second.push_back(ref_text(d, r));
+    }
+    return groups;
 }
 
 void entry(writer& w, const decision& d, const trace_entry& e) {
@@ -88,9 +161,9 @@ void entry(writer& w, const decision& d, const trace_entry& e) {
     }
     w.Key("kind");
     w.String(detail::to_string(r.kind));
-    if (!e.check.empty()) {
+    if (e.check != check_kind::whole) {
         w.Key("check");
-        string(w, e.check);
+        string(w, check_name(d, e));
     }
     if (e.level >= 0) {
         w.Key("level");
@@ -103,20 +176,12 @@ void entry(writer& w, const decision& d, const trace_entry& e) {
     w.Key("status");
     w.String(to_string(e.result));
     w.Key("found");
-    detail(w, e.found);
+    detail(w, d, e.found);
     w.Key("required");
-    detail(w, e.required);
-    if (!e.evidence.empty()) {
-        w.Key("evidence");
-        strings(w, e.evidence);
-    }
-    if (!e.assessors.empty()) {
-        w.Key("assessors");
-        strings(w, e.assessors);
-    }
-    if (!e.assessments.empty()) {
-        w.Key("assessments");
-        strings(w, e.assessments);
+    detail(w, d, e.required);
+    for (const auto& [key, list] : grouped_ids(d, e)) {
+        w.Key(key);
+        strings(w, list);
     }
     w.EndObject();
 }
@@ -135,18 +200,15 @@ std::string entry_text(const decision& d, const trace_entry& e) {
     const auto& r = d.rules->requirements[e.requirement];
     std::string s = scope_text(d, e);
     s += r.title.empty() ? r.id : r.id + " " + r.title;
-    if (!e.check.empty()) s += " [" + e.check + "]";
+    if (e.check != check_kind::whole) s += " [" + check_name(d, e) + "]";
     s += std::string(" is ") + to_string(e.result);
-    const std::string found = detail_text(e.found), required = detail_text(e.required);
+    const std::string found = detail_text(d, e.found), required = detail_text(d, e.required);
     if (!found.empty() || !required.empty()) s += ": found " + (found.empty() ? "nothing" : found);
     if (!required.empty()) s += ", required " + required;
-    auto ids = [&](const char* label, const std::vector<std::string>& list) {
-        if (list.empty()) return;
-        s += std::string("; ") + label + " ";
+    for (const auto& [key, list] : grouped_ids(d, e)) {
+        s += std::string("; ") + key + " ";
         for (std::size_t i = 0; i < list.size(); ++i) s += (i ? ", " : "") + list[i];
-    };
-    ids("evidence", e.evidence);
-    ids("assessors", e.assessors);
+    }
     return s;
 }
 

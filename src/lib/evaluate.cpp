@@ -6,10 +6,10 @@
 #include "jsonlogic_values.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <set>
 
 namespace masterpro::detail {
 namespace {
@@ -599,28 +599,56 @@ class evaluator {
         out_.gaps.resize(levels);
         for (std::size_t l = 0; l < levels; ++l) {
             if (out_.level_status[l] == status::pass) continue;
-            std::vector<std::uint32_t> gap;
-            collect_gap(out_.level_roots[l], gap);
-            out_.gaps[l] = std::move(gap);
+            collect_gap(out_.level_roots[l], out_.gaps[l]);
         }
     }
 
   private:
-    std::uint32_t new_entry(std::uint32_t req, const frame& f, std::string check = {}) {
+    // ---- recording ----
+    // Children of the entry being evaluated gather on a stack and move to the decision as one
+    // range when it is done, so that every entry's children are contiguous.
+    std::uint32_t new_entry(std::uint32_t req, const frame& f, check_kind check = check_kind::whole, std::uint32_t arg = 0) {
         trace_entry e;
         e.requirement = req;
-        e.check = std::move(check);
+        e.check = check;
+        e.check_arg = arg;
         e.level = static_cast<std::int16_t>(f.level);
         e.competence = static_cast<std::int16_t>(f.competence);
-        out_.trace.push_back(std::move(e));
+        out_.trace.push_back(e);
         return static_cast<std::uint32_t>(out_.trace.size() - 1);
     }
     trace_entry& at(std::uint32_t i) { return out_.trace[i]; }
+
+    void close_children(std::uint32_t self, std::size_t mark) {
+        at(self).children_first = static_cast<std::uint32_t>(out_.children.size());
+        at(self).children_count = static_cast<std::uint32_t>(pending_.size() - mark);
+        out_.children.insert(out_.children.end(), pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
+        pending_.resize(mark);
+    }
+
+    /// Appends ids to decision::refs and returns them as a value.
+    template <class Ids>
+    detail_value ids(ref_kind kind, const Ids& indices) {
+        detail_value v;
+        v.what = detail_value::kind::refs;
+        v.first = static_cast<std::uint32_t>(out_.refs.size());
+        for (auto i : indices) out_.refs.push_back({kind, static_cast<std::uint32_t>(i)});
+        v.count = static_cast<std::uint32_t>(out_.refs.size()) - v.first;
+        return v;
+    }
+    /// Makes the ids of `v` (a refs value) the ids entry `e` rests on.
+    void rests_on(std::uint32_t e, const detail_value& v) {
+        at(e).refs_first = v.first;
+        at(e).refs_count = v.count;
+    }
+    template <class Ids>
+    void rests_on(std::uint32_t e, ref_kind kind, const Ids& indices) { rests_on(e, ids(kind, indices)); }
 
     /// Evaluates one requirement into a new trace entry and returns its index.
     std::uint32_t requirement_result(std::uint32_t req_index, const frame& f) {
         const requirement& r = rules_.requirements[req_index];
         const std::uint32_t self = new_entry(req_index, f);
+        const std::size_t mark = pending_.size();
         switch (r.kind) {
         case requirement_kind::all_of:
         case requirement_kind::at_least:
@@ -628,24 +656,23 @@ class evaluator {
         case requirement_kind::min_total: combinator(r, self, f); break;
         case requirement_kind::when: {
             const bool applies = holds(f, r.condition);
-            at(self).found = applies ? 1.0 : 0.0;
+            at(self).found = detail_value::of(applies ? 1.0 : 0.0);
             if (applies) {
                 const std::uint32_t child = requirement_result(r.children.front(), f);
-                at(self).children.push_back(child);
+                pending_.push_back(child);
                 at(self).result = at(child).result;
             }
             break;
         }
         case requirement_kind::competence: {
-            frame g = f;
-            if (r.at_level >= 0) g.level = r.at_level;
-            const std::uint32_t root = out_.competence_roots[static_cast<std::size_t>(g.level)][r.competence];
-            at(self).level = static_cast<std::int16_t>(g.level);
+            const std::int32_t level = r.at_level >= 0 ? r.at_level : f.level;
+            const std::uint32_t root = out_.competence_roots[static_cast<std::size_t>(level)][r.competence];
+            at(self).level = static_cast<std::int16_t>(level);
             at(self).competence = static_cast<std::int16_t>(r.competence);
-            at(self).children.push_back(root);
+            pending_.push_back(root);
             at(self).result = at(root).result;
-            at(self).found = std::string(to_string(at(root).result));
-            at(self).required = std::string("pass");
+            at(self).found = detail_value::of(static_cast<phrase>(static_cast<std::uint32_t>(phrase::pass) + static_cast<std::uint32_t>(at(root).result)));
+            at(self).required = detail_value::of(phrase::pass);
             break;
         }
         case requirement_kind::experience: experience(r, self, f); break;
@@ -660,6 +687,7 @@ class evaluator {
         case requirement_kind::agreement: agreement(self, f); break;
         case requirement_kind::scores: scores(r, self, f); break;
         }
+        close_children(self, mark);
         return self;
     }
 
@@ -669,7 +697,7 @@ class evaluator {
         status first_not_pass = status::pass;
         for (std::size_t i = 0; i < r.children.size(); ++i) {
             const std::uint32_t child = requirement_result(r.children[i], f);
-            at(self).children.push_back(child);
+            pending_.push_back(child);
             const status s = at(child).result;
             const double w = r.weights.empty() ? 1.0 : r.weights[i];
             if (s == status::pass) ++passed, weight_passed += w;
@@ -681,22 +709,22 @@ class evaluator {
         switch (r.kind) {
         case requirement_kind::all_of:
             result = failed ? status::fail : (undecided ? status::insufficient : status::pass);
-            at(self).found = static_cast<double>(passed);
-            at(self).required = static_cast<double>(r.children.size());
+            at(self).found = detail_value::of(static_cast<double>(passed));
+            at(self).required = detail_value::of(static_cast<double>(r.children.size()));
             break;
         case requirement_kind::at_least: {
             const double k = number(f, r.threshold);
             result = combine_at_least(passed, undecided, k);
-            at(self).found = static_cast<double>(passed);
-            at(self).required = k;
+            at(self).found = detail_value::of(static_cast<double>(passed));
+            at(self).required = detail_value::of(k);
             break;
         }
         case requirement_kind::min_total: {
             const double n = number(f, r.threshold);
             result = weight_passed >= n ? status::pass
                      : (weight_passed + weight_undecided < n ? status::fail : status::insufficient);
-            at(self).found = weight_passed;
-            at(self).required = n;
+            at(self).found = detail_value::of(weight_passed);
+            at(self).required = detail_value::of(n);
             break;
         }
         default: result = first_not_pass; break;
@@ -706,10 +734,10 @@ class evaluator {
 
     void experience(const requirement& r, std::uint32_t self, const frame& f) {
         const double minimum = number(f, r.min_years);
-        at(self).required = minimum;
+        at(self).required = detail_value::of(minimum);
         if (!who_.has_experience) {
             at(self).result = status::insufficient;
-            at(self).found = std::string("no experience recorded");
+            at(self).found = detail_value::of(phrase::no_experience_recorded);
             return;
         }
         const double window = number(f, r.window_years);
@@ -722,121 +750,117 @@ class evaluator {
             if (to.days > from.days) days += (to.days - from.days) * e.fte;
         }
         const double years = days / 365.25;
-        at(self).found = years;
+        at(self).found = detail_value::of(years);
         at(self).result = years >= minimum ? status::pass : status::fail;
     }
 
     void credential_check(const requirement& r, std::uint32_t self, const frame& f) {
-        std::vector<std::string> types;
-        for (id_index t : r.credential_types) types.push_back(q_.credential_types[t]);
-        at(self).required = types;
+        at(self).required = ids(ref_kind::credential_type, r.credential_types);
         if (!who_.has_credentials) {
             at(self).result = status::insufficient;
-            at(self).found = std::string("no credentials recorded");
+            at(self).found = detail_value::of(phrase::no_credentials_recorded);
             return;
         }
         const bool limited = r.max_age_years.set;
         const date oldest = limited ? subtract(f.as_of, masterpro::duration{static_cast<std::int32_t>(number(f, r.max_age_years)), 0, 0})
                                     : date{};
-        std::vector<std::string> held;
-        for (const auto& c : who_.credentials) {
+        held_.clear();
+        for (std::uint32_t i = 0; i < who_.credentials.size(); ++i) {
+            const auto& c = who_.credentials[i];
             if (std::find(r.credential_types.begin(), r.credential_types.end(), c.type) == r.credential_types.end()) continue;
-            held.push_back(c.id);
             const bool current = c.issued <= f.as_of && (!c.valid_until || *c.valid_until >= f.as_of) &&
                                  (!limited || c.issued >= oldest);
             if (current) {
                 at(self).result = status::pass;
-                at(self).found = std::vector<std::string>{c.id};
-                at(self).evidence = {c.id};
+                at(self).found = ids(ref_kind::credential, std::array<std::uint32_t, 1>{i});
+                rests_on(self, at(self).found);
                 return;
             }
+            held_.push_back(i);
         }
         at(self).result = status::fail;
-        at(self).found = held.empty() ? detail_value(std::string("none")) : detail_value(held);
-        at(self).evidence = held;
+        at(self).found = ids(ref_kind::credential, held_);
+        rests_on(self, at(self).found);
     }
 
-    // A check within a vocabulary requirement: a child entry named `check`.
-    std::uint32_t check(std::uint32_t parent, const frame& f, std::string name, bool ok, status otherwise,
+    // A check within a vocabulary requirement: a child entry.
+    std::uint32_t check(std::uint32_t parent, const frame& f, check_kind kind, std::uint32_t arg, bool ok, status otherwise,
                         detail_value found, detail_value required) {
-        const std::uint32_t e = new_entry(at(parent).requirement, f, std::move(name));
+        const std::uint32_t e = new_entry(at(parent).requirement, f, kind, arg);
         at(e).result = ok ? status::pass : otherwise;
-        at(e).found = std::move(found);
-        at(e).required = std::move(required);
-        at(parent).children.push_back(e);
+        at(e).found = found;
+        at(e).required = required;
+        pending_.push_back(e);
         if (!ok && at(parent).result == status::pass) at(parent).result = otherwise;
         return e;
     }
 
     void evidence(const requirement& r, std::uint32_t self, const frame& f) {
         const competence& c = q_.competences[static_cast<std::size_t>(f.competence)];
-        auto supports = [&](const evidence_item& item) {
-            for (id_index k : item.covers)
-                if (q_.criteria[k].competence == f.competence) return true;
-            return false;
-        };
-        std::vector<const evidence_item*> usable;
-        std::vector<std::string> usable_ids, unusable_ids;
+        usable_.clear();
+        unusable_.clear();
         frame g = f;
-        for (const auto& item : who_.evidence) {
-            if (!supports(item)) continue;
+        for (std::uint32_t i = 0; i < who_.evidence.size(); ++i) {
+            const auto& item = who_.evidence[i];
+            bool supports = false;
+            for (id_index k : item.covers) supports = supports || q_.criteria[k].competence == f.competence;
+            if (!supports) continue;
             g.item = &item;
-            if (holds(g, r.usable)) usable.push_back(&item), usable_ids.push_back(item.id);
-            else unusable_ids.push_back(item.id);
+            (holds(g, r.usable) ? usable_ : unusable_).push_back(i);
         }
-        at(self).evidence = usable_ids;
-        at(self).found = static_cast<double>(usable.size());
-        if (!unusable_ids.empty()) {
+        const detail_value usable_ids = ids(ref_kind::evidence, usable_);
+        rests_on(self, usable_ids);
+        at(self).found = detail_value::of(static_cast<double>(usable_.size()));
+        if (!unusable_.empty()) {
             // Items that support the competence but are too old, too new or not authentic.
-            const std::uint32_t e = check(self, f, "not_usable", true, status::pass, unusable_ids, std::monostate{});
-            at(e).evidence = unusable_ids;
+            const detail_value unusable_ids = ids(ref_kind::evidence, unusable_);
+            rests_on(check(self, f, check_kind::not_usable, 0, true, status::pass, unusable_ids, {}), unusable_ids);
         }
         if (r.min_items.set) {
             const double need = number(f, r.min_items);
-            const auto e = check(self, f, "min_items", static_cast<double>(usable.size()) >= need,
-                                 status::insufficient, static_cast<double>(usable.size()), need);
-            at(e).evidence = usable_ids;
+            rests_on(check(self, f, check_kind::min_items, 0, static_cast<double>(usable_.size()) >= need,
+                           status::insufficient, detail_value::of(static_cast<double>(usable_.size())), detail_value::of(need)),
+                     usable_ids);
         }
         if (r.min_distinct_types.set) {
-            std::set<id_index> types;
-            for (const auto* item : usable) types.insert(item->type);
-            std::vector<std::string> names;
-            for (id_index t : types) names.push_back(q_.evidence_types[t].id);
+            std::uint64_t seen = 0; // evidence types are few: a bit each (a qualification declares at most 64)
+            types_.clear();
+            for (std::uint32_t i : usable_) {
+                const id_index t = who_.evidence[i].type;
+                if (t < 64 && !((seen >> t) & 1U)) seen |= std::uint64_t{1} << t, types_.push_back(t);
+            }
+            std::sort(types_.begin(), types_.end());
             const double need = number(f, r.min_distinct_types);
-            const auto e = check(self, f, "min_distinct_types", static_cast<double>(types.size()) >= need,
-                                 status::insufficient, names, need);
-            at(e).evidence = usable_ids;
+            rests_on(check(self, f, check_kind::min_distinct_types, 0, static_cast<double>(types_.size()) >= need,
+                           status::insufficient, ids(ref_kind::evidence_type, types_), detail_value::of(need)),
+                     usable_ids);
         }
-        for (const auto& cond : r.counts) {
-            std::vector<std::string> matching;
-            for (const auto* item : usable) {
-                g.item = item;
-                if (holds(g, cond.where)) matching.push_back(item->id);
+        for (std::size_t ci = 0; ci < r.counts.size(); ++ci) {
+            const auto& cond = r.counts[ci];
+            matching_.clear();
+            for (std::uint32_t i : usable_) {
+                g.item = &who_.evidence[i];
+                if (holds(g, cond.where)) matching_.push_back(i);
             }
             const double need = number(f, cond.min);
-            const auto e = check(self, f, cond.title, static_cast<double>(matching.size()) >= need,
-                                 status::insufficient, static_cast<double>(matching.size()), need);
-            at(e).evidence = matching;
+            rests_on(check(self, f, check_kind::count_condition, static_cast<std::uint32_t>(ci),
+                           static_cast<double>(matching_.size()) >= need, status::insufficient,
+                           detail_value::of(static_cast<double>(matching_.size())), detail_value::of(need)),
+                     ref_kind::evidence, matching_);
         }
         if (r.cover_every_criterion) {
-            std::vector<std::string> uncovered;
+            covered_.clear();
             for (id_index k : c.criteria) {
                 bool covered = false;
-                for (const auto* item : usable)
-                    covered = covered || std::find(item->covers.begin(), item->covers.end(), k) != item->covers.end();
-                if (!covered) uncovered.push_back(q_.criteria[k].id);
+                for (std::uint32_t i : usable_) {
+                    const auto& covers = who_.evidence[i].covers;
+                    covered = covered || std::find(covers.begin(), covers.end(), k) != covers.end();
+                }
+                if (covered) covered_.push_back(k);
             }
-            std::vector<std::string> all;
-            for (id_index k : c.criteria) all.push_back(q_.criteria[k].id);
-            check(self, f, "cover_every_criterion", uncovered.empty(), status::insufficient,
-                  uncovered.empty() ? detail_value(all) : detail_value(std::string("uncovered: ") + join(uncovered)), all);
+            check(self, f, check_kind::cover_every_criterion, 0, covered_.size() == c.criteria.size(), status::insufficient,
+                  ids(ref_kind::criterion, covered_), ids(ref_kind::criterion, c.criteria));
         }
-    }
-
-    static std::string join(const std::vector<std::string>& parts) {
-        std::string s;
-        for (const auto& p : parts) s += (s.empty() ? "" : ", ") + p;
-        return s;
     }
 
     panel_state& panel_of(const frame& f) {
@@ -882,46 +906,34 @@ class evaluator {
         return sorted.front();
     }
 
-    std::vector<std::string> assessor_ids(const std::vector<std::uint32_t>& indices) const {
-        std::vector<std::string> ids;
-        for (std::uint32_t i : indices) ids.push_back(who_.assessors[i].id);
-        return ids;
-    }
-    std::vector<std::string> assessment_ids(const std::vector<std::uint32_t>& indices) const {
-        std::vector<std::string> ids;
-        for (std::uint32_t i : indices) {
-            const auto& a = who_.assessments[i];
-            ids.push_back(who_.assessors[a.assessor].id + "/" + q_.competences[a.competence].id + "@" + to_string(a.dated));
-        }
-        return ids;
-    }
-
     void panel(const requirement& r, std::uint32_t self, const frame& f) {
         panel_state& p = panel_of(f);
-        at(self).assessors = assessor_ids(p.valid);
-        at(self).assessments = assessment_ids(p.assessments);
-        at(self).found = static_cast<double>(p.valid.size());
+        const detail_value valid = ids(ref_kind::assessor, p.valid);
+        rests_on(self, valid);
+        at(self).found = detail_value::of(static_cast<double>(p.valid.size()));
         if (!p.excluded.empty()) {
-            const auto e = check(self, f, "not_valid", true, status::pass, assessor_ids(p.excluded), std::monostate{});
-            at(e).assessors = assessor_ids(p.excluded);
+            const detail_value excluded = ids(ref_kind::assessor, p.excluded);
+            rests_on(check(self, f, check_kind::not_valid, 0, true, status::pass, excluded, {}), excluded);
         }
         if (r.min_size.set) {
             const double need = number(f, r.min_size);
-            const auto e = check(self, f, "min_size", static_cast<double>(p.valid.size()) >= need,
-                                 status::insufficient, static_cast<double>(p.valid.size()), need);
-            at(e).assessors = assessor_ids(p.valid);
+            rests_on(check(self, f, check_kind::min_size, 0, static_cast<double>(p.valid.size()) >= need, status::insufficient,
+                           detail_value::of(static_cast<double>(p.valid.size())), detail_value::of(need)),
+                     valid);
         }
         frame g = f;
-        for (const auto& cond : r.counts) {
-            std::vector<std::uint32_t> matching;
+        for (std::size_t ci = 0; ci < r.counts.size(); ++ci) {
+            const auto& cond = r.counts[ci];
+            matching_.clear();
             for (std::uint32_t a : p.valid) {
                 g.expert = &who_.assessors[a];
-                if (holds(g, cond.where)) matching.push_back(a);
+                if (holds(g, cond.where)) matching_.push_back(a);
             }
             const double need = number(f, cond.min);
-            const auto e = check(self, f, cond.title, static_cast<double>(matching.size()) >= need,
-                                 status::insufficient, static_cast<double>(matching.size()), need);
-            at(e).assessors = assessor_ids(matching);
+            rests_on(check(self, f, check_kind::count_condition, static_cast<std::uint32_t>(ci),
+                           static_cast<double>(matching_.size()) >= need, status::insufficient,
+                           detail_value::of(static_cast<double>(matching_.size())), detail_value::of(need)),
+                     ref_kind::assessor, matching_);
         }
     }
 
@@ -929,49 +941,49 @@ class evaluator {
         panel_state& p = panel_of(f);
         const double min_scorers = number(f, rules_.agreement.min_scorers);
         const double max_spread = number(f, rules_.agreement.max_spread);
-        at(self).assessors = assessor_ids(p.valid);
+        rests_on(self, ref_kind::assessor, p.valid);
         for (const auto& cs : p.criteria) {
-            const std::string& name = q_.criteria[cs.criterion].id;
             std::uint32_t e;
             if (static_cast<double>(cs.scorers.size()) < min_scorers || cs.scorers.empty())
-                e = check(self, f, name + " scorers", false, status::insufficient,
-                          static_cast<double>(cs.scorers.size()), min_scorers);
+                e = check(self, f, check_kind::scorers, cs.criterion, false, status::insufficient,
+                          detail_value::of(static_cast<double>(cs.scorers.size())), detail_value::of(min_scorers));
             else if (cs.agreement != status::pass)
-                e = check(self, f, name + " spread", false, status::insufficient,
-                          static_cast<double>(cs.spread), max_spread);
+                e = check(self, f, check_kind::spread, cs.criterion, false, status::insufficient,
+                          detail_value::of(static_cast<double>(cs.spread)), detail_value::of(max_spread));
             else
-                e = check(self, f, name, true, status::pass, cs.agreed, std::monostate{});
-            at(e).assessors = assessor_ids(cs.scorers);
+                e = check(self, f, check_kind::agreed, cs.criterion, true, status::pass, detail_value::of(cs.agreed), {});
+            rests_on(e, ref_kind::assessor, cs.scorers);
         }
     }
 
     void scores(const requirement& r, std::uint32_t self, const frame& f) {
         panel_state& p = panel_of(f);
-        at(self).assessors = assessor_ids(p.valid);
-        at(self).assessments = assessment_ids(p.assessments);
-        std::vector<std::string> missing;
+        rests_on(self, ref_kind::assessment, p.assessments);
+        covered_.clear();
+        bool complete = true;
         double total = 0;
         for (const auto& cs : p.criteria) {
-            if (cs.agreement != status::pass) missing.push_back(q_.criteria[cs.criterion].id);
+            if (cs.agreement == status::pass) covered_.push_back(cs.criterion);
+            else complete = false;
             total += cs.agreed;
         }
-        if (!missing.empty()) {
-            check(self, f, "agreed_scores", false, status::insufficient,
-                  std::string("no agreed score for ") + join(missing), std::monostate{});
+        if (!complete) {
+            const auto& all = q_.competences[static_cast<std::size_t>(f.competence)].criteria;
+            check(self, f, check_kind::agreed_scores, 0, false, status::insufficient, ids(ref_kind::criterion, covered_),
+                  ids(ref_kind::criterion, all));
             return;
         }
         if (r.each_min.set) {
             const double need = number(f, r.each_min);
-            for (const auto& cs : p.criteria) {
-                const auto e = check(self, f, q_.criteria[cs.criterion].id, cs.agreed >= need, status::fail,
-                                     cs.agreed, need);
-                at(e).assessors = assessor_ids(cs.scorers);
-            }
+            for (const auto& cs : p.criteria)
+                rests_on(check(self, f, check_kind::criterion_score, cs.criterion, cs.agreed >= need, status::fail,
+                               detail_value::of(cs.agreed), detail_value::of(need)),
+                         ref_kind::assessor, cs.scorers);
         }
         if (r.mean_min.set && !p.criteria.empty()) {
             const double need = number(f, r.mean_min);
             const double mean = total / static_cast<double>(p.criteria.size());
-            check(self, f, "mean", mean >= need, status::fail, mean, need);
+            check(self, f, check_kind::mean, 0, mean >= need, status::fail, detail_value::of(mean), detail_value::of(need));
         }
     }
 
@@ -1001,7 +1013,9 @@ class evaluator {
         const trace_entry& e = out_.trace[entry];
         if (e.result == status::pass) return;
         const requirement& r = rules_.requirements[e.requirement];
-        if (!e.check.empty() || e.children.empty()) {
+        const std::uint32_t* children = out_.children.data() + e.children_first;
+        const std::uint32_t count = e.children_count;
+        if (e.check != check_kind::whole || count == 0) {
             if (std::find(gap.begin(), gap.end(), entry) == gap.end()) gap.push_back(entry);
             return;
         }
@@ -1010,10 +1024,10 @@ class evaluator {
             // Steps after the first that is not pass are judged only once it passes: of those,
             // only outright failures are known to stand in the way.
             bool first = true;
-            for (std::uint32_t child : e.children) {
-                const status s = out_.trace[child].result;
+            for (std::uint32_t i = 0; i < count; ++i) {
+                const status s = out_.trace[children[i]].result;
                 if (s == status::pass || (!first && s != status::fail)) continue;
-                collect_gap(child, gap);
+                collect_gap(children[i], gap);
                 first = false;
             }
             return;
@@ -1021,34 +1035,33 @@ class evaluator {
         case requirement_kind::all_of:
         case requirement_kind::when:
         case requirement_kind::competence:
-            for (std::uint32_t child : e.children) collect_gap(child, gap);
+            for (std::uint32_t i = 0; i < count; ++i) collect_gap(children[i], gap);
             return;
         case requirement_kind::at_least:
         case requirement_kind::min_total: {
             // Close the gap with the cheapest children: fewest leaves first (for a weighted
             // total, the heaviest first among equals).
             struct option {
-                std::uint32_t child;
                 std::vector<std::uint32_t> leaves;
                 double weight;
             };
             std::vector<option> options;
             double have = 0;
-            for (std::size_t i = 0; i < e.children.size(); ++i) {
+            for (std::uint32_t i = 0; i < count; ++i) {
                 const double w = r.weights.empty() ? 1.0 : r.weights[i];
-                if (out_.trace[e.children[i]].result == status::pass) {
+                if (out_.trace[children[i]].result == status::pass) {
                     have += w;
                     continue;
                 }
-                option o{e.children[i], {}, w};
-                collect_gap(e.children[i], o.leaves);
+                option o{{}, w};
+                collect_gap(children[i], o.leaves);
                 options.push_back(std::move(o));
             }
             std::stable_sort(options.begin(), options.end(), [](const option& a, const option& b) {
                 if (a.leaves.size() != b.leaves.size()) return a.leaves.size() < b.leaves.size();
                 return a.weight > b.weight;
             });
-            const double need = std::get<double>(e.required);
+            const double need = e.required.number;
             for (const auto& o : options) {
                 if (have >= need) break;
                 have += o.weight;
@@ -1059,8 +1072,8 @@ class evaluator {
         }
         default:
             // A vocabulary requirement: its failing checks are the gap.
-            for (std::uint32_t child : e.children)
-                if (out_.trace[child].result != status::pass) collect_gap(child, gap);
+            for (std::uint32_t i = 0; i < count; ++i)
+                if (out_.trace[children[i]].result != status::pass) collect_gap(children[i], gap);
             return;
         }
     }
@@ -1073,6 +1086,9 @@ class evaluator {
     scratch arena_;
     std::vector<std::vector<std::uint32_t>> latest_; ///< per competence: counted assessments
     std::vector<panel_state> panels_;               ///< per (level, competence)
+    std::vector<std::uint32_t> pending_;            ///< children of entries being evaluated
+    // Reused working lists, so that checks allocate only while they first grow.
+    std::vector<std::uint32_t> usable_, unusable_, matching_, held_, types_, covered_;
 };
 
 } // namespace
@@ -1080,6 +1096,14 @@ class evaluator {
 void evaluate_into(const program& rules, const candidate& who, date as_of, decision& out) {
     out.candidate_id = who.id;
     out.as_of = as_of;
+    out.evidence_ids.clear();
+    for (const auto& e : who.evidence) out.evidence_ids.push_back(e.id);
+    out.assessor_ids.clear();
+    for (const auto& a : who.assessors) out.assessor_ids.push_back(a.id);
+    out.credential_ids.clear();
+    for (const auto& c : who.credentials) out.credential_ids.push_back(c.id);
+    out.assessments.clear();
+    for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
     evaluator(rules, who, as_of, out).run();
 }
 
