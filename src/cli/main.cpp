@@ -1,5 +1,6 @@
 // The masterpro command line: check rule files, evaluate candidate records into decisions.
 #include "masterpro/masterpro.hpp"
+#include "masterpro/batch.hpp"
 #include "masterpro/jsonlogic.hpp"
 
 #include <boost/program_options.hpp>
@@ -108,25 +109,6 @@ int check_command(const std::vector<std::string>& args) {
     return problems ? exit_invalid : exit_ok;
 }
 
-/// The id of a record that could not be decided, if its text shows one (valid UTF-8, within the
-/// string limit, so that the error line stays valid JSON of bounded size).
-std::string record_id_json(const std::string& line) {
-    if (line.find('\0') != std::string::npos) return "null";
-    rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
-    if (!d.HasParseError() && d.IsObject()) {
-        auto it = d.FindMember("id");
-        if (it != d.MemberEnd() && it->value.IsString() &&
-            it->value.GetStringLength() <= masterpro::limits{}.max_string_bytes) {
-            rapidjson::StringBuffer b;
-            rapidjson::Writer<rapidjson::StringBuffer> w(b);
-            it->value.Accept(w);
-            return b.GetString();
-        }
-    }
-    return "null";
-}
-
 struct tally {
     std::size_t records = 0;
     std::size_t errors = 0;
@@ -153,7 +135,8 @@ int evaluate_command(const std::vector<std::string>& args) {
         "explain", "add a plain-language `explanation` to each decision")(
         "format", po::value<std::string>()->default_value("json"),
         "json (one decision per line) or text (the explanations, for people)")(
-        "no-reasons", "leave out `reasons` and `gaps`");
+        "no-reasons", "leave out `reasons` and `gaps`")(
+        "threads", po::value<unsigned>()->default_value(1), "worker threads (0: one per core); output is the same");
     po::options_description hidden;
     hidden.add_options()("rules", po::value<std::string>(), "rule file")("candidates", po::value<std::string>(), "input");
     po::positional_options_description positional;
@@ -187,34 +170,18 @@ int evaluate_command(const std::vector<std::string>& args) {
         }
         in = &file;
     }
-    masterpro::decision_json_options options;
-    options.reasons = !vm.count("no-reasons");
-    options.explanation = vm.count("explain") != 0;
-    const bool progress = isatty(STDERR_FILENO) != 0;
-    tally t;
-    std::string line;
+    masterpro::batch_options options;
+    options.json.reasons = !vm.count("no-reasons");
+    options.json.explanation = vm.count("explain") != 0;
+    options.text = format == "text";
+    options.as_of = as_of;
+    options.threads = vm["threads"].as<unsigned>();
+    if (isatty(STDERR_FILENO) != 0)
+        options.progress = [](std::size_t records) { std::cerr << "\r" << records << " records..." << std::flush; };
     std::ios::sync_with_stdio(false);
-    while (std::getline(*in, line)) {
-        ++t.records;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        auto decided = rules->evaluate_json(line, as_of);
-        if (decided) {
-            ++t.outcomes[masterpro::to_string(decided->outcome)];
-            if (format == "text") std::cout << masterpro::explain(*decided) << "\n";
-            else std::cout << masterpro::to_json(*decided, options) << "\n";
-        } else {
-            ++t.errors;
-            if (format == "text")
-                std::cout << "Line " << t.records << " (" << record_id_json(line) << "): error: " << decided.error().message
-                          << (decided.error().where.path.empty() ? "" : " at " + decided.error().where.path) << "\n\n";
-            else
-                std::cout << "{\"line\":" << t.records << ",\"id\":" << record_id_json(line)
-                          << ",\"error\":" << masterpro::to_json(decided.error()) << "}\n";
-        }
-        if (progress && t.records % 1000 == 0) std::cerr << "\r" << t.records << " records..." << std::flush;
-    }
-    std::cout.flush();
-    if (progress && t.records >= 1000) std::cerr << "\r";
+    const auto summary = masterpro::evaluate_lines(*rules, *in, std::cout, options);
+    if (options.progress) std::cerr << "\r";
+    tally t{summary.records, summary.errors, summary.outcomes};
     print_summary(t);
     return t.errors ? exit_invalid : exit_ok;
 }

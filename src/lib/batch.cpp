@@ -1,0 +1,108 @@
+// Batch evaluation: chunks of lines decided on a Boost.Asio thread pool, written in order.
+#include "masterpro/batch.hpp"
+
+#include "masterpro/limits.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <future>
+#include <istream>
+#include <ostream>
+#include <thread>
+#include <vector>
+
+namespace masterpro {
+namespace {
+
+struct line_result {
+    std::string text;      ///< the output line(s), newline included
+    const char* outcome;   ///< nullptr for an error
+};
+
+line_result decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto decided = rules.evaluate_json(line, o.as_of);
+    if (decided) {
+        std::string text = o.text ? explain(*decided) + "\n" : to_json(*decided, o.json) + "\n";
+        return {std::move(text), to_string(decided->outcome)};
+    }
+    const error& e = decided.error();
+    if (o.text)
+        return {"Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
+                    (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n",
+                nullptr};
+    return {"{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) + ",\"error\":" + to_json(e) + "}\n",
+            nullptr};
+}
+
+} // namespace
+
+std::string record_id_json(std::string_view line) {
+    if (line.find('\0') != std::string_view::npos) return "null";
+    rapidjson::Document d;
+    d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
+    if (!d.HasParseError() && d.IsObject()) {
+        auto it = d.FindMember("id");
+        if (it != d.MemberEnd() && it->value.IsString() && it->value.GetStringLength() <= limits{}.max_string_bytes) {
+            rapidjson::StringBuffer b;
+            rapidjson::Writer<rapidjson::StringBuffer> w(b);
+            it->value.Accept(w);
+            return b.GetString();
+        }
+    }
+    return "null";
+}
+
+batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options) {
+    unsigned threads = options.threads ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+    const std::size_t chunk = std::max<std::size_t>(1, options.chunk_lines);
+    std::optional<boost::asio::thread_pool> pool;
+    if (threads > 1) pool.emplace(threads);
+    batch_summary summary;
+    std::vector<std::string> lines(chunk);
+    std::vector<line_result> results(chunk);
+    for (;;) {
+        // A chunk ends at `chunk_lines` lines or 64 MB, whichever comes first, so that memory
+        // stays bounded even when lines are huge.
+        std::size_t count = 0, bytes = 0;
+        while (count < chunk && bytes < (64U << 20) && std::getline(in, lines[count])) bytes += lines[count++].size();
+        if (count == 0) break;
+        const std::size_t first_number = summary.records + 1;
+        auto decide_range = [&](std::size_t from, std::size_t to) {
+            for (std::size_t i = from; i < to; ++i) results[i] = decide_line(rules, lines[i], first_number + i, options);
+        };
+        if (!pool || count < 2 * threads) {
+            decide_range(0, count);
+        } else {
+            // Contiguous slices, one per thread: each line's output lands in its own slot, so
+            // order (and every byte) is the same as on one thread.
+            std::vector<std::future<void>> done;
+            const std::size_t step = (count + threads - 1) / threads;
+            for (std::size_t from = 0; from < count; from += step) {
+                const std::size_t to = std::min(count, from + step);
+                auto task = std::make_shared<std::packaged_task<void()>>([&, from, to] { decide_range(from, to); });
+                done.push_back(task->get_future());
+                boost::asio::post(*pool, [task] { (*task)(); });
+            }
+            for (auto& d : done) d.get();
+        }
+        for (std::size_t i = 0; i < count; ++i) {
+            out << results[i].text;
+            if (results[i].outcome) ++summary.outcomes[results[i].outcome];
+            else ++summary.errors;
+        }
+        summary.records += count;
+        out.flush();
+        if (options.progress) options.progress(summary.records);
+        if (!in) break;
+    }
+    return summary;
+}
+
+} // namespace masterpro
