@@ -1,5 +1,7 @@
 // The Python extension masterpro._masterpro: RuleSet, Decision, CandidateError and the
 // exceptions, a thin layer over the public C++ API (records in as JSON, decisions out).
+#include "masterpro/batch.hpp"
+#include "masterpro/jsonlogic.hpp"
 #include "masterpro/masterpro.hpp"
 
 #include <pybind11/pybind11.h>
@@ -28,13 +30,6 @@ namespace mp = masterpro;
 
 namespace {
 
-// RapidJSON's DOM parser recurses once per nesting level, so a candidate record nested
-// 100,000 deep would overflow the stack: such text is refused before it is parsed. Rule files
-// get the same bound inside the library.
-constexpr std::size_t max_json_depth = 256;
-// The expression parser recurses too (about 3.5 KB of stack per parenthesis); until it bounds
-// its own depth, rule files whose strings nest expression operators this deep are refused here.
-constexpr std::size_t max_expression_nesting = 256;
 
 // ---- errors -------------------------------------------------------------------------------
 
@@ -78,21 +73,33 @@ py::object optional_str(const std::optional<std::string>& s) {
 }
 
 std::string candidate_message(const mp::error& e, const std::optional<std::string>& id) {
-    std::string s = id ? "record " + *id + ": " : std::string("record: ");
+    // An id can be 4 KB; the message shows its first 80 bytes or so (the attribute has it all),
+    // cut where no UTF-8 sequence is split.
+    std::string s = "record: ";
+    if (id) {
+        std::size_t cut = id->size() <= 80 ? id->size() : 77;
+        while (cut < id->size() && cut > 0 &&
+               (static_cast<unsigned char>((*id)[cut]) & 0xC0) == 0x80)
+            --cut;
+        s = "record " + id->substr(0, cut) + (cut < id->size() ? "..." : "") + ": ";
+    }
     s += e.message;
-    if (!e.where.path.empty()) s += " at " + e.where.path;
+    if (!e.where.path.empty())
+        s += " at " + e.where.path;
     return s;
 }
 
 void set_python_error(PyObject* type, const std::string& message, const py::dict& attributes) {
     py::object exc = py::reinterpret_borrow<py::object>(type)(message);
-    for (auto item : attributes) py::setattr(exc, item.first, item.second);
+    for (auto item : attributes)
+        py::setattr(exc, item.first, item.second);
     PyErr_SetObject(type, exc.ptr());
 }
 
 void translate(std::exception_ptr p) {
     try {
-        if (p) std::rethrow_exception(p);
+        if (p)
+            std::rethrow_exception(p);
     } catch (const rule_file_error& e) {
         std::string message;
         py::list diagnostics;
@@ -123,115 +130,12 @@ void translate(std::exception_ptr p) {
 
 // ---- input --------------------------------------------------------------------------------
 
-/// Whether JSON text nests arrays and objects deeper than `limit` (text in strings skipped).
-bool nests_deeper_than(std::string_view text, std::size_t limit) {
-    std::size_t depth = 0;
-    bool in_string = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (in_string) {
-            if (c == '\\') ++i;
-            else if (c == '"') in_string = false;
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > limit) return true;
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            --depth;
-        }
-    }
-    return false;
-}
-
-/// The first string of a rule file whose expression operators nest deeper than the parser can
-/// take (parentheses and brackets open, `?`, `not`, `!` and `-` each count as a level, which
-/// over-counts); its line and column, or nullopt.
-std::optional<mp::error> overly_nested_expression(std::string_view text, const std::string& file) {
-    std::size_t line = 1, column = 1, start_line = 0, start_column = 0;
-    std::size_t depth = 0, peak = 0, operators = 0;
-    bool in_string = false;
-    auto word_at = [&](std::size_t i) {
-        auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-        return text.compare(i, 3, "not") == 0 && (i == 0 || !is_name(text[i - 1])) &&
-               (i + 3 >= text.size() || !is_name(text[i + 3]));
-    };
-    for (std::size_t i = 0; i < text.size(); ++i, ++column) {
-        const char c = text[i];
-        if (c == '\n') {
-            ++line;
-            column = 0;
-        }
-        if (!in_string) {
-            if (c == '"') {
-                in_string = true;
-                start_line = line;
-                start_column = column;
-                depth = peak = operators = 0;
-            }
-            continue;
-        }
-        if (c == '\\') {
-            ++i;
-            ++column;
-        } else if (c == '"') {
-            in_string = false;
-        } else if (c == '(' || c == '[') {
-            peak = std::max(peak, ++depth);
-        } else if ((c == ')' || c == ']') && depth > 0) {
-            --depth;
-        } else if (c == '?' || c == '!' || c == '-' || (c == 'n' && word_at(i))) {
-            ++operators;
-        }
-        if (peak + operators > max_expression_nesting) {
-            mp::error e = make_error(mp::error_category::limit,
-                                     "expression nested deeper than " +
-                                         std::to_string(max_expression_nesting) +
-                                         " levels (parentheses, brackets, ?, not, !, -)",
-                                     file);
-            e.where.line = start_line;
-            e.where.column = start_column;
-            return e;
-        }
-    }
-    return std::nullopt;
-}
-
-/// Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        unsigned min = 0, cp = 0;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xE0) == 0xC0) {
-            n = 1, min = 0x80, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            n = 2, min = 0x800, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            n = 3, min = 0x10000, cp = c & 0x07;
-        } else {
-            return false;
-        }
-        for (std::size_t k = 1; k <= n; ++k) {
-            if (i + k >= s.size()) return false;
-            const auto t = static_cast<unsigned char>(s[i + k]);
-            if ((t & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (t & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += n + 1;
-    }
-    return true;
-}
 
 /// A record's text, or why it has none (to become an error result or a CandidateDataError).
 struct record_text {
     std::string text;
     std::optional<mp::error> error;
-    std::optional<std::string> id; ///< known before parsing when the record is a dict
+    std::optional<std::string> id; ///< a dict's id, for an error before there is any text
 };
 
 /// The bytes of a bytes or bytearray object.
@@ -244,22 +148,26 @@ std::string bytes_text(py::handle b) {
 
 bool is_bytes(py::handle b) { return PyBytes_Check(b.ptr()) || PyByteArray_Check(b.ptr()); }
 
+std::string type_name(py::handle h) { return Py_TYPE(h.ptr())->tp_name; }
+
+/// "TypeError: message" of a Python exception, without the traceback that what() adds.
+std::string python_error_text(const py::error_already_set& e) {
+    return type_name(e.value()) + ": " + py::cast<std::string>(py::str(e.value()));
+}
+
 py::object json_dumps() { return py::module_::import("json").attr("dumps"); }
 
 /// `default` for json.dumps: dates become `YYYY-MM-DD`, anything else stays unserialisable.
 py::object date_default() {
     return py::cpp_function([](py::handle value) -> py::object {
         if (PyDate_Check(value.ptr())) {
-            if (PyDateTime_Check(value.ptr())) value = value.attr("date")();
+            if (PyDateTime_Check(value.ptr()))
+                value = value.attr("date")();
             return value.attr("isoformat")();
         }
-        throw py::type_error("Object of type " +
-                             std::string(py::str(value.get_type().attr("__name__"))) +
-                             " is not JSON serializable");
+        throw py::type_error("Object of type " + type_name(value) + " is not JSON serializable");
     });
 }
-
-std::string type_name(py::handle h) { return py::str(h.get_type().attr("__name__")); }
 
 /// Turns one record (dict, JSON str or bytes) into JSON text. A wrong type raises TypeError when
 /// `strict`, else becomes an error; so do values json.dumps cannot write.
@@ -272,19 +180,28 @@ record_text to_record_text(py::handle record, bool strict, const py::object& dum
     };
     if (PyDict_Check(record.ptr())) {
         py::object id = py::reinterpret_borrow<py::dict>(record).attr("get")("id");
-        if (PyUnicode_Check(id.ptr())) out.id = py::cast<std::string>(id);
+        if (PyUnicode_Check(id.ptr())) {
+            out.id = py::cast<std::string>(id);
+            if (out.id->size() > mp::limits{}.max_string_bytes)
+                out.id.reset();
+        }
         try {
             py::object text = dumps(record, py::arg("allow_nan") = false,
                                     py::arg("separators") = py::make_tuple(",", ":"),
                                     py::arg("default") = default_);
             out.text = py::cast<std::string>(text);
         } catch (py::error_already_set& e) {
+            // Only what the record's content causes becomes an error: KeyboardInterrupt,
+            // MemoryError and the like still stop the batch.
             if (e.matches(PyExc_RecursionError))
                 return fail(mp::error_category::limit, "record nested too deeply to serialise");
-            if (e.matches(PyExc_TypeError) && strict) throw;
-            return fail(e.matches(PyExc_TypeError) ? mp::error_category::usage
-                                                   : mp::error_category::candidate_data,
-                        std::string("record cannot be written as JSON: ") + e.what());
+            if (e.matches(PyExc_TypeError) && !strict)
+                return fail(mp::error_category::usage,
+                            "record cannot be written as JSON: " + python_error_text(e));
+            if (e.matches(PyExc_ValueError))
+                return fail(mp::error_category::candidate_data,
+                            "record cannot be written as JSON: " + python_error_text(e));
+            throw;
         }
         return out;
     }
@@ -300,27 +217,31 @@ record_text to_record_text(py::handle record, bool strict, const py::object& dum
     }
     if (is_bytes(record)) {
         out.text = bytes_text(record);
-        if (!valid_utf8(out.text)) return fail(mp::error_category::json_syntax, "record is not valid UTF-8");
         return out;
     }
     if (strict)
-        throw py::type_error("a candidate record is a dict, a JSON str or bytes, not " + type_name(record));
+        throw py::type_error("a candidate record is a dict, a JSON str or bytes, not " +
+                             type_name(record));
     return fail(mp::error_category::usage,
                 "a candidate record is a dict, a JSON str or bytes, not " + type_name(record));
 }
 
 std::optional<mp::date> to_date(const py::object& value, const char* what) {
-    if (value.is_none()) return std::nullopt;
+    if (value.is_none())
+        return std::nullopt;
     if (PyDate_Check(value.ptr())) {
         auto d = mp::make_date(PyDateTime_GET_YEAR(value.ptr()), PyDateTime_GET_MONTH(value.ptr()),
                                PyDateTime_GET_DAY(value.ptr()));
-        if (d) return d;
+        if (d)
+            return d;
     } else if (PyUnicode_Check(value.ptr())) {
-        if (auto d = mp::parse_date(py::cast<std::string>(value))) return d;
+        if (auto d = mp::parse_date(py::cast<std::string>(value)))
+            return d;
         throw py::value_error(std::string(what) + " must be a date YYYY-MM-DD, not '" +
                               py::cast<std::string>(value) + "'");
     }
-    throw py::type_error(std::string(what) + " must be a datetime.date, a 'YYYY-MM-DD' str or None, not " +
+    throw py::type_error(std::string(what) +
+                         " must be a datetime.date, a 'YYYY-MM-DD' str or None, not " +
                          type_name(value));
 }
 
@@ -329,31 +250,44 @@ py::object to_py_date(mp::date d) {
     return py::reinterpret_steal<py::object>(PyDate_FromDate(c.year, c.month, c.day));
 }
 
-/// The path of a str or os.PathLike, or nullopt for anything else.
-std::optional<std::string> as_path(const py::handle& source) {
-    if (!PyUnicode_Check(source.ptr()) && !py::hasattr(source, "__fspath__")) return std::nullopt;
-    py::object path = py::module_::import("os").attr("fspath")(source);
-    if (!PyUnicode_Check(path.ptr())) throw py::type_error("a path must be a str or os.PathLike of str");
-    return py::cast<std::string>(path);
+/// A file path: the bytes to open (os.fsencode) and the name to show (UTF-8).
+struct file_path {
+    std::string bytes;
+    std::string name;
+};
+
+/// The path of a str or os.PathLike of str, or nullopt for anything else.
+std::optional<file_path> as_path(const py::handle& source) {
+    if (!PyUnicode_Check(source.ptr()) && !py::hasattr(source, "__fspath__"))
+        return std::nullopt;
+    py::module_ os = py::module_::import("os");
+    py::object path = os.attr("fspath")(source);
+    if (!PyUnicode_Check(path.ptr()))
+        throw py::type_error("a path must be a str or os.PathLike of str");
+    return file_path{py::cast<std::string>(os.attr("fsencode")(path)),
+                     py::cast<std::string>(path.attr("encode")("utf-8", "replace"))};
 }
 
 /// Reads a whole file; raises the OSError that errno names.
-std::string read_file(const std::string& path) {
+std::string read_file(const file_path& path) {
     std::string text;
     int code = 0;
     {
         py::gil_scoped_release release;
-        if (std::FILE* f = std::fopen(path.c_str(), "rb")) {
+        if (std::FILE* f = std::fopen(path.bytes.c_str(), "rb")) {
             char buffer[1 << 16];
             std::size_t n;
-            while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) text.append(buffer, n);
-            if (std::ferror(f)) code = errno ? errno : EIO;
+            while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0)
+                text.append(buffer, n);
+            if (std::ferror(f))
+                code = errno ? errno : EIO;
             std::fclose(f);
         } else {
             code = errno;
         }
     }
-    if (code) raise_os_error(code, path);
+    if (code)
+        raise_os_error(code, path.name);
     return text;
 }
 
@@ -367,38 +301,45 @@ struct py_rule_set {
 };
 
 py_rule_set compile(std::string text, std::string name) {
-    if (auto e = overly_nested_expression(text, name)) throw rule_file_error{{std::move(*e)}};
     std::optional<tl::expected<mp::rule_set, mp::diagnostics>> loaded;
     {
         py::gil_scoped_release release;
         loaded = mp::rule_set::from_json(text, name);
     }
-    if (!*loaded) throw rule_file_error{std::move(loaded->error())};
+    if (!*loaded)
+        throw rule_file_error{std::move(loaded->error())};
     return py_rule_set{std::move(**loaded), std::move(text), std::move(name)};
 }
 
 py_rule_set from_file(const py::object& path) {
     auto p = as_path(path);
-    if (!p) throw py::type_error("a rule file path is a str or os.PathLike, not " + type_name(path));
-    return compile(read_file(*p), *p);
+    if (!p)
+        throw py::type_error("a rule file path is a str or os.PathLike, not " + type_name(path));
+    return compile(read_file(*p), p->name);
 }
 
 py_rule_set from_json(const py::object& text, const std::string& name) {
-    if (PyUnicode_Check(text.ptr())) return compile(py::cast<std::string>(text), name);
-    if (is_bytes(text)) return compile(bytes_text(text), name);
+    if (PyUnicode_Check(text.ptr()))
+        return compile(py::cast<std::string>(text), name);
+    if (is_bytes(text))
+        return compile(bytes_text(text), name);
     throw py::type_error("rule text is a str or bytes, not " + type_name(text));
 }
 
 py_rule_set from_dict(const py::object& rules, const std::string& name) {
-    if (!PyDict_Check(rules.ptr())) throw py::type_error("rules must be a dict, not " + type_name(rules));
+    if (!PyDict_Check(rules.ptr()))
+        throw py::type_error("rules must be a dict, not " + type_name(rules));
     try {
-        return compile(py::cast<std::string>(json_dumps()(rules, py::arg("allow_nan") = false)), name);
+        return compile(py::cast<std::string>(json_dumps()(rules, py::arg("allow_nan") = false)),
+                       name);
     } catch (py::error_already_set& e) {
         if (e.matches(PyExc_RecursionError))
-            throw rule_file_error{{make_error(mp::error_category::limit, "rules nested too deeply to serialise", name)}};
+            throw rule_file_error{{make_error(mp::error_category::limit,
+                                              "rules nested too deeply to serialise", name)}};
         if (e.matches(PyExc_ValueError))
-            throw rule_file_error{{make_error(mp::error_category::json_syntax,
-                                              std::string("rules cannot be written as JSON: ") + e.what(), name)}};
+            throw rule_file_error{
+                {make_error(mp::error_category::json_syntax,
+                            "rules cannot be written as JSON: " + python_error_text(e), name)}};
         throw;
     }
 }
@@ -407,7 +348,23 @@ py_rule_set from_dict(const py::object& rules, const std::string& name) {
 struct py_decision {
     mp::decision decision;
     mp::rule_set rules;
+    bool has_reasons = true; ///< false: the trace was dropped to save memory
 };
+
+/// Drops what only reasons, gaps and explanations need (most of a decision's memory).
+void drop_trace(mp::decision& d) {
+    // Swapped with empty vectors: `v = {}` would keep the capacity.
+    decltype(d.trace)().swap(d.trace);
+    decltype(d.level_roots)().swap(d.level_roots);
+    decltype(d.competence_roots)().swap(d.competence_roots);
+    decltype(d.gaps)().swap(d.gaps);
+}
+
+void require_reasons(const py_decision& s) {
+    if (!s.has_reasons)
+        throw py::value_error(
+            "this decision was made by evaluate_many(..., reasons=False) and kept no reasons");
+}
 
 /// A record in a batch that got no decision.
 struct py_candidate_error {
@@ -416,16 +373,6 @@ struct py_candidate_error {
     mp::error error;
 };
 
-/// The `id` string at the top of a record's text, if it has one. RapidJSON's iterative parser
-/// uses no recursion and its pool allocator frees without recursing, so any depth is safe.
-std::optional<std::string> record_id(std::string_view text) {
-    rapidjson::Document d;
-    d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-    if (d.HasParseError() || !d.IsObject()) return std::nullopt;
-    auto it = d.FindMember("id");
-    if (it == d.MemberEnd() || !it->value.IsString()) return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
-}
 
 std::string json_string(const std::string& s) {
     rapidjson::StringBuffer b;
@@ -434,48 +381,47 @@ std::string json_string(const std::string& s) {
     return std::string(b.GetString(), b.GetSize());
 }
 
-/// Decides one record's text; never throws for bad data.
-mp::decision_or_error decide(const mp::rule_set& rules, std::string_view text, std::optional<mp::date> as_of) {
-    if (nests_deeper_than(text, max_json_depth))
-        return tl::make_unexpected(make_error(mp::error_category::limit, "JSON nested deeper than " +
-                                                                             std::to_string(max_json_depth) + " levels"));
-    return rules.evaluate_json(text, as_of);
-}
-
-py_decision evaluate_one(const py_rule_set& self, const py::object& record, const py::object& as_of) {
+py_decision evaluate_one(const py_rule_set& self, const py::object& record,
+                         const py::object& as_of) {
     const auto when = to_date(as_of, "as_of");
     auto text = to_record_text(record, true, json_dumps(), date_default());
-    if (text.error) throw candidate_data_error{std::move(*text.error), text.id};
+    if (text.error)
+        throw candidate_data_error{std::move(*text.error), text.id};
     std::optional<mp::decision_or_error> decided;
     {
         py::gil_scoped_release release;
-        decided = decide(self.rules, text.text, when);
+        decided = self.rules.evaluate_json(text.text, when);
     }
-    if (!*decided) throw candidate_data_error{std::move(decided->error()), text.id ? text.id : record_id(text.text)};
+    if (!*decided)
+        throw candidate_data_error{std::move(decided->error()), mp::record_id(text.text)};
     return py_decision{std::move(**decided), self.rules};
 }
 
 /// Splits JSON lines, skipping blank lines but keeping line numbers.
-void split_lines(std::string_view all, std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
+void split_lines(std::string_view all, std::vector<record_text>& texts,
+                 std::vector<std::size_t>& lines) {
     std::size_t number = 0;
     while (!all.empty()) {
         const auto end = all.find('\n');
         std::string_view line = all.substr(0, end);
         all = end == std::string_view::npos ? std::string_view{} : all.substr(end + 1);
         ++number;
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        if (!line.empty() && line.back() == '\r')
+            line.remove_suffix(1);
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+            continue;
         record_text r;
         r.text.assign(line.data(), line.size());
-        if (!valid_utf8(r.text)) r.error = make_error(mp::error_category::json_syntax, "line is not valid UTF-8");
         texts.push_back(std::move(r));
         lines.push_back(number);
     }
 }
 
-py::list evaluate_many(const py_rule_set& self, const py::object& records, int threads, const py::object& as_of) {
+py::list evaluate_many(const py_rule_set& self, const py::object& records, int threads,
+                       const py::object& as_of, bool reasons) {
     const auto when = to_date(as_of, "as_of");
-    if (threads < 0) throw py::value_error("threads must be >= 0 (0: one per core)");
+    if (threads < 0)
+        throw py::value_error("threads must be >= 0 (0: one per core)");
     std::vector<record_text> texts;
     std::vector<std::size_t> lines;
     if (auto path = as_path(records)) {
@@ -483,7 +429,8 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
     } else if (is_bytes(records)) {
         split_lines(bytes_text(records), texts, lines);
     } else if (PyDict_Check(records.ptr())) {
-        throw py::type_error("evaluate_many takes an iterable of records, not one dict: use evaluate");
+        throw py::type_error(
+            "evaluate_many takes an iterable of records, not one dict: use evaluate");
     } else {
         const py::object dumps = json_dumps(), default_ = date_default();
         for (py::handle record : py::iter(records)) {
@@ -502,8 +449,12 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
             try {
                 for (std::size_t start; (start = next.fetch_add(block)) < texts.size();) {
                     for (std::size_t i = start; i < std::min(start + block, texts.size()); ++i) {
-                        if (texts[i].error) results[i] = tl::make_unexpected(*texts[i].error);
-                        else results[i] = decide(self.rules, texts[i].text, when);
+                        if (texts[i].error)
+                            results[i] = tl::make_unexpected(*texts[i].error);
+                        else
+                            results[i] = self.rules.evaluate_json(texts[i].text, when);
+                        if (!reasons && *results[i])
+                            drop_trace(**results[i]);
                     }
                 }
             } catch (...) {
@@ -516,19 +467,22 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
                                      : static_cast<std::size_t>(threads);
         n = std::min(n, (texts.size() + block - 1) / block);
         std::vector<std::thread> pool;
-        for (std::size_t t = 1; t < n; ++t) pool.emplace_back(work);
+        for (std::size_t t = 1; t < n; ++t)
+            pool.emplace_back(work);
         work();
-        for (auto& t : pool) t.join();
+        for (auto& t : pool)
+            t.join();
     }
-    if (failure) std::rethrow_exception(failure);
+    if (failure)
+        std::rethrow_exception(failure);
 
     py::list out(texts.size());
     for (std::size_t i = 0; i < texts.size(); ++i) {
         auto& r = *results[i];
         if (r) {
-            out[i] = py::cast(py_decision{std::move(*r), self.rules});
+            out[i] = py::cast(py_decision{std::move(*r), self.rules, reasons});
         } else {
-            auto id = texts[i].id ? texts[i].id : record_id(texts[i].text);
+            auto id = texts[i].error ? texts[i].id : mp::record_id(texts[i].text);
             out[i] = py::cast(py_candidate_error{lines[i], std::move(id), std::move(r.error())});
         }
     }
@@ -537,11 +491,18 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
 
 // ---- decision attributes ------------------------------------------------------------------
 
-py::object json_loads(const std::string& text) { return py::module_::import("json").attr("loads")(text); }
+py::object json_loads(const std::string& text) {
+    return py::module_::import("json").attr("loads")(text);
+}
 
-std::string decision_json(const py_decision& self, bool reasons, bool explanation) {
+py::object member(const py::object& dict, const char* key) { return dict[key]; }
+
+/// `reasons` None: include them when the decision kept them.
+std::string decision_json(const py_decision& self, std::optional<bool> reasons, bool explanation) {
+    if (reasons.value_or(false) || explanation)
+        require_reasons(self);
     mp::decision_json_options options;
-    options.reasons = reasons;
+    options.reasons = reasons.value_or(self.has_reasons);
     options.explanation = explanation;
     return mp::to_json(self.decision, options);
 }
@@ -560,7 +521,8 @@ py::dict competence_statuses(const py_decision& self) {
     for (std::size_t l = 0; l < self.decision.competence_status.size(); ++l) {
         py::dict level;
         for (std::size_t c = 0; c < self.decision.competence_status[l].size(); ++c)
-            level[py::str(q.competences[c].id)] = mp::to_string(self.decision.competence_status[l][c]);
+            level[py::str(q.competences[c].id)] =
+                mp::to_string(self.decision.competence_status[l][c]);
         out[py::str(q.levels[l].id)] = level;
     }
     return out;
@@ -569,14 +531,18 @@ py::dict competence_statuses(const py_decision& self) {
 std::string decision_repr(const py_decision& self) {
     const auto& q = self.rules.qualification();
     const auto& d = self.decision;
-    std::string s = "<Decision " + d.candidate_id + " as of " + mp::to_string(d.as_of) + ": " + mp::to_string(d.outcome);
-    if (d.level) s += " " + q.levels[*d.level].id;
-    for (std::size_t i = 0; i < d.partial.size(); ++i) s += (i ? ", " : " ") + q.competences[d.partial[i]].id;
+    std::string s = "<Decision " + d.candidate_id + " as of " + mp::to_string(d.as_of) + ": " +
+                    mp::to_string(d.outcome);
+    if (d.level)
+        s += " " + q.levels[*d.level].id;
+    for (std::size_t i = 0; i < d.partial.size(); ++i)
+        s += (i ? ", " : " ") + q.competences[d.partial[i]].id;
     return s + ">";
 }
 
 std::string candidate_error_json(const py_candidate_error& self) {
-    return "{\"line\":" + std::to_string(self.line) + ",\"id\":" + (self.id ? json_string(*self.id) : "null") +
+    return "{\"line\":" + std::to_string(self.line) +
+           ",\"id\":" + (self.id ? json_string(*self.id) : "null") +
            ",\"error\":" + mp::to_json(self.error) + "}";
 }
 
@@ -597,8 +563,10 @@ py::dict describe(const py_rule_set& self) {
         d["id"] = c.id;
         d["title"] = c.title;
         py::list criteria, tags;
-        for (auto k : c.criteria) criteria.append(q.criteria[k].id);
-        for (auto t : c.tags) tags.append(q.tags[t]);
+        for (auto k : c.criteria)
+            criteria.append(q.criteria[k].id);
+        for (auto t : c.tags)
+            tags.append(q.tags[t]);
         d["criteria"] = criteria;
         d["tags"] = tags;
         d["credits"] = c.credits;
@@ -618,19 +586,66 @@ py::dict describe(const py_rule_set& self) {
 PyObject* new_exception(py::module_& m, const char* name, const char* doc, py::handle bases) {
     const std::string qualified = std::string("masterpro.") + name;
     PyObject* type = PyErr_NewExceptionWithDoc(qualified.c_str(), doc, bases.ptr(), nullptr);
-    if (!type) throw py::error_already_set();
+    if (!type)
+        throw py::error_already_set();
     m.add_object(name, py::reinterpret_borrow<py::object>(type));
     return type; // the module and this reference keep it alive for the process
 }
 
 } // namespace
 
+// ---- JsonLogic -----------------------------------------------------------------------------
+
+/// masterpro as a standalone JsonLogic engine: the same compiler and evaluator as rule files.
+struct py_jsonlogic {
+    mp::jsonlogic_rule rule;
+    std::string text;
+};
+
+PyObject* data_error_type = nullptr;
+
+/// A Python value as JSON text (json.dumps; NaN and infinities are refused, as in JSON).
+std::string python_json(const py::handle& value, const char* what) {
+    try {
+        return py::cast<std::string>(json_dumps()(value, py::arg("allow_nan") = false));
+    } catch (py::error_already_set& e) {
+        if (e.matches(PyExc_TypeError) || e.matches(PyExc_ValueError) || e.matches(PyExc_RecursionError))
+            throw py::value_error(std::string(what) + " cannot be written as JSON: " + python_error_text(e));
+        throw;
+    }
+}
+
+py_jsonlogic compile_jsonlogic(std::string text) {
+    std::optional<tl::expected<mp::jsonlogic_rule, mp::diagnostics>> compiled;
+    {
+        py::gil_scoped_release release;
+        compiled = mp::jsonlogic_rule::compile(text, "<jsonlogic>");
+    }
+    if (!*compiled)
+        throw rule_file_error{std::move(compiled->error())};
+    return py_jsonlogic{std::move(**compiled), std::move(text)};
+}
+
+py::object apply_jsonlogic_text(const py_jsonlogic& self, const std::string& data) {
+    std::optional<tl::expected<std::string, mp::error>> result;
+    {
+        py::gil_scoped_release release;
+        result = self.rule.apply(data);
+    }
+    if (!*result) {
+        PyErr_SetString(data_error_type, result->error().message.c_str());
+        throw py::error_already_set();
+    }
+    return json_loads(**result);
+}
+
 PYBIND11_MODULE(_masterpro, m) {
     PyDateTime_IMPORT;
-    if (!PyDateTimeAPI) throw py::error_already_set();
-    m.doc() = "masterpro's compiled core: rule sets, decisions and errors (use the masterpro package).";
+    if (!PyDateTimeAPI)
+        throw py::error_already_set();
+    m.doc() =
+        "masterpro's compiled core: rule sets, decisions and errors (use the masterpro package).";
     m.attr("__version__") = MASTERPRO_VERSION;
-    m.attr("MAX_JSON_DEPTH") = max_json_depth;
 
     error_type = new_exception(m, "Error", "Base of masterpro's exceptions.", PyExc_Exception);
     rule_file_error_type = new_exception(
@@ -642,75 +657,123 @@ PYBIND11_MODULE(_masterpro, m) {
         m, "CandidateDataError",
         "A candidate record got no decision: `category`, `id`, `path` (JSON path) and `pointer`.",
         py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError)));
+    data_error_type = new_exception(
+        m, "DataError", "Data given to a JsonLogic rule is not JSON, or is nested too deep.",
+        py::make_tuple(py::handle(error_type), py::handle(PyExc_ValueError)));
     py::register_exception_translator(translate);
 
     py::class_<py_decision>(m, "Decision", "The decision for one candidate as of one date.")
         .def_property_readonly("id", [](const py_decision& s) { return s.decision.candidate_id; })
-        .def_property_readonly("as_of", [](const py_decision& s) { return to_py_date(s.decision.as_of); })
-        .def_property_readonly("qualification", [](const py_decision& s) { return s.rules.qualification().id; })
-        .def_property_readonly("version", [](const py_decision& s) { return s.rules.qualification().version; })
-        .def_property_readonly("outcome", [](const py_decision& s) { return mp::to_string(s.decision.outcome); })
+        .def_property_readonly("as_of",
+                               [](const py_decision& s) { return to_py_date(s.decision.as_of); })
+        .def_property_readonly("qualification",
+                               [](const py_decision& s) { return s.rules.qualification().id; })
+        .def_property_readonly("version",
+                               [](const py_decision& s) { return s.rules.qualification().version; })
+        .def_property_readonly(
+            "outcome", [](const py_decision& s) { return mp::to_string(s.decision.outcome); })
         .def_property_readonly("level",
                                [](const py_decision& s) -> py::object {
-                                   if (!s.decision.level) return py::none();
-                                   return py::str(s.rules.qualification().levels[*s.decision.level].id);
+                                   if (!s.decision.level)
+                                       return py::none();
+                                   return py::str(
+                                       s.rules.qualification().levels[*s.decision.level].id);
                                })
         .def_property_readonly("partial",
                                [](const py_decision& s) {
                                    py::list out;
-                                   for (auto c : s.decision.partial) out.append(s.rules.qualification().competences[c].id);
+                                   for (auto c : s.decision.partial)
+                                       out.append(s.rules.qualification().competences[c].id);
                                    return out;
                                })
         .def_property_readonly("valid_until",
                                [](const py_decision& s) -> py::object {
-                                   if (!s.decision.valid_until) return py::none();
+                                   if (!s.decision.valid_until)
+                                       return py::none();
                                    return to_py_date(*s.decision.valid_until);
                                })
-        .def_property_readonly("levels", &level_statuses, "level → 'pass' | 'fail' | 'insufficient'")
+        .def_property_readonly("levels", &level_statuses,
+                               "level → 'pass' | 'fail' | 'insufficient'")
         .def_property_readonly("competences", &competence_statuses, "level → competence → status")
         .def_property_readonly(
-            "reasons", [](const py_decision& s) { return json_loads(decision_json(s, true, false))["reasons"]; },
-            "every requirement that is not pass: requirement, title, kind, check, level, competence, "
+            "reasons",
+            [](const py_decision& s) {
+                return member(json_loads(decision_json(s, true, false)), "reasons");
+            },
+            "every requirement that is not pass: requirement, title, kind, check, level, "
+            "competence, "
             "status, found, required, evidence, assessors, assessments")
         .def_property_readonly(
-            "gaps", [](const py_decision& s) { return json_loads(decision_json(s, true, false))["gaps"]; },
+            "gaps",
+            [](const py_decision& s) {
+                return member(json_loads(decision_json(s, true, false)), "gaps");
+            },
             "level not passed → the requirements that stand in the way (as in reasons)")
-        .def_property_readonly("ok", [](const py_decision&) { return true; }, "True: a decision, not an error")
-        .def("to_json", &decision_json, py::arg("reasons") = true, py::arg("explanation") = false,
-             "One compact JSON object, as `masterpro evaluate` writes it.")
+        .def_property_readonly(
+            "ok", [](const py_decision&) { return true; }, "True: a decision, not an error")
+        .def_readonly(
+            "has_reasons", &py_decision::has_reasons,
+            "False when made by evaluate_many(..., reasons=False): no reasons, gaps or explanation")
+        .def("to_json", &decision_json, py::arg("reasons") = py::none(),
+             py::arg("explanation") = false,
+             "One compact JSON object, as `masterpro evaluate` writes it (reasons: default when "
+             "kept).")
         .def(
             "to_dict",
-            [](const py_decision& s, bool reasons, bool explanation) {
+            [](const py_decision& s, std::optional<bool> reasons, bool explanation) {
                 return json_loads(decision_json(s, reasons, explanation));
             },
-            py::arg("reasons") = true, py::arg("explanation") = false, "to_json(), parsed.")
-        .def("explain", [](const py_decision& s) { return mp::explain(s.decision); },
-             "The decision in plain language, with what stands between the candidate and each level.")
+            py::arg("reasons") = py::none(), py::arg("explanation") = false, "to_json(), parsed.")
+        .def(
+            "explain",
+            [](const py_decision& s) {
+                require_reasons(s);
+                return mp::explain(s.decision);
+            },
+            "The decision in plain language, with what stands between the candidate and each "
+            "level.")
         .def("_repr_html_",
-             [](py::object self) { return py::module_::import("masterpro._html").attr("decision_html")(self); })
+             [](py::object self) {
+                 return py::module_::import("masterpro._html").attr("decision_html")(self);
+             })
         .def("__repr__", &decision_repr);
 
-    py::class_<py_candidate_error>(m, "CandidateError",
-                                   "A record of a batch that got no decision, and why (a result, not an exception).")
-        .def_readonly("line", &py_candidate_error::line, "1-based position in the input (line of a JSON-lines input)")
+    py::class_<py_candidate_error>(
+        m, "CandidateError",
+        "A record of a batch that got no decision, and why (a result, not an exception).")
+        .def_readonly("line", &py_candidate_error::line,
+                      "1-based position in the input (line of a JSON-lines input)")
         .def_property_readonly("id", [](const py_candidate_error& s) { return optional_str(s.id); })
-        .def_property_readonly("category", [](const py_candidate_error& s) { return mp::to_string(s.error.category); })
-        .def_property_readonly("message", [](const py_candidate_error& s) { return s.error.message; })
-        .def_property_readonly("path", [](const py_candidate_error& s) { return s.error.where.path; })
-        .def_property_readonly("pointer", [](const py_candidate_error& s) { return s.error.where.pointer; })
-        .def_property_readonly("ok", [](const py_candidate_error&) { return false; }, "False: an error, not a decision")
-        .def("to_json", &candidate_error_json, "`{\"line\", \"id\", \"error\"}`, as `masterpro evaluate` writes it.")
-        .def("to_dict", [](const py_candidate_error& s) { return json_loads(candidate_error_json(s)); })
+        .def_property_readonly(
+            "category", [](const py_candidate_error& s) { return mp::to_string(s.error.category); })
+        .def_property_readonly("message",
+                               [](const py_candidate_error& s) { return s.error.message; })
+        .def_property_readonly("path",
+                               [](const py_candidate_error& s) { return s.error.where.path; })
+        .def_property_readonly("pointer",
+                               [](const py_candidate_error& s) { return s.error.where.pointer; })
+        .def_property_readonly(
+            "ok", [](const py_candidate_error&) { return false; },
+            "False: an error, not a decision")
+        .def("to_json", &candidate_error_json,
+             "`{\"line\", \"id\", \"error\"}`, as `masterpro evaluate` writes it.")
+        .def("to_dict",
+             [](const py_candidate_error& s) { return json_loads(candidate_error_json(s)); })
         .def("__repr__", [](const py_candidate_error& s) {
-            return "<CandidateError line " + std::to_string(s.line) + ": " + candidate_message(s.error, s.id) + ">";
+            return "<CandidateError line " + std::to_string(s.line) + ": " +
+                   candidate_message(s.error, s.id) + ">";
         });
 
-    py::class_<py_rule_set>(m, "RuleSet",
-                            "A compiled qualification: load once, evaluate many candidates (thread-safe).")
+    py::class_<py_rule_set>(
+        m, "RuleSet",
+        "A compiled qualification: load once, evaluate many candidates (thread-safe).")
         .def(py::init([](const py::object& source) {
-                 if (PyDict_Check(source.ptr())) return from_dict(source, "<dict>");
-                 if (as_path(source)) return from_file(source);
-                 throw py::type_error("RuleSet takes a rule file path or a dict, not " + type_name(source));
+                 if (PyDict_Check(source.ptr()))
+                     return from_dict(source, "<dict>");
+                 if (as_path(source))
+                     return from_file(source);
+                 throw py::type_error("RuleSet takes a rule file path or a dict, not " +
+                                      type_name(source));
              }),
              py::arg("source"), "Loads a rule file (str or os.PathLike) or a dict of rule JSON.")
         .def_static("from_file", &from_file, py::arg("path"), "Loads and compiles a rule file.")
@@ -718,30 +781,41 @@ PYBIND11_MODULE(_masterpro, m) {
                     "Compiles rule-file text; `name` stands for the file in diagnostics.")
         .def_static("from_dict", &from_dict, py::arg("rules"), py::arg("name") = "<dict>",
                     "Compiles rules given as a dict (the parsed JSON of a rule file).")
-        .def_property_readonly("id", [](const py_rule_set& s) { return s.rules.qualification().id; })
-        .def_property_readonly("title", [](const py_rule_set& s) { return s.rules.qualification().title; })
-        .def_property_readonly("version", [](const py_rule_set& s) { return s.rules.qualification().version; })
-        .def_property_readonly("sector", [](const py_rule_set& s) { return s.rules.qualification().sector; })
+        .def_property_readonly("id",
+                               [](const py_rule_set& s) { return s.rules.qualification().id; })
+        .def_property_readonly("title",
+                               [](const py_rule_set& s) { return s.rules.qualification().title; })
+        .def_property_readonly("version",
+                               [](const py_rule_set& s) { return s.rules.qualification().version; })
+        .def_property_readonly("sector",
+                               [](const py_rule_set& s) { return s.rules.qualification().sector; })
         .def_property_readonly("levels",
                                [](const py_rule_set& s) {
                                    py::list out;
-                                   for (const auto& l : s.rules.qualification().levels) out.append(l.id);
+                                   for (const auto& l : s.rules.qualification().levels)
+                                       out.append(l.id);
                                    return out;
                                })
         .def_property_readonly("competences",
                                [](const py_rule_set& s) {
                                    py::list out;
-                                   for (const auto& c : s.rules.qualification().competences) out.append(c.id);
+                                   for (const auto& c : s.rules.qualification().competences)
+                                       out.append(c.id);
                                    return out;
                                })
-        .def("describe", &describe, "The descriptor: levels and competences with titles, criteria, tags.")
+        .def("describe", &describe,
+             "The descriptor: levels and competences with titles, criteria, tags.")
         .def("evaluate", &evaluate_one, py::arg("record"), py::arg("as_of") = py::none(),
-             "Decides one record (dict, JSON str or bytes). Raises CandidateDataError for a bad record.")
+             "Decides one record (dict, JSON str or bytes). Raises CandidateDataError for a bad "
+             "record.")
         .def("evaluate_many", &evaluate_many, py::arg("records"), py::arg("threads") = 1,
-             py::arg("as_of") = py::none(),
-             "Decides records in order, on `threads` threads (0: one per core) with the GIL released: "
+             py::arg("as_of") = py::none(), py::arg("reasons") = true,
+             "Decides records in order, on `threads` threads (0: one per core) with the GIL "
+             "released: "
              "an iterable of dicts / JSON str / bytes, a JSON-lines path, or bytes of JSON lines. "
-             "A bad record gives a CandidateError in its place.")
+             "A bad record gives a CandidateError in its place. reasons=False keeps only the "
+             "statuses "
+             "(a decision's reasons take tens of KB).")
         .def("__repr__",
              [](const py_rule_set& s) {
                  const auto& q = s.rules.qualification();
@@ -749,6 +823,32 @@ PYBIND11_MODULE(_masterpro, m) {
              })
         .def(py::pickle([](const py_rule_set& s) { return py::make_tuple(s.text, s.name); },
                         [](const py::tuple& state) {
-                            return compile(py::cast<std::string>(state[0]), py::cast<std::string>(state[1]));
+                            return compile(py::cast<std::string>(state[0]),
+                                           py::cast<std::string>(state[1]));
                         }));
+
+    py::class_<py_jsonlogic>(m, "JsonLogicRule",
+                             "A compiled JsonLogic rule (jsonlogic.com semantics); apply it to any "
+                             "data, from any thread.")
+        .def(py::init([](const py::object& rule) { return compile_jsonlogic(python_json(rule, "the rule")); }),
+             py::arg("rule"), "Compiles a rule given as Python data (dict, list or scalar). Raises RuleFileError.")
+        .def_static("from_json", [](const std::string& text) { return compile_jsonlogic(text); }, py::arg("text"),
+                    "Compiles a rule given as JSON text. Raises RuleFileError.")
+        .def("apply",
+             [](const py_jsonlogic& self, const py::object& data) {
+                 return apply_jsonlogic_text(self, python_json(data, "the data"));
+             },
+             py::arg("data") = py::none(), "The rule's result for `data` (Python data), as Python data.")
+        .def("apply_json", [](const py_jsonlogic& self, const std::string& text) { return apply_jsonlogic_text(self, text); },
+             py::arg("text"), "The rule's result for data given as JSON text. Raises DataError for bad text.")
+        .def("__repr__", [](const py_jsonlogic& s) { return "<JsonLogicRule " + s.text.substr(0, 60) + ">"; })
+        .def(py::pickle([](const py_jsonlogic& s) { return py::make_tuple(s.text); },
+                        [](const py::tuple& state) { return compile_jsonlogic(py::cast<std::string>(state[0])); }));
+    m.def(
+        "jsonlogic_apply",
+        [](const py::object& rule, const py::object& data) {
+            return apply_jsonlogic_text(compile_jsonlogic(python_json(rule, "the rule")), python_json(data, "the data"));
+        },
+        py::arg("rule"), py::arg("data") = py::none(),
+        "Compiles `rule` and applies it to `data` once (both Python data); the result as Python data.");
 }

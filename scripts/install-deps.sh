@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 packages=(g++ cmake ninja-build libboost-dev libboost-program-options-dev rapidjson-dev
-          libexpected-dev doctest-dev python3-pip)
+          libexpected-dev doctest-dev python3-pip python3-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,12 +25,4 @@ if [ "${#missing[@]}" -gt 0 ]; then
     "${sudo[@]}" apt-get install -y --no-install-recommends "${packages[@]}"
 fi
 
-# Debian's own python3 refuses pip installs outside a virtual environment (PEP 668); a pyenv or
-# venv python does not. Only in the first case do we tell pip to go ahead.
-if python3 -c 'import os, sys, sysconfig
-managed = os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED"))
-sys.exit(0 if managed and sys.prefix == sys.base_prefix else 1)'; then
-    export PIP_BREAK_SYSTEM_PACKAGES=1
-fi
-PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    python3 -m pip install -q -r requirements-dev.txt
+bash scripts/pip.sh install -q -r requirements-dev.txt

@@ -12,6 +12,12 @@ ctest --test-dir build --output-on-failure || failed=1
 
 if [ -d tests/python ]; then
     status=0
+    # The Python package, built and installed as users get it (not editable), so that pytest
+    # imports the installed masterpro; build/python/ keeps its build for the next run.
+    if ! CMAKE_BUILD_PARALLEL_LEVEL=2 bash scripts/pip.sh install -q .; then
+        echo "test.sh: pip install . failed" >&2
+        failed=1
+    fi
     python3 -m pytest -q tests/python || status=$?
     # 5 means pytest collected no tests: not a failure while the Python suite is still empty.
     if [ "$status" -ne 0 ] && [ "$status" -ne 5 ]; then

@@ -40,8 +40,11 @@ struct batch_summary {
 batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostream& out,
                              const batch_options& options = {});
 
-/// The `"id"` of a record as JSON text (a string), or `null` when the line shows none; used
-/// to name records that could not be decided.
+/// The `"id"` string of a record's text, when it shows one a record could hold (valid UTF-8,
+/// no NUL, within limits::max_string_bytes); used to name records that could not be decided.
+std::optional<std::string> record_id(std::string_view line);
+
+/// record_id as JSON text: a JSON string, or `null`.
 std::string record_id_json(std::string_view line);
 
 } // namespace masterpro

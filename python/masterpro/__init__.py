@@ -11,24 +11,28 @@ See docs/python.md for the whole API.
 
 from ._analysis import to_dataframe
 from ._masterpro import (
-    MAX_JSON_DEPTH,
     CandidateDataError,
     CandidateError,
+    DataError,
     Decision,
     Error,
+    JsonLogicRule,
     RuleFileError,
     RuleSet,
     __version__,
+    jsonlogic_apply,
 )
 
 __all__ = [
-    "MAX_JSON_DEPTH",
     "CandidateDataError",
     "CandidateError",
+    "DataError",
     "Decision",
     "Error",
+    "JsonLogicRule",
     "RuleFileError",
     "RuleSet",
     "__version__",
+    "jsonlogic_apply",
     "to_dataframe",
 ]

@@ -13,7 +13,7 @@ COLOURS = {"pass": "#c8e6c9", "fail": "#ffcdd2", "insufficient": "#fff3c4"}
 
 def _cell(status: str) -> str:
     colour = COLOURS.get(status, "#eeeeee")
-    return f'<td style="background:{colour};text-align:center">{escape(status)}</td>'
+    return f'<td style="background:{colour};color:#000;text-align:center">{escape(status)}</td>'
 
 
 def _value(v: Any) -> str:
@@ -52,7 +52,7 @@ def decision_html(d: "Decision") -> str:
         if d.valid_until is not None:
             head += f" (valid until {d.valid_until.isoformat()})"
     if d.partial:
-        head += " of " + escape(", ".join(d.partial))
+        head += " award of " + escape(", ".join(d.partial))
     levels = d.levels
     competences = d.competences
     parts: List[str] = [f'<div class="masterpro-decision"><p>{head}</p>']
@@ -62,7 +62,7 @@ def decision_html(d: "Decision") -> str:
     for c in ids:
         parts.append(f"<tr><th>{escape(c)}</th>" + "".join(_cell(competences[l][c]) for l in levels) + "</tr>")
     parts.append("</table>")
-    gaps = d.gaps
+    gaps = d.gaps if d.has_reasons else {}
     if gaps:
         parts.append("<p>What stands in the way:</p><ul>")
         for level, entries in gaps.items():

@@ -43,20 +43,24 @@ line_result decide_line(const rule_set& rules, std::string& line, std::size_t nu
 
 } // namespace
 
-std::string record_id_json(std::string_view line) {
-    if (line.find('\0') != std::string_view::npos) return "null";
+std::optional<std::string> record_id(std::string_view line) {
+    if (line.find('\0') != std::string_view::npos) return std::nullopt;
     rapidjson::Document d;
     d.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(line.data(), line.size());
-    if (!d.HasParseError() && d.IsObject()) {
-        auto it = d.FindMember("id");
-        if (it != d.MemberEnd() && it->value.IsString() && it->value.GetStringLength() <= limits{}.max_string_bytes) {
-            rapidjson::StringBuffer b;
-            rapidjson::Writer<rapidjson::StringBuffer> w(b);
-            it->value.Accept(w);
-            return b.GetString();
-        }
-    }
-    return "null";
+    if (d.HasParseError() || !d.IsObject()) return std::nullopt;
+    auto it = d.FindMember("id");
+    if (it == d.MemberEnd() || !it->value.IsString() || it->value.GetStringLength() > limits{}.max_string_bytes)
+        return std::nullopt;
+    return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+std::string record_id_json(std::string_view line) {
+    const auto id = record_id(line);
+    if (!id) return "null";
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(id->data(), static_cast<rapidjson::SizeType>(id->size()));
+    return b.GetString();
 }
 
 batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options) {

@@ -1,0 +1,136 @@
+"""evaluate_many: the same results, byte for byte, whatever the input form and the thread count;
+one result per input, in order; argument errors raise, record errors do not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable, Dict, List
+
+import pytest
+
+import masterpro
+from welder_cohort import cohort
+
+N = 600  # enough records for every thread to take several blocks of 32
+
+
+@pytest.fixture(scope="module")
+def records() -> List[Dict[str, Any]]:
+    return list(cohort(N, seed=11))
+
+
+@pytest.fixture(scope="module")
+def jsonl(tmp_path_factory: pytest.TempPathFactory, records: List[Dict[str, Any]]) -> Path:
+    path = tmp_path_factory.mktemp("batch") / "cohort.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(welder: masterpro.RuleSet, records: List[Dict[str, Any]]) -> List[str]:
+    """One record at a time, on this thread."""
+    out = []
+    for r in records:
+        try:
+            out.append(welder.evaluate(r).to_json())
+        except masterpro.CandidateDataError:
+            out.append("error")
+    return out
+
+
+def as_text(results: List[Any]) -> List[str]:
+    return [r.to_json() if r.ok else "error" for r in results]
+
+
+FORMS: Dict[str, Callable[[List[Dict[str, Any]], Path], Any]] = {
+    "dicts": lambda records, path: records,
+    "dict generator": lambda records, path: (r for r in records),
+    "str list": lambda records, path: [json.dumps(r) for r in records],
+    "bytes tuple": lambda records, path: tuple(json.dumps(r).encode() for r in records),
+    "path str": lambda records, path: str(path),
+    "PathLike": lambda records, path: path,
+    "bytes of lines": lambda records, path: path.read_bytes(),
+    "bytearray of lines": lambda records, path: bytearray(path.read_bytes()),
+}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_input_form_gives_the_reference_results(welder: masterpro.RuleSet, records: List[Dict[str, Any]],
+                                                      jsonl: Path, reference: List[str], form: str) -> None:
+    results = welder.evaluate_many(FORMS[form](records, jsonl), threads=2)
+    assert len(results) == N
+    assert as_text(results) == reference
+    assert [r.line for r in results if not r.ok] == [i + 1 for i, t in enumerate(reference) if t == "error"]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 8, 0])
+def test_every_thread_count_gives_identical_results(welder: masterpro.RuleSet, jsonl: Path,
+                                                    reference: List[str], threads: int) -> None:
+    assert as_text(welder.evaluate_many(jsonl, threads=threads)) == reference
+    light = welder.evaluate_many(jsonl, threads=threads, reasons=False)
+    assert [r.to_json() if r.ok else "error" for r in light] == [
+        t if t == "error" else json.dumps({k: v for k, v in json.loads(t).items() if k not in ("reasons", "gaps")},
+                                          separators=(",", ":"))
+        for t in reference]
+
+
+def test_the_cohort_exercises_every_outcome_and_error(reference: List[str]) -> None:
+    outcomes = {json.loads(t)["outcome"] if t != "error" else t for t in reference}
+    assert outcomes == {"awarded", "partial", "not_awarded", "error"}
+
+
+def test_blank_lines_are_skipped_but_lines_keep_their_numbers(welder: masterpro.RuleSet,
+                                                             demo_lines: List[str]) -> None:
+    text = "\n" + demo_lines[0] + "\r\n  \n" + demo_lines[5] + "\n\n"
+    results = welder.evaluate_many(text.encode())
+    assert [r.ok for r in results] == [True, False]
+    assert results[1].line == 4 and results[1].id == "MW-DEMO-6"
+    assert welder.evaluate_many(b"") == [] and welder.evaluate_many([]) == []
+
+
+def test_as_of_applies_to_records_without_one(welder: masterpro.RuleSet) -> None:
+    results = welder.evaluate_many([{"id": "A"}, {"id": "B", "as_of": "2024-01-01"}], as_of="2025-05-05")
+    assert [str(r.as_of) for r in results] == ["2025-05-05", "2024-01-01"]
+    (missing,) = welder.evaluate_many([{"id": "C"}])
+    assert (missing.ok, missing.id, missing.path) == (False, "C", "as_of")
+
+
+def test_argument_errors_raise(welder: masterpro.RuleSet, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        welder.evaluate_many(tmp_path / "missing.jsonl")
+    with pytest.raises(TypeError):
+        welder.evaluate_many({"id": "one record"})
+    with pytest.raises(TypeError):
+        welder.evaluate_many(42)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        welder.evaluate_many([], threads=-1)
+    with pytest.raises(ValueError):
+        welder.evaluate_many([], as_of="yesterday")
+
+
+def test_other_python_threads_run_while_a_batch_is_decided(welder: masterpro.RuleSet, jsonl: Path) -> None:
+    import threading
+    import time
+
+    stamps: List[float] = []
+    done = threading.Event()
+
+    def tick() -> None:
+        while not done.is_set():
+            stamps.append(time.perf_counter())
+
+    thread = threading.Thread(target=tick)
+    thread.start()
+    try:
+        while not stamps:
+            pass
+        start = time.perf_counter()
+        welder.evaluate_many(jsonl, reasons=False)
+        end = time.perf_counter()
+    finally:
+        done.set()
+        thread.join()
+    # Had the call held the GIL, the other thread could have run only at its very start or end.
+    quarter = (end - start) / 4
+    assert any(start + quarter < s < end - quarter for s in stamps)
