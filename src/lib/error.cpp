@@ -16,15 +16,38 @@ const char* to_string(error_category category) noexcept {
     return "unknown";
 }
 
+namespace {
+
+/// Control characters written visibly, so that one diagnostic stays on one line.
+std::string visible(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (c == '\r') out += "\\r";
+        else if (u < 0x20 || u == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        } else out += c;
+    }
+    return out;
+}
+
+} // namespace
+
 std::string format_diagnostic(const error& e) {
-    std::string out = e.where.file.empty() ? std::string("<input>") : e.where.file;
+    std::string out = e.where.file.empty() ? std::string("<input>") : visible(e.where.file);
     if (e.where.line != 0) {
         out += ':' + std::to_string(e.where.line);
         if (e.where.column != 0) out += ':' + std::to_string(e.where.column);
     }
     out += ": error: ";
-    out += e.message;
-    if (!e.where.pointer.empty()) out += " [" + e.where.pointer + "]";
+    out += visible(e.message);
+    if (!e.where.pointer.empty()) out += " [" + visible(e.where.pointer) + "]";
     return out;
 }
 

@@ -50,3 +50,13 @@ TEST_CASE("an unreadable rule file is an io error naming the path") {
     CHECK(rules.error()[0].category == masterpro::error_category::io);
     CHECK(rules.error()[0].where.file == "/nonexistent/rules.json");
 }
+
+TEST_CASE("a diagnostic stays on one line whatever characters the input held") {
+    masterpro::error e;
+    e.message = "unknown key 'a\nb'";
+    e.where.file = "x.json";
+    e.where.line = 2;
+    e.where.column = 3;
+    e.where.pointer = "/a\nb\t\x01";
+    CHECK(masterpro::format_diagnostic(e) == "x.json:2:3: error: unknown key 'a\\nb' [/a\\nb\\t\\x01]");
+}
