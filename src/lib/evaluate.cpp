@@ -475,26 +475,43 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         }
         if (list.type != value_type::array) return n.code == op::jl_map || n.code == op::jl_filter ? js::make_array({}, arena) : value::of_bool(n.code == op::jl_none);
         if (n.code == op::jl_all && list.size == 0) return value::of_bool(false);
-        std::vector<value> kept;
+        // map and filter build their result in the arena directly; the rest only count, and
+        // stop as soon as the answer is known (evaluation has no side effects).
+        const bool builds = n.code == op::jl_map || n.code == op::jl_filter;
+        value* kept = builds ? arena.make<value>(list.size + 1) : nullptr;
         std::uint32_t matches = 0;
         for (std::uint32_t i = 0; i < list.size; ++i) {
             const value typed = raw.list ? element_at(raw, i) : list.elements[i];
             const value result = jl_body(f, n, list.elements[i], typed);
             if (n.code == op::jl_map) {
-                kept.push_back(result);
+                kept[matches++] = result;
                 continue;
             }
             const bool yes = js::truthy(result);
+            if (yes && n.code == op::jl_filter) kept[matches] = list.elements[i];
             matches += yes ? 1 : 0;
-            if (yes && n.code == op::jl_filter) kept.push_back(list.elements[i]);
             if (n.code == op::jl_all && !yes) return value::of_bool(false);
+            if (yes && (n.code == op::jl_some || n.code == op::jl_none)) return value::of_bool(n.code == op::jl_some);
         }
         switch (n.code) {
         case op::jl_all: return value::of_bool(true);
-        case op::jl_some: return value::of_bool(matches > 0);
-        case op::jl_none: return value::of_bool(matches == 0);
-        default: return js::make_array(kept, arena);
+        case op::jl_some: return value::of_bool(false);
+        case op::jl_none: return value::of_bool(true);
+        default: return value::of_array(kept, matches);
         }
+    }
+    case op::jl_count: {
+        // {"reduce": [{"filter": [list, cond]}, {"+": [{"var": "accumulator"}, 1]}, 0]}, fused
+        // into one counting pass that builds nothing.
+        const value raw = eval(f, n.a);
+        const value list = js::plain(raw, f.rules->descriptor, arena);
+        if (list.type != value_type::array) return value::of_number(0);
+        std::uint32_t matches = 0;
+        for (std::uint32_t i = 0; i < list.size; ++i) {
+            const value typed = raw.list ? element_at(raw, i) : list.elements[i];
+            matches += js::truthy(jl_body(f, n, list.elements[i], typed)) ? 1 : 0;
+        }
+        return value::of_number(matches);
     }
     case op::table_call: {
         value inputs[16];

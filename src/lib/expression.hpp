@@ -191,6 +191,7 @@ enum class op : std::uint8_t {
     jl_add, jl_multiply, jl_subtract, jl_divide, jl_modulo, jl_min, jl_max,
     jl_cat, jl_substr, jl_in, jl_merge,
     jl_map, jl_filter, jl_reduce, jl_all, jl_some, jl_none, // a: list; b: body; c: initial
+    jl_count,      // a counting reduce over a filter, fused: a: list; b: condition
     jl_number, // ToNumber for a numeric parameter (NaN becomes null)
     table_call, // index: table; args: inputs
 };

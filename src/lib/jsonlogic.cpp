@@ -13,6 +13,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace masterpro {
@@ -27,7 +28,12 @@ constexpr std::size_t max_data_depth = 256;
 /// Builds arena values straight from SAX events: no DOM in between.
 class data_builder {
   public:
-    explicit data_builder(scratch& arena) : arena_(arena) {}
+    // The value and key stacks live as long as the thread, so building allocates nothing once
+    // they have grown to the largest record seen.
+    explicit data_builder(scratch& arena) : arena_(arena), items_(stack()), keys_(key_stack()) {
+        items_.clear();
+        keys_.clear();
+    }
 
     bool Null() { return put(value::null()); }
     bool Bool(bool b) { return put(value::of_bool(b)); }
@@ -37,10 +43,11 @@ class data_builder {
     bool Uint64(std::uint64_t u) { return put(value::of_number(static_cast<double>(u))); }
     bool Double(double d) { return put(value::of_number(d)); }
     bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
-    bool String(const char* s, rapidjson::SizeType n, bool) { return put(detail::js::make_text({s, n}, arena_)); }
+    // Parsing is in situ: strings stay where they are in the arena's copy of the text.
+    bool String(const char* s, rapidjson::SizeType n, bool) { return put(value::of_text(s, n)); }
     bool StartObject() { return open(true); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
-        keys_.push_back(detail::js::make_text({s, n}, arena_));
+        keys_.push_back(value::of_text(s, n));
         return true;
     }
     bool EndObject(rapidjson::SizeType count) {
@@ -77,18 +84,50 @@ class data_builder {
         too_deep_ = ++depth_ > max_data_depth;
         return !too_deep_;
     }
+    static std::vector<value>& stack() {
+        thread_local std::vector<value> items;
+        return items;
+    }
+    static std::vector<value>& key_stack() {
+        thread_local std::vector<value> keys;
+        return keys;
+    }
     scratch& arena_;
-    std::vector<value> items_;
-    std::vector<value> keys_;
+    std::vector<value>& items_;
+    std::vector<value>& keys_;
     std::size_t depth_ = 0;
     bool too_deep_ = false;
 };
 
+bool ascii(std::string_view text) noexcept {
+    unsigned char any = 0;
+    for (char c : text) any |= static_cast<unsigned char>(c);
+    return any < 0x80;
+}
+
 tl::expected<value, error> load_data(std::string_view json, scratch& arena) {
     data_builder builder(arena);
     rapidjson::Reader reader;
-    rapidjson::MemoryStream stream(json.data(), json.size());
-    const auto ok = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(stream, builder);
+    // The text is copied into the arena and parsed in place, so that strings need no copies of
+    // their own; UTF-8 is validated only when there is a byte outside ASCII.
+    char* text = arena.make<char>(json.size() + 1);
+    std::copy(json.begin(), json.end(), text);
+    text[json.size()] = '\0';
+    rapidjson::InsituStringStream stream(text);
+    // The recursive parser is safe here: the builder refuses nesting past max_data_depth.
+    constexpr unsigned base = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag;
+    const auto ok = ascii(json) ? reader.Parse<base>(stream, builder)
+                                : reader.Parse<base | rapidjson::kParseValidateEncodingFlag>(stream, builder);
+    // In situ parsing reads up to a NUL: the whole text must have been one value.
+    if (!ok.IsError() && !builder.too_deep()) {
+        std::size_t end = stream.Tell();
+        while (end < json.size() && (json[end] == ' ' || json[end] == '\t' || json[end] == '\n' || json[end] == '\r')) ++end;
+        if (end != json.size()) {
+            error e{error_category::json_syntax, "invalid JSON data: The document root must not be followed by other values.", {}};
+            e.where.column = end + 1;
+            return tl::make_unexpected(std::move(e));
+        }
+    }
     if (builder.too_deep()) {
         return tl::make_unexpected(error{error_category::limit,
                                          "data nested deeper than " + std::to_string(max_data_depth) + " levels", {}});

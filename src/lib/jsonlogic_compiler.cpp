@@ -215,7 +215,42 @@ class translator {
         return add(n, compiled);
     }
 
+    /// Whether `v` is {"op": [a, b]} (either order when `commutative`) with a, b as given.
+    static const json* only_operation(const json& v, const char* name) {
+        if (!v.IsObject() || v.MemberCount() != 1 || std::string(v.MemberBegin()->name.GetString()) != name) return nullptr;
+        return &v.MemberBegin()->value;
+    }
+    static bool is_var(const json& v, const char* name) {
+        const json* arg = only_operation(v, "var");
+        return arg && arg->IsString() && std::string(arg->GetString()) == name;
+    }
+    static bool is_number(const json& v, double n) { return v.IsNumber() && v.GetDouble() == n; }
+
+    /// The usual JsonLogic way to count matches, {"reduce": [{"filter": [list, cond]},
+    /// {"+": [{"var": "accumulator"}, 1]}, 0]}: the list and condition when `args` is one.
+    static bool counting_reduce(const std::vector<const json*>& args, const json*& list, const json*& cond) {
+        if (args.size() != 3 || !is_number(*args[2], 0)) return false;
+        const json* filter = only_operation(*args[0], "filter");
+        const json* plus = only_operation(*args[1], "+");
+        if (!filter || !filter->IsArray() || filter->Size() != 2 || !plus || !plus->IsArray() || plus->Size() != 2) return false;
+        const json& p0 = (*plus)[0];
+        const json& p1 = (*plus)[1];
+        if (!((is_var(p0, "accumulator") && is_number(p1, 1)) || (is_var(p1, "accumulator") && is_number(p0, 1)))) return false;
+        list = &(*filter)[0];
+        cond = &(*filter)[1];
+        return true;
+    }
+
     std::int32_t quantifier(const json& v, op code, const std::vector<const json*>& args) {
+        const json* counted = nullptr;
+        const json* condition = nullptr;
+        if (code == op::jl_reduce && counting_reduce(args, counted, condition)) {
+            expr_node n = make(op::jl_count);
+            n.type.base = value_type::number;
+            n.a = node(*counted);
+            n.b = node(*condition);
+            return add(n);
+        }
         if (args.size() < 2) {
             problem(v, "this operation takes a list and a rule");
             return -1;

@@ -55,7 +55,7 @@ value make_array(const std::vector<value>& items, scratch& arena) {
     return value::of_array(copy, items.size());
 }
 
-value plain(value v, const qualification& q, scratch& arena) {
+value typed_to_plain(value v, const qualification& q, scratch& arena) {
     if (v.list) {
         std::vector<value> items;
         items.reserve(v.size);

@@ -11,7 +11,17 @@ namespace masterpro::detail::js {
 
 /// Turns typed values into JSON-like ones: dates become `YYYY-MM-DD` strings, interned ids their
 /// id strings, typed lists arrays. Values already JSON-like are returned unchanged.
-value plain(value v, const qualification& q, scratch& arena);
+value typed_to_plain(value v, const qualification& q, scratch& arena);
+inline value plain(value v, const qualification& q, scratch& arena) {
+    switch (v.type) {
+    case value_type::null_t: case value_type::boolean: case value_type::number:
+    case value_type::string: case value_type::array: case value_type::object:
+        if (!v.list) return v;
+        break;
+    default: break;
+    }
+    return typed_to_plain(v, q, arena);
+}
 
 /// JsonLogic truthiness: false for null, false, 0, NaN, "" and []; true otherwise.
 bool truthy(const value& v) noexcept;
