@@ -18,7 +18,7 @@ namespace masterpro {
 /// How a batch is decided and written.
 struct batch_options {
     unsigned threads = 1;             ///< worker threads (0: one per core)
-    std::size_t chunk_lines = 2048;   ///< lines read, decided and written together
+    std::size_t chunk_lines = 256;    ///< lines read, decided and written together
     std::optional<date> as_of;        ///< decision date for records without one
     decision_json_options json;       ///< what each decision line holds
     bool text = false;                ///< write explanations for people instead of JSON lines
