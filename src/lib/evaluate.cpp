@@ -567,16 +567,47 @@ struct panel_state {
     std::vector<criterion_state> criteria;
 };
 
+/// Working memory of the evaluator, kept per thread and cleared (not freed) between
+/// candidates, so that a warm thread allocates almost nothing while it evaluates.
+struct evaluation_scratch {
+    scratch arena;
+    std::vector<std::vector<std::uint32_t>> latest; ///< per competence: counted assessments
+    std::vector<panel_state> panels;               ///< per (level, competence)
+    std::vector<std::uint32_t> pending;            ///< children of entries being evaluated
+    std::vector<std::uint32_t> usable, unusable, matching, held, types, covered;
+    std::vector<int> sorted;
+
+    void reset(std::size_t competences, std::size_t levels) {
+        arena.reset();
+        latest.resize(competences);
+        for (auto& l : latest) l.clear();
+        panels.resize(levels * competences);
+        for (auto& p : panels) {
+            p.computed = false;
+            p.valid.clear();
+            p.assessments.clear();
+            p.excluded.clear();
+        }
+        pending.clear();
+    }
+};
+
+evaluation_scratch& thread_scratch() {
+    thread_local evaluation_scratch s;
+    return s;
+}
+
 class evaluator {
   public:
-    evaluator(const program& rules, const candidate& who, date as_of, decision& out)
-        : rules_(rules), q_(rules.descriptor), who_(who), out_(out) {
+    evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work)
+        : rules_(rules), q_(rules.descriptor), who_(who), out_(out), arena_(work.arena), latest_(work.latest),
+          panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
+          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted) {
+        work.reset(q_.competences.size(), q_.levels.size());
         base_.rules = &rules;
         base_.who = &who;
         base_.as_of = as_of;
         base_.arena = &arena_;
-        latest_.resize(q_.competences.size());
-        panels_.resize(q_.levels.size() * q_.competences.size());
         // The counted assessment per (assessor, competence): the latest date, and on equal
         // dates the later entry.
         for (std::uint32_t i = 0; i < who.assessments.size(); ++i) {
@@ -894,19 +925,25 @@ class evaluator {
         }
         const double min_scorers = number(f, rules_.agreement.min_scorers);
         const double max_spread = number(f, rules_.agreement.max_spread);
-        for (id_index k : q_.competences[static_cast<std::size_t>(f.competence)].criteria) {
-            panel_state::criterion_state cs;
+        const auto& criteria = q_.competences[static_cast<std::size_t>(f.competence)].criteria;
+        // The states (and their lists' memory) are reused from the previous candidate.
+        p.criteria.resize(criteria.size());
+        for (std::size_t ki = 0; ki < criteria.size(); ++ki) {
+            const id_index k = criteria[ki];
+            panel_state::criterion_state& cs = p.criteria[ki];
+            cs.scorers.clear();
+            cs.scores.clear();
+            cs.agreed = 0;
             cs.criterion = k;
             for (std::size_t i = 0; i < p.valid.size(); ++i)
                 for (const auto& s : who_.assessments[p.assessments[i]].scores)
                     if (s.criterion == k) cs.scorers.push_back(p.valid[i]), cs.scores.push_back(s.score);
-            std::vector<int> sorted = cs.scores;
-            std::sort(sorted.begin(), sorted.end());
-            cs.spread = sorted.empty() ? 0 : sorted.back() - sorted.front();
-            const bool enough = static_cast<double>(sorted.size()) >= min_scorers && !sorted.empty();
+            sorted_.assign(cs.scores.begin(), cs.scores.end());
+            std::sort(sorted_.begin(), sorted_.end());
+            cs.spread = sorted_.empty() ? 0 : sorted_.back() - sorted_.front();
+            const bool enough = static_cast<double>(sorted_.size()) >= min_scorers && !sorted_.empty();
             cs.agreement = enough && cs.spread <= max_spread ? status::pass : status::insufficient;
-            if (cs.agreement == status::pass) cs.agreed = agreed_score(sorted);
-            p.criteria.push_back(std::move(cs));
+            if (cs.agreement == status::pass) cs.agreed = agreed_score(sorted_);
         }
         return p;
     }
@@ -1100,12 +1137,12 @@ class evaluator {
     const candidate& who_;
     decision& out_;
     frame base_;
-    scratch arena_;
-    std::vector<std::vector<std::uint32_t>> latest_; ///< per competence: counted assessments
-    std::vector<panel_state> panels_;               ///< per (level, competence)
-    std::vector<std::uint32_t> pending_;            ///< children of entries being evaluated
-    // Reused working lists, so that checks allocate only while they first grow.
-    std::vector<std::uint32_t> usable_, unusable_, matching_, held_, types_, covered_;
+    scratch& arena_;
+    std::vector<std::vector<std::uint32_t>>& latest_;
+    std::vector<panel_state>& panels_;
+    std::vector<std::uint32_t>& pending_;
+    std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
+    std::vector<int>& sorted_;
 };
 
 } // namespace
@@ -1121,7 +1158,7 @@ void evaluate_into(const program& rules, const candidate& who, date as_of, decis
     for (const auto& c : who.credentials) out.credential_ids.push_back(c.id);
     out.assessments.clear();
     for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
-    evaluator(rules, who, as_of, out).run();
+    evaluator(rules, who, as_of, out, thread_scratch()).run();
 }
 
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence) {
