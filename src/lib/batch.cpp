@@ -51,7 +51,12 @@ std::optional<std::string> record_id(std::string_view line) {
     auto it = d.FindMember("id");
     if (it == d.MemberEnd() || !it->value.IsString() || it->value.GetStringLength() > limits{}.max_string_bytes)
         return std::nullopt;
-    return std::string(it->value.GetString(), it->value.GetStringLength());
+    std::string id(it->value.GetString(), it->value.GetStringLength());
+    // A lone \uD800-\uDFFF escape decodes to bytes that are not UTF-8 (ED A0..BF): such an
+    // id cannot be echoed in valid JSON, so the record stays unnamed.
+    for (std::size_t i = 0; i + 1 < id.size(); ++i)
+        if (static_cast<unsigned char>(id[i]) == 0xED && static_cast<unsigned char>(id[i + 1]) >= 0xA0) return std::nullopt;
+    return id;
 }
 
 std::string record_id_json(std::string_view line) {

@@ -264,7 +264,9 @@ value eval(const frame& f, std::int32_t index) {
 // ---------------------------------------------------------------------------------------------
 // JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
 
+/// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
 value argument(const frame& f, const expr_node& n, std::uint32_t i) {
+    if (i >= n.count) return value::null();
     const auto& pool = f.rules->exprs;
     return js::plain(eval(f, pool.arg_lists[n.args + i]), f.rules->descriptor, *f.arena);
 }

@@ -3,6 +3,8 @@
 #include "jsonlogic_export.hpp"
 
 #include <rapidjson/stringbuffer.h>
+#include <cmath>
+#include <vector>
 #include <rapidjson/writer.h>
 
 namespace masterpro::detail {
@@ -46,10 +48,15 @@ class exporter {
         case op::relation_kind: return element_var(w, "kind", n, quantifiers);
         case op::relation_until: return element_var(w, "until", n, quantifiers);
         case op::element: return element_var(w, "", n, quantifiers);
-        case op::negate: return call(w, "-", {n.a}, quantifiers);
+        case op::negate: {
+            // -(-x) is x: folding keeps long runs of '-' from nesting JsonLogic deeply.
+            const expr_node& inner = pool_.nodes[static_cast<std::size_t>(n.a)];
+            if (inner.code == op::negate) return write(inner.a, w, quantifiers);
+            return call(w, "-", {n.a}, quantifiers);
+        }
         case op::logical_not: return call(w, "!", {n.a}, quantifiers);
-        case op::logical_and: return call(w, "and", {n.a, n.b}, quantifiers);
-        case op::logical_or: return call(w, "or", {n.a, n.b}, quantifiers);
+        case op::logical_and: return chain(w, "and", index, quantifiers);
+        case op::logical_or: return chain(w, "or", index, quantifiers);
         case op::choose: return call(w, "if", {n.a, n.b, n.c}, quantifiers);
         case op::equal: return call(w, "===", {n.a, n.b}, quantifiers);
         case op::not_equal: return call(w, "!==", {n.a, n.b}, quantifiers);
@@ -63,8 +70,9 @@ class exporter {
         case op::add: case op::subtract: case op::multiply: case op::divide: {
             if (type_of(n.a) != value_type::number || type_of(n.b) != value_type::number)
                 throw not_expressible{"JsonLogic has no date arithmetic"};
-            const char* name = n.code == op::add ? "+" : n.code == op::subtract ? "-" : n.code == op::multiply ? "*" : "/";
-            return call(w, name, {n.a, n.b}, quantifiers);
+            if (n.code == op::add) return chain(w, "+", index, quantifiers);
+            if (n.code == op::multiply) return chain(w, "*", index, quantifiers);
+            return call(w, n.code == op::subtract ? "-" : "/", {n.a, n.b}, quantifiers);
         }
         case op::years: case op::months: case op::days: throw not_expressible{"JsonLogic has no durations"};
         case op::years_between: case op::within: throw not_expressible{"JsonLogic has no date arithmetic"};
@@ -123,8 +131,9 @@ class exporter {
         case value_type::null_t: w.Null(); return;
         case value_type::boolean: w.Bool(v.boolean); return;
         case value_type::number:
-            if (v.number == static_cast<double>(static_cast<long long>(v.number))) w.Int64(static_cast<long long>(v.number));
-            else w.Double(v.number);
+            if (std::fabs(v.number) < 9e15 && v.number == std::floor(v.number)) w.Int64(static_cast<long long>(v.number));
+            else if (std::isfinite(v.number)) w.Double(v.number);
+            else throw not_expressible{"JSON has no infinite numbers"};
             return;
         case value_type::string: w.String(v.chars, v.size); return;
         case value_type::level: w.String(q_.levels[static_cast<std::size_t>(v.integer)].id.c_str()); return;
@@ -136,6 +145,30 @@ class exporter {
         case value_type::credential_type: w.String(q_.credential_types[static_cast<std::size_t>(v.integer)].c_str()); return;
         default: throw not_expressible{std::string("JsonLogic has no ") + to_string(v.type) + " values"};
         }
+    }
+
+    /// An n-ary JsonLogic operation for a run of the same associative operator (a + b + c is
+    /// {"+": [a, b, c]}), so that long chains stay flat.
+    void chain(writer& w, const char* name, std::int32_t index, int quantifiers) {
+        const op code = pool_.nodes[static_cast<std::size_t>(index)].code;
+        std::vector<std::int32_t> operands, pending{index};
+        while (!pending.empty()) {
+            const std::int32_t at = pending.back();
+            pending.pop_back();
+            const expr_node& n = pool_.nodes[static_cast<std::size_t>(at)];
+            if (n.code == code && (code != op::add || type_of(n.a) == value_type::number)) {
+                pending.push_back(n.b); // right first off the stack: operands come out in order
+                pending.push_back(n.a);
+            } else {
+                operands.push_back(at);
+            }
+        }
+        w.StartObject();
+        w.Key(name);
+        w.StartArray();
+        for (std::int32_t a : operands) write(a, w, quantifiers);
+        w.EndArray();
+        w.EndObject();
     }
 
     void call(writer& w, const char* name, std::initializer_list<std::int32_t> args, int quantifiers) {
