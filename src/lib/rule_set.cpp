@@ -8,8 +8,12 @@
 #include "jsonlogic_export.hpp"
 #include "schema_check.hpp"
 
+#include "masterpro/limits.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 
 #include <algorithm>
 
@@ -18,13 +22,54 @@ namespace {
 
 tl::expected<rule_set, diagnostics> fail(error e) { return tl::make_unexpected(diagnostics{std::move(e)}); }
 
+/// Builds a document from SAX events, refusing nesting deeper than `max_depth`, so that a
+/// hostile record is refused at the bound rather than held in memory in full.
+class depth_bounded_handler {
+  public:
+    depth_bounded_handler(rapidjson::Document& document, std::size_t max_depth) : d_(document), max_depth_(max_depth) {}
+    bool Null() { return d_.Null(); }
+    bool Bool(bool b) { return d_.Bool(b); }
+    bool Int(int i) { return d_.Int(i); }
+    bool Uint(unsigned u) { return d_.Uint(u); }
+    bool Int64(std::int64_t i) { return d_.Int64(i); }
+    bool Uint64(std::uint64_t u) { return d_.Uint64(u); }
+    bool Double(double x) { return d_.Double(x); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return d_.RawNumber(s, n, copy); }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) { return text({s, n}) && d_.String(s, n, copy); }
+    bool StartObject() { return enter() && d_.StartObject(); }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) { return text({s, n}) && d_.Key(s, n, copy); }
+    bool EndObject(rapidjson::SizeType n) { return --depth_, d_.EndObject(n); }
+    bool StartArray() { return enter() && d_.StartArray(); }
+    bool EndArray(rapidjson::SizeType n) { return --depth_, d_.EndArray(n); }
+    bool too_deep() const { return too_deep_; }
+    bool surrogate() const { return surrogate_; }
+
+  private:
+    bool enter() {
+        too_deep_ = ++depth_ > max_depth_;
+        return !too_deep_;
+    }
+    bool text(std::string_view s) {
+        surrogate_ = detail::has_surrogate(s);
+        return !surrogate_;
+    }
+    rapidjson::Document& d_;
+    std::size_t max_depth_;
+    std::size_t depth_ = 0;
+    bool too_deep_ = false;
+    bool surrogate_ = false;
+};
+
 /// Schema problems come first in importance; a compiler problem at a place the schema already
 /// faulted says the same thing twice, so it is dropped.
 diagnostics merge(diagnostics schema, diagnostics semantic) {
     const auto schema_end = static_cast<std::ptrdiff_t>(schema.size());
     for (auto& d : semantic) {
         const bool repeated = std::any_of(schema.begin(), schema.begin() + schema_end, [&](const error& s) {
-            return !s.where.pointer.empty() && d.where.pointer.rfind(s.where.pointer, 0) == 0;
+            // Below a place the schema faulted, or the same complaint at the same place (at the
+            // root, whose pointer is "", only the same complaint counts).
+            if (!s.where.pointer.empty() && d.where.pointer.rfind(s.where.pointer, 0) == 0) return true;
+            return s.where.pointer == d.where.pointer && s.message.rfind(d.message, 0) == 0;
         });
         if (!repeated) schema.push_back(std::move(d));
     }
@@ -55,26 +100,40 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
 const qualification& rule_set::qualification() const noexcept { return program_->descriptor; }
 
 tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, std::optional<date> as_of) const {
-    // RapidJSON reads NUL as the end of input, which would accept `{...}<NUL>garbage`.
-    if (const auto nul = json.find('\0'); nul != std::string_view::npos) {
+    auto refuse = [](error_category category, std::string message, std::size_t offset) {
         error e;
-        e.category = error_category::json_syntax;
-        e.message = "invalid JSON: NUL character at byte " + std::to_string(nul);
-        e.where.column = nul + 1;
+        e.category = category;
+        e.message = std::move(message) + " at byte " + std::to_string(offset);
+        e.where.column = offset + 1;
         return tl::make_unexpected(std::move(e));
-    }
+    };
+    // RapidJSON reads NUL as the end of input, which would accept `{...}<NUL>garbage`.
+    if (const auto nul = json.find('\0'); nul != std::string_view::npos)
+        return refuse(error_category::json_syntax, "invalid JSON: NUL character", nul);
     // Iterative parsing keeps hostile nesting off the call stack; the reader then walks only
     // the fixed shape of the contract.
     rapidjson::Document document;
-    document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
-    if (document.HasParseError()) {
-        error e;
-        e.category = error_category::json_syntax;
-        e.message = std::string(rapidjson::GetParseError_En(document.GetParseError())) + " at byte " +
-                    std::to_string(document.GetErrorOffset());
-        e.where.column = document.GetErrorOffset() + 1;
-        return tl::make_unexpected(std::move(e));
-    }
+    rapidjson::MemoryStream bytes(json.data(), json.size());
+    rapidjson::Reader reader;
+    rapidjson::ParseResult result;
+    bool too_deep = false;
+    bool surrogate = false;
+    auto generate = [&](rapidjson::Document& into) {
+        depth_bounded_handler handler(into, limits{}.max_json_depth);
+        result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(bytes, handler);
+        too_deep = handler.too_deep();
+        surrogate = handler.surrogate();
+        return !result.IsError();
+    };
+    document.Populate(generate);
+    if (too_deep)
+        return refuse(error_category::limit, "JSON nested deeper than " + std::to_string(limits{}.max_json_depth) + " levels",
+                      result.Offset());
+    if (surrogate)
+        return refuse(error_category::json_syntax, "invalid JSON: a \\u escape of a lone UTF-16 surrogate in a string",
+                      result.Offset());
+    if (result.IsError())
+        return refuse(error_category::json_syntax, rapidjson::GetParseError_En(result.Code()), result.Offset());
     return detail::read_candidate(*program_, document, as_of);
 }
 

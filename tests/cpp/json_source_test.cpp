@@ -205,7 +205,9 @@ TEST_CASE("schema: a violation is located by pointer, line and column") {
         "  \"levels\": [\n"
         "    {\"id\": \"L1\", \"ltqf\": \"five\", \"requires\": {\"competence\": \"C1\"}}\n"
         "  ],\n"
-        "  \"competences\": [{\"id\": \"C1\", \"criteria\": [{\"id\": \"C1.1\"}]}]\n"
+        "  \"competences\": [{\"id\": \"C1\", \"criteria\": [{\"id\": \"C1.1\"}]}],\n"
+        "  \"experience_roles\": [\"work\"], \"evidence_types\": [{\"id\": \"cv\"}],\n"
+        "  \"competence_standard\": {\"agreement\": {}}, \"award\": {\"valid_for_years\": 5}\n"
         "}\n";
     auto source = parse(text, "q.json");
     const auto problems = validate_with_schema(*source, schema_kind::qualification);
@@ -274,7 +276,9 @@ TEST_CASE("schema: missing keys and wrong kinds of a requirement") {
     CHECK(has_diagnostic(problems, "/format", "expected one of [\"masterpro.qualification/1\"]"));
     CHECK(has_diagnostic(problems, "/levels/0/requires", "none of the keys"));
     CHECK(has_diagnostic(problems, "/competences/0/criteria", "needs at least 1 item"));
-    CHECK(problems.size() == 5);
+    for (const char* key : {"experience_roles", "evidence_types", "competence_standard", "award"})
+        CHECK(has_diagnostic(problems, "", std::string("missing required key '") + key + "'"));
+    CHECK(problems.size() == 9);
 }
 
 TEST_CASE("schema: candidate records are checked for types and shapes") {

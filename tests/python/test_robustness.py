@@ -169,11 +169,17 @@ def test_huge_strings(welder: masterpro.RuleSet) -> None:
 
 # ---- rule files --------------------------------------------------------------------------------
 
+def visible(text: str) -> str:
+    """Control characters as format_diagnostic writes them, so a diagnostic stays on one line."""
+    named = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+    return "".join(named.get(c, f"\\x{ord(c):02x}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in text)
+
+
 def gcc_style(d: Dict[str, Any]) -> str:
-    where = d["file"] or "<input>"
+    where = visible(d["file"]) or "<input>"
     if d["line"]:
         where += f":{d['line']}" + (f":{d['column']}" if d["column"] else "")
-    return f"{where}: error: {d['message']}" + (f" [{d['pointer']}]" if d["pointer"] else "")
+    return f"{where}: error: {visible(d['message'])}" + (f" [{visible(d['pointer'])}]" if d["pointer"] else "")
 
 
 def load_or_error(source: Any) -> masterpro.RuleSet | None:
