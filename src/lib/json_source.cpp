@@ -48,12 +48,12 @@ class recording_handler {
         return value() && document_.RawNumber(s, n, copy);
     }
     bool String(const char* s, rapidjson::SizeType n, bool copy) {
-        return value() && document_.String(s, n, copy);
+        return value() && text({s, n}) && document_.String(s, n, copy);
     }
     bool StartObject() { return value() && enter() && document_.StartObject(); }
     bool Key(const char* s, rapidjson::SizeType n, bool copy) {
         mark_end();
-        return document_.Key(s, n, copy);
+        return text({s, n}) && document_.Key(s, n, copy);
     }
     bool EndObject(rapidjson::SizeType n) {
         mark_end();
@@ -68,8 +68,13 @@ class recording_handler {
     }
 
     bool too_deep() const { return too_deep_; }
+    bool surrogate() const { return surrogate_; }
 
   private:
+    bool text(std::string_view s) {
+        surrogate_ = has_surrogate(s);
+        return !surrogate_;
+    }
     bool value() {
         std::size_t pos = previous_end_;
         while (pos < text_.size() && is_filler(text_[pos]))
@@ -95,6 +100,7 @@ class recording_handler {
     std::vector<std::size_t>& starts_;
     std::size_t depth_ = 0;
     bool too_deep_ = false;
+    bool surrogate_ = false;
 };
 
 // The DOM holds values in the order the reader produced them, so a pre-order walk meets them in
@@ -130,6 +136,13 @@ error io_error(const std::string& path, const std::string& reason) {
 }
 
 } // namespace
+
+bool has_surrogate(std::string_view text) noexcept {
+    for (std::size_t i = text.find('\xED'); i != std::string_view::npos; i = text.find('\xED', i + 1))
+        if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0xA0)
+            return true;
+    return false;
+}
 
 void append_pointer_token(std::string& pointer, std::string_view token) {
     pointer += '/';
@@ -214,10 +227,12 @@ tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string 
     rapidjson::Reader reader;
     rapidjson::ParseResult result;
     bool too_deep = false;
+    bool surrogate = false;
     auto generate = [&](rapidjson::Document& document) {
         recording_handler handler(document, stream, all, base, starts);
         result = reader.Parse<parse_flags>(stream, handler);
         too_deep = handler.too_deep();
+        surrogate = handler.surrogate();
         return !result.IsError();
     };
     source->document.Populate(generate);
@@ -226,6 +241,10 @@ tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string 
         return fail(error_category::limit,
                     "JSON nested deeper than " + std::to_string(max_depth) + " levels",
                     starts.back());
+    if (surrogate)
+        return fail(error_category::json_syntax,
+                    "invalid JSON: a \\u escape of a lone UTF-16 surrogate in a string",
+                    base + result.Offset());
     if (result.IsError())
         return fail(error_category::json_syntax,
                     std::string("invalid JSON: ") + rapidjson::GetParseError_En(result.Code()),

@@ -47,6 +47,11 @@ struct json_source {
     std::vector<std::size_t> line_starts_; ///< byte offset of each line's first character
 };
 
+/// Whether decoded JSON text holds a UTF-16 surrogate code point (UTF-8 `ED A0`-`ED BF`).
+/// RapidJSON 1.1 validates the raw bytes but decodes a lone `\uDC00`-`\uDFFF` escape into one,
+/// which is not valid UTF-8, so the parsers refuse such strings.
+bool has_surrogate(std::string_view text) noexcept;
+
 /// Appends `token` to a JSON pointer, escaping `~` as `~0` and `/` as `~1` (RFC 6901).
 void append_pointer_token(std::string& pointer, std::string_view token);
 

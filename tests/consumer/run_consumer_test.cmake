@@ -1,7 +1,7 @@
 # Driven by CTest: builds and runs the consumer project against masterpro's CMake package, either
 # installed into a fresh prefix (MODE=install) or straight from the build tree (MODE=build_tree).
 # Inputs: MODE, BINARY_DIR (masterpro's build), SOURCE_DIR (this folder), WORK_DIR, CONFIG,
-# GENERATOR, MAKE_PROGRAM, CXX_COMPILER.
+# GENERATOR, MAKE_PROGRAM, CXX_COMPILER; optional CXX_FLAGS and EXE_LINKER_FLAGS (sanitizer builds).
 cmake_minimum_required(VERSION 3.16)
 
 function(run_step what)
@@ -43,6 +43,12 @@ if(MAKE_PROGRAM)
 endif()
 if(CONFIG)
     list(APPEND configure_args -DCMAKE_BUILD_TYPE=${CONFIG})
+endif()
+if(CXX_FLAGS)
+    list(APPEND configure_args "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}")
+endif()
+if(EXE_LINKER_FLAGS)
+    list(APPEND configure_args "-DCMAKE_EXE_LINKER_FLAGS=${EXE_LINKER_FLAGS}")
 endif()
 run_step("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${consumer_build}
     ${configure_args} ${package_args} -DMASTERPRO_RULES_DIR=${RULES_DIR})
