@@ -284,29 +284,31 @@ class compiler {
         return make(op::choose, result, at, cond.node, yes.node, no.node);
     }
 
-    typed parse_or() {
-        typed left = parse_and();
+    /// A left-associative level of binary operators: `next` parses the operands, `combine`
+    /// builds each step; chains are bounded by chain_link.
+    template <class Combine>
+    typed left_associative(typed (compiler::*next)(), std::initializer_list<tok> operators, Combine combine) {
+        typed left = (this->*next)();
         std::size_t links = 0;
-        while (cur_.kind == tok::kw_or) {
+        while (std::find(operators.begin(), operators.end(), cur_.kind) != operators.end()) {
             chain_link(links);
-            const std::size_t at = cur_.offset;
+            const token at = cur_;
             advance();
-            typed right = parse_and();
-            left = logical(op::logical_or, left, right, at, "or");
+            typed right = (this->*next)();
+            left = combine(left, right, at);
         }
         return left;
     }
+
+    typed parse_or() {
+        return left_associative(&compiler::parse_and, {tok::kw_or}, [this](typed l, typed r, const token& at) {
+            return logical(op::logical_or, l, r, at.offset, "or");
+        });
+    }
     typed parse_and() {
-        typed left = parse_not();
-        std::size_t links = 0;
-        while (cur_.kind == tok::kw_and) {
-            chain_link(links);
-            const std::size_t at = cur_.offset;
-            advance();
-            typed right = parse_not();
-            left = logical(op::logical_and, left, right, at, "and");
-        }
-        return left;
+        return left_associative(&compiler::parse_not, {tok::kw_and}, [this](typed l, typed r, const token& at) {
+            return logical(op::logical_and, l, r, at.offset, "and");
+        });
     }
     typed parse_not() {
         if (cur_.kind != tok::kw_not) return parse_comparison();
@@ -353,28 +355,16 @@ class compiler {
         return make(code, plain(value_type::boolean, nullable), at.offset, left.node, right.node);
     }
     typed parse_additive() {
-        typed left = parse_multiplicative();
-        std::size_t links = 0;
-        while (cur_.kind == tok::plus || cur_.kind == tok::minus) {
-            chain_link(links);
-            const token at = cur_;
-            advance();
-            typed right = parse_multiplicative();
-            left = arithmetic(at.kind == tok::plus ? op::add : op::subtract, left, right, at);
-        }
-        return left;
+        return left_associative(&compiler::parse_multiplicative, {tok::plus, tok::minus},
+                                [this](typed l, typed r, const token& at) {
+                                    return arithmetic(at.kind == tok::plus ? op::add : op::subtract, l, r, at);
+                                });
     }
     typed parse_multiplicative() {
-        typed left = parse_unary();
-        std::size_t links = 0;
-        while (cur_.kind == tok::star || cur_.kind == tok::slash) {
-            chain_link(links);
-            const token at = cur_;
-            advance();
-            typed right = parse_unary();
-            left = arithmetic(at.kind == tok::star ? op::multiply : op::divide, left, right, at);
-        }
-        return left;
+        return left_associative(&compiler::parse_unary, {tok::star, tok::slash},
+                                [this](typed l, typed r, const token& at) {
+                                    return arithmetic(at.kind == tok::star ? op::multiply : op::divide, l, r, at);
+                                });
     }
     typed parse_unary() {
         if (cur_.kind != tok::minus) return parse_primary();
