@@ -407,7 +407,8 @@ class rule_compiler {
         return static_cast<std::uint32_t>(p_.requirements.size() - 1);
     }
 
-    std::uint32_t requirement_node(const json& v, const tree_context& ctx) {
+    /// `weighted`: the node is a part of min_total, which may carry a "weight".
+    std::uint32_t requirement_node(const json& v, const tree_context& ctx, bool weighted = false) {
         if (!v.IsObject()) {
             problem(v, "a requirement must be a JSON object");
             return placeholder();
@@ -436,6 +437,7 @@ class rule_compiler {
         const scope here{true, ctx.competence_scope, item_scope::none};
         auto allow = [&](std::initializer_list<const char*> keys) {
             std::vector<const char*> known{"id", "title"};
+            if (weighted) known.push_back("weight");
             known.insert(known.end(), keys.begin(), keys.end());
             unknown_keys(v, known.data(), known.size());
         };
@@ -546,7 +548,7 @@ class rule_compiler {
     }
 
     void weighted_part(const json& part, const tree_context& ctx, requirement& r, std::vector<std::uint32_t>& children) {
-        children.push_back(requirement_node(part, ctx));
+        children.push_back(requirement_node(part, ctx, true));
         const requirement& child = p_.requirements[children.back()];
         const bool known = child.kind == requirement_kind::competence && child.competence < q_.competences.size();
         double weight = known ? q_.competences[child.competence].credits : 0;

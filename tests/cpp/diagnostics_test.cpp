@@ -60,3 +60,26 @@ TEST_CASE("a diagnostic stays on one line whatever characters the input held") {
     e.where.pointer = "/a\nb\t\x01";
     CHECK(masterpro::format_diagnostic(e) == "x.json:2:3: error: unknown key 'a\\nb' [/a\\nb\\t\\x01]");
 }
+
+TEST_CASE("a part of min_total may carry a weight; elsewhere 'weight' is an unknown key") {
+    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-ITSM-001.json");
+    const auto at = text.find("\"min_total\"");
+    REQUIRE(at != std::string::npos);
+    const auto part = text.find("{ \"competence\"", at);
+    const auto part2 = text.find("{\"competence\"", at);
+    const auto first = std::min(part, part2);
+    REQUIRE(first != std::string::npos);
+    std::string weighted = text;
+    weighted.insert(first + 1, "\"weight\": 1, ");
+    auto ok = masterpro::rule_set::from_json(weighted, "weighted.json");
+    if (!ok)
+        for (const auto& e : ok.error()) MESSAGE(masterpro::format_diagnostic(e));
+    CHECK(ok.has_value());
+    std::string misplaced = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const auto c1 = misplaced.find("{ \"competence\": \"C1\" }");
+    REQUIRE(c1 != std::string::npos);
+    misplaced.insert(c1 + 1, "\"weight\": 1, ");
+    auto bad = masterpro::rule_set::from_json(misplaced, "misplaced.json");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().front().message.find("'weight'") != std::string::npos);
+}
