@@ -21,6 +21,17 @@ class exporter {
     exporter(const expr_pool& pool, const qualification& q) : pool_(pool), q_(q) {}
 
     void write(std::int32_t index, writer& w, int quantifiers = 0) {
+        // Each operation nests an object and an array: keep the JSON readable by JSON parsers
+        // that bound nesting (masterpro's own at 256).
+        struct level {
+            explicit level(int& depth) : depth_(depth) {
+                if (++depth_ > max_preview_depth) throw not_expressible{"the JsonLogic form would nest deeper than JSON readers accept"};
+            }
+            ~level() { --depth_; }
+            level(const level&) = delete;
+            level& operator=(const level&) = delete;
+            int& depth_;
+        } guard(depth_);
         const expr_node& n = pool_.nodes[static_cast<std::size_t>(index)];
         switch (n.code) {
         case op::constant: return constant(n, w);
@@ -199,8 +210,10 @@ class exporter {
         w.EndObject();
     }
 
+    static constexpr int max_preview_depth = 120; // two JSON levels each: under 256
     const expr_pool& pool_;
     const qualification& q_;
+    int depth_ = 0;
 };
 
 } // namespace
