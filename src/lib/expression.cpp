@@ -421,15 +421,7 @@ class compiler {
         const std::string& n = fn.text;
         if (n == "any" || n == "all" || n == "none" || n == "count") return quantifier(n, at);
         if (n == "table") return table_call(at);
-        std::vector<typed> args;
-        if (cur_.kind != tok::rparen) {
-            args.push_back(parse_choice());
-            while (cur_.kind == tok::comma) {
-                advance();
-                args.push_back(parse_choice());
-            }
-        }
-        expect(tok::rparen, "')'");
+        std::vector<typed> args = arguments();
         for (const auto& a : args)
             if (a.poisoned) return poisoned(at);
         auto arity = [&](std::size_t count) {
@@ -476,7 +468,8 @@ class compiler {
         return report(at, "unknown function '" + n + "'");
     }
 
-    typed table_call(std::size_t at) {
+    /// The comma-separated arguments of a call, through the closing parenthesis.
+    std::vector<typed> arguments() {
         std::vector<typed> args;
         if (cur_.kind != tok::rparen) {
             args.push_back(parse_choice());
@@ -486,6 +479,11 @@ class compiler {
             }
         }
         expect(tok::rparen, "')'");
+        return args;
+    }
+
+    typed table_call(std::size_t at) {
+        std::vector<typed> args = arguments();
         for (const auto& a : args)
             if (a.poisoned) return poisoned(at);
         if (args.empty() || !is_text_constant(args[0]))
