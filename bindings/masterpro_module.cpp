@@ -300,38 +300,47 @@ struct py_rule_set {
     std::string name;
 };
 
-py_rule_set compile(std::string text, std::string name) {
+/// `limits=None` means the defaults.
+mp::limits bounds_of(const py::object& limits) {
+    if (limits.is_none()) return {};
+    if (!py::isinstance<mp::limits>(limits))
+        throw py::type_error("limits must be a masterpro.Limits, not " + type_name(limits));
+    return limits.cast<mp::limits>();
+}
+
+py_rule_set compile(std::string text, std::string name, const mp::limits& bounds) {
     std::optional<tl::expected<mp::rule_set, mp::diagnostics>> loaded;
     {
         py::gil_scoped_release release;
-        loaded = mp::rule_set::from_json(text, name);
+        loaded = mp::rule_set::from_json(text, name, bounds);
     }
     if (!*loaded)
         throw rule_file_error{std::move(loaded->error())};
     return py_rule_set{std::move(**loaded), std::move(text), std::move(name)};
 }
 
-py_rule_set from_file(const py::object& path) {
+py_rule_set from_file(const py::object& path, const py::object& limits) {
     auto p = as_path(path);
     if (!p)
         throw py::type_error("a rule file path is a str or os.PathLike, not " + type_name(path));
-    return compile(read_file(*p), p->name);
+    return compile(read_file(*p), p->name, bounds_of(limits));
 }
 
-py_rule_set from_json(const py::object& text, const std::string& name) {
+py_rule_set from_json(const py::object& text, const std::string& name, const py::object& limits) {
     if (PyUnicode_Check(text.ptr()))
-        return compile(py::cast<std::string>(text), name);
+        return compile(py::cast<std::string>(text), name, bounds_of(limits));
     if (is_bytes(text))
-        return compile(bytes_text(text), name);
+        return compile(bytes_text(text), name, bounds_of(limits));
     throw py::type_error("rule text is a str or bytes, not " + type_name(text));
 }
 
-py_rule_set from_dict(const py::object& rules, const std::string& name) {
+py_rule_set from_dict(const py::object& rules, const std::string& name, const py::object& limits) {
     if (!PyDict_Check(rules.ptr()))
         throw py::type_error("rules must be a dict, not " + type_name(rules));
+    const mp::limits bounds = bounds_of(limits);
     try {
         return compile(py::cast<std::string>(json_dumps()(rules, py::arg("allow_nan") = false)),
-                       name);
+                       name, bounds);
     } catch (py::error_already_set& e) {
         if (e.matches(PyExc_RecursionError))
             throw rule_file_error{{make_error(mp::error_category::limit,
@@ -600,6 +609,7 @@ PyObject* new_exception(py::module_& m, const char* name, const char* doc, py::h
 struct py_jsonlogic {
     mp::jsonlogic_rule rule;
     std::string text;
+    mp::limits bounds;
 };
 
 PyObject* data_error_type = nullptr;
@@ -615,15 +625,15 @@ std::string python_json(const py::handle& value, const char* what) {
     }
 }
 
-py_jsonlogic compile_jsonlogic(std::string text) {
+py_jsonlogic compile_jsonlogic(std::string text, const mp::limits& bounds = {}) {
     std::optional<tl::expected<mp::jsonlogic_rule, mp::diagnostics>> compiled;
     {
         py::gil_scoped_release release;
-        compiled = mp::jsonlogic_rule::compile(text, "<jsonlogic>");
+        compiled = mp::jsonlogic_rule::compile(text, "<jsonlogic>", bounds);
     }
     if (!*compiled)
         throw rule_file_error{std::move(compiled->error())};
-    return py_jsonlogic{std::move(**compiled), std::move(text)};
+    return py_jsonlogic{std::move(**compiled), std::move(text), bounds};
 }
 
 py::object apply_jsonlogic_text(const py_jsonlogic& self, const std::string& data) {
@@ -764,23 +774,74 @@ PYBIND11_MODULE(_masterpro, m) {
                    candidate_message(s.error, s.id) + ">";
         });
 
+    py::class_<mp::limits>(m, "Limits",
+                           "Bounds on hostile input (see masterpro/limits.hpp); beyond one, a record "
+                           "or rule file gets a `limit` error.")
+        .def(py::init([](std::size_t max_json_depth, std::size_t max_expression_depth, std::size_t max_items,
+                         std::size_t max_string_bytes, std::uint64_t max_evaluation_steps) {
+                 return mp::limits{max_json_depth, max_expression_depth, max_items, max_string_bytes,
+                                   max_evaluation_steps};
+             }),
+             py::kw_only(), py::arg("max_json_depth") = mp::limits{}.max_json_depth,
+             py::arg("max_expression_depth") = mp::limits{}.max_expression_depth,
+             py::arg("max_items") = mp::limits{}.max_items,
+             py::arg("max_string_bytes") = mp::limits{}.max_string_bytes,
+             py::arg("max_evaluation_steps") = mp::limits{}.max_evaluation_steps)
+        .def_readonly("max_json_depth", &mp::limits::max_json_depth, "Nesting of arrays and objects in any JSON read.")
+        .def_readonly("max_expression_depth", &mp::limits::max_expression_depth,
+                      "Depth of a compiled expression (infix or JsonLogic).")
+        .def_readonly("max_items", &mp::limits::max_items, "Items in one list of a record or JsonLogic data.")
+        .def_readonly("max_string_bytes", &mp::limits::max_string_bytes, "Bytes in one string a record is read for.")
+        .def_readonly("max_evaluation_steps", &mp::limits::max_evaluation_steps,
+                      "Elements visited by quantifiers and list operations for one record.")
+        .def("__eq__",
+             [](const mp::limits& a, const mp::limits& b) {
+                 return a.max_json_depth == b.max_json_depth && a.max_expression_depth == b.max_expression_depth &&
+                        a.max_items == b.max_items && a.max_string_bytes == b.max_string_bytes &&
+                        a.max_evaluation_steps == b.max_evaluation_steps;
+             })
+        .def("__repr__",
+             [](const mp::limits& l) {
+                 return "Limits(max_json_depth=" + std::to_string(l.max_json_depth) +
+                        ", max_expression_depth=" + std::to_string(l.max_expression_depth) +
+                        ", max_items=" + std::to_string(l.max_items) +
+                        ", max_string_bytes=" + std::to_string(l.max_string_bytes) +
+                        ", max_evaluation_steps=" + std::to_string(l.max_evaluation_steps) + ")";
+             })
+        .def(py::pickle(
+            [](const mp::limits& l) {
+                return py::make_tuple(l.max_json_depth, l.max_expression_depth, l.max_items, l.max_string_bytes,
+                                      l.max_evaluation_steps);
+            },
+            [](const py::tuple& t) {
+                return mp::limits{t[0].cast<std::size_t>(), t[1].cast<std::size_t>(), t[2].cast<std::size_t>(),
+                                  t[3].cast<std::size_t>(), t[4].cast<std::uint64_t>()};
+            }));
+
     py::class_<py_rule_set>(
         m, "RuleSet",
         "A compiled qualification: load once, evaluate many candidates (thread-safe).")
-        .def(py::init([](const py::object& source) {
+        .def(py::init([](const py::object& source, const py::object& limits) {
                  if (PyDict_Check(source.ptr()))
-                     return from_dict(source, "<dict>");
+                     return from_dict(source, "<dict>", limits);
                  if (as_path(source))
-                     return from_file(source);
+                     return from_file(source, limits);
                  throw py::type_error("RuleSet takes a rule file path or a dict, not " +
                                       type_name(source));
              }),
-             py::arg("source"), "Loads a rule file (str or os.PathLike) or a dict of rule JSON.")
-        .def_static("from_file", &from_file, py::arg("path"), "Loads and compiles a rule file.")
+             py::arg("source"), py::kw_only(), py::arg("limits") = py::none(),
+             "Loads a rule file (str or os.PathLike) or a dict of rule JSON; `limits` (a Limits) "
+             "bound the rule file and every record evaluated with it.")
+        .def_static("from_file", &from_file, py::arg("path"), py::kw_only(),
+                    py::arg("limits") = py::none(), "Loads and compiles a rule file.")
         .def_static("from_json", &from_json, py::arg("text"), py::arg("name") = "<rules>",
+                    py::kw_only(), py::arg("limits") = py::none(),
                     "Compiles rule-file text; `name` stands for the file in diagnostics.")
         .def_static("from_dict", &from_dict, py::arg("rules"), py::arg("name") = "<dict>",
+                    py::kw_only(), py::arg("limits") = py::none(),
                     "Compiles rules given as a dict (the parsed JSON of a rule file).")
+        .def_property_readonly("limits", [](const py_rule_set& s) { return s.rules.bounds(); },
+                               "The bounds the rules were loaded with.")
         .def_property_readonly("id",
                                [](const py_rule_set& s) { return s.rules.qualification().id; })
         .def_property_readonly("title",
@@ -821,19 +882,28 @@ PYBIND11_MODULE(_masterpro, m) {
                  const auto& q = s.rules.qualification();
                  return "<RuleSet " + q.id + " " + q.version + ": " + q.title + ">";
              })
-        .def(py::pickle([](const py_rule_set& s) { return py::make_tuple(s.text, s.name); },
+        .def(py::pickle([](const py_rule_set& s) { return py::make_tuple(s.text, s.name, s.rules.bounds()); },
                         [](const py::tuple& state) {
                             return compile(py::cast<std::string>(state[0]),
-                                           py::cast<std::string>(state[1]));
+                                           py::cast<std::string>(state[1]), state[2].cast<mp::limits>());
                         }));
 
     py::class_<py_jsonlogic>(m, "JsonLogicRule",
                              "A compiled JsonLogic rule (jsonlogic.com semantics); apply it to any "
                              "data, from any thread.")
-        .def(py::init([](const py::object& rule) { return compile_jsonlogic(python_json(rule, "the rule")); }),
-             py::arg("rule"), "Compiles a rule given as Python data (dict, list or scalar). Raises RuleFileError.")
-        .def_static("from_json", [](const std::string& text) { return compile_jsonlogic(text); }, py::arg("text"),
+        .def(py::init([](const py::object& rule, const py::object& limits) {
+                 return compile_jsonlogic(python_json(rule, "the rule"), bounds_of(limits));
+             }),
+             py::arg("rule"), py::kw_only(), py::arg("limits") = py::none(),
+             "Compiles a rule given as Python data (dict, list or scalar). Raises RuleFileError.")
+        .def_static("from_json",
+                    [](const std::string& text, const py::object& limits) {
+                        return compile_jsonlogic(text, bounds_of(limits));
+                    },
+                    py::arg("text"), py::kw_only(), py::arg("limits") = py::none(),
                     "Compiles a rule given as JSON text. Raises RuleFileError.")
+        .def_property_readonly("limits", [](const py_jsonlogic& s) { return s.bounds; },
+                               "The bounds the rule was compiled with.")
         .def("apply",
              [](const py_jsonlogic& self, const py::object& data) {
                  return apply_jsonlogic_text(self, python_json(data, "the data"));
@@ -842,8 +912,10 @@ PYBIND11_MODULE(_masterpro, m) {
         .def("apply_json", [](const py_jsonlogic& self, const std::string& text) { return apply_jsonlogic_text(self, text); },
              py::arg("text"), "The rule's result for data given as JSON text. Raises DataError for bad text.")
         .def("__repr__", [](const py_jsonlogic& s) { return "<JsonLogicRule " + s.text.substr(0, 60) + ">"; })
-        .def(py::pickle([](const py_jsonlogic& s) { return py::make_tuple(s.text); },
-                        [](const py::tuple& state) { return compile_jsonlogic(py::cast<std::string>(state[0])); }));
+        .def(py::pickle([](const py_jsonlogic& s) { return py::make_tuple(s.text, s.bounds); },
+                        [](const py::tuple& state) {
+                            return compile_jsonlogic(py::cast<std::string>(state[0]), state[1].cast<mp::limits>());
+                        }));
     m.def(
         "jsonlogic_apply",
         [](const py::object& rule, const py::object& data) {

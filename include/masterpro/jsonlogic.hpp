@@ -2,6 +2,7 @@
 #pragma once
 
 #include "masterpro/error.hpp"
+#include "masterpro/limits.hpp"
 
 #include <tl/expected.hpp>
 
@@ -21,13 +22,18 @@ class program;
 /// any number of threads.
 class jsonlogic_rule {
   public:
-    /// Compiles a rule (JSON text). Errors: `json_syntax`, `limit` (nesting deeper than 256),
-    /// or every `semantic` problem (unknown operation, ...), each with line, column and pointer.
+    /// Compiles a rule (JSON text). Errors: `json_syntax`, `limit` (nesting deeper than
+    /// `bounds.max_json_depth` or `bounds.max_expression_depth`), or every `semantic` problem
+    /// (unknown operation, ...), each with line, column and pointer. `bounds` are kept for
+    /// every application.
     static tl::expected<jsonlogic_rule, diagnostics> compile(std::string_view rule_json,
-                                                             std::string name = "<rule>");
+                                                             std::string name = "<rule>",
+                                                             const limits& bounds = {});
 
     /// Applies the rule to data (JSON text) and returns the result as compact JSON text.
-    /// Errors: `json_syntax` or `limit` for data that is not JSON or nested too deep.
+    /// Errors: `json_syntax` for data that is not JSON; `limit` for data nested deeper than
+    /// `max_json_depth` or with an array or object of more than `max_items`, or an application
+    /// that takes more than `max_evaluation_steps`.
     tl::expected<std::string, error> apply(std::string_view data_json) const;
 
     /// Applies the rule and returns the JsonLogic truthiness of the result.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "masterpro/error.hpp"
+#include "masterpro/limits.hpp"
 #include "masterpro/model/candidate.hpp"
 #include "masterpro/model/date.hpp"
 #include "masterpro/model/decision.hpp"
@@ -34,23 +35,30 @@ class rule_set {
   public:
     /// Loads and compiles a rule file. Errors: every problem found at once (`io` if the file
     /// cannot be read; else `json_syntax`, or all `schema` and `semantic` diagnostics), each
-    /// with file, line, column and JSON pointer.
-    static tl::expected<rule_set, diagnostics> from_file(const std::string& path);
+    /// with file, line, column and JSON pointer. `bounds` limit the rule file and are kept for
+    /// every record read and evaluated with the rules (see masterpro/limits.hpp).
+    static tl::expected<rule_set, diagnostics> from_file(const std::string& path,
+                                                         const limits& bounds = {});
 
     /// Compiles rule-file text; `name` stands for the file in diagnostics.
     static tl::expected<rule_set, diagnostics> from_json(std::string text,
-                                                         std::string name = "<rules>");
+                                                         std::string name = "<rules>",
+                                                         const limits& bounds = {});
 
     /// The descriptor: levels, competences, criteria, vocabularies.
     const masterpro::qualification& qualification() const noexcept;
 
+    /// The bounds the rules were loaded with, applied to every record.
+    const limits& bounds() const noexcept;
+
     /// Reads one candidate record (JSON text). `as_of` is used when the record has none.
-    /// Errors: `json_syntax` or `candidate_data`, naming the JSON path of the fault.
+    /// Errors: `json_syntax`, `candidate_data` or `limit`, naming the JSON path of the fault.
     tl::expected<candidate, error> read_candidate(std::string_view json,
                                                   std::optional<date> as_of = {}) const;
 
     /// Decides a candidate as of its `as_of` (or `as_of` here when the candidate has none).
-    /// Errors: `candidate_data` only when neither gives a date.
+    /// Errors: `candidate_data` when neither gives a date; `limit` when deciding would take more
+    /// than `bounds().max_evaluation_steps`.
     decision_or_error evaluate(const candidate& who, std::optional<date> as_of = {}) const;
 
     /// read_candidate then evaluate.

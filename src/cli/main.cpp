@@ -55,6 +55,32 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     return vm;
 }
 
+/// The bounds of masterpro/limits.hpp as options, shared by every command.
+po::options_description limit_options() {
+    const masterpro::limits defaults;
+    po::options_description limits("limits (beyond one, a record or rule file is a `limit` error)");
+    limits.add_options()(
+        "max-json-depth", po::value<std::size_t>()->default_value(defaults.max_json_depth), "nesting of JSON arrays and objects")(
+        "max-expression-depth", po::value<std::size_t>()->default_value(defaults.max_expression_depth),
+        "depth of a compiled expression")(
+        "max-items", po::value<std::size_t>()->default_value(defaults.max_items), "items in one list of a record")(
+        "max-string-bytes", po::value<std::size_t>()->default_value(defaults.max_string_bytes),
+        "bytes in one string of a record")(
+        "max-evaluation-steps", po::value<std::uint64_t>()->default_value(defaults.max_evaluation_steps),
+        "elements visited by quantifiers and list operations per record");
+    return limits;
+}
+
+masterpro::limits limits_of(const po::variables_map& vm) {
+    masterpro::limits bounds;
+    bounds.max_json_depth = vm["max-json-depth"].as<std::size_t>();
+    bounds.max_expression_depth = vm["max-expression-depth"].as<std::size_t>();
+    bounds.max_items = vm["max-items"].as<std::size_t>();
+    bounds.max_string_bytes = vm["max-string-bytes"].as<std::size_t>();
+    bounds.max_evaluation_steps = vm["max-evaluation-steps"].as<std::uint64_t>();
+    return bounds;
+}
+
 void print_previews(const std::string& file, const masterpro::rule_set& rules) {
     for (const auto& p : rules.jsonlogic_previews()) {
         rapidjson::StringBuffer b;
@@ -83,6 +109,7 @@ int check_command(const std::vector<std::string>& args) {
                                     "(file:line:column: error: message [JSON pointer]).\nExit status: 0 clean, 1 problems found, 2 usage.\n\noptions");
     visible.add_options()("help,h", "show this help")(
         "jsonlogic", "also print each infix expression of clean files with its JsonLogic form (JSON lines)");
+    visible.add(limit_options());
     po::options_description hidden;
     hidden.add_options()("rules", po::value<std::vector<std::string>>(), "rule files");
     po::positional_options_description positional;
@@ -96,7 +123,7 @@ int check_command(const std::vector<std::string>& args) {
     std::size_t problems = 0;
     const auto files = vm["rules"].as<std::vector<std::string>>();
     for (const auto& file : files) {
-        auto rules = masterpro::rule_set::from_file(file);
+        auto rules = masterpro::rule_set::from_file(file, limits_of(vm));
         if (rules) {
             if (vm.count("jsonlogic")) print_previews(file, *rules);
             continue;
@@ -137,6 +164,7 @@ int evaluate_command(const std::vector<std::string>& args) {
         "json (one decision per line) or text (the explanations, for people)")(
         "no-reasons", "leave out `reasons` and `gaps`")(
         "threads", po::value<unsigned>()->default_value(1), "worker threads (0: one per core); output is the same");
+    visible.add(limit_options());
     po::options_description hidden;
     hidden.add_options()("rules", po::value<std::string>(), "rule file")("candidates", po::value<std::string>(), "input");
     po::positional_options_description positional;
@@ -154,7 +182,7 @@ int evaluate_command(const std::vector<std::string>& args) {
         as_of = masterpro::parse_date(vm["as-of"].as<std::string>());
         if (!as_of) throw usage_error{"--as-of must be a date YYYY-MM-DD"};
     }
-    auto rules = masterpro::rule_set::from_file(vm["rules"].as<std::string>());
+    auto rules = masterpro::rule_set::from_file(vm["rules"].as<std::string>(), limits_of(vm));
     if (!rules) {
         for (const auto& e : rules.error()) std::cerr << masterpro::format_diagnostic(e) << "\n";
         return exit_invalid;
@@ -206,6 +234,7 @@ int jsonlogic_command(const std::vector<std::string>& args) {
         "result per line ({\"line\": N, \"error\": {...}} for a line that is not JSON).\n"
         "Exit status: 0 ok, 1 invalid rule or data, 2 usage.\n\noptions");
     visible.add_options()("help,h", "show this help");
+    visible.add(limit_options());
     po::options_description hidden;
     hidden.add_options()("rule", po::value<std::string>(), "rule")("data", po::value<std::string>(), "data");
     po::positional_options_description positional;
@@ -217,7 +246,8 @@ int jsonlogic_command(const std::vector<std::string>& args) {
     }
     if (!vm.count("rule")) throw usage_error{"jsonlogic needs a rule"};
     const std::string rule_argument = vm["rule"].as<std::string>();
-    auto rule = masterpro::jsonlogic_rule::compile(json_argument(rule_argument), rule_argument.size() < 80 ? rule_argument : "<rule>");
+    auto rule = masterpro::jsonlogic_rule::compile(json_argument(rule_argument),
+                                                   rule_argument.size() < 80 ? rule_argument : "<rule>", limits_of(vm));
     if (!rule) {
         for (const auto& e : rule.error()) std::cerr << masterpro::format_diagnostic(e) << "\n";
         return exit_invalid;

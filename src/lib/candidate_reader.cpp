@@ -20,9 +20,6 @@ struct record_fault {
     error_category category = error_category::candidate_data;
 };
 
-// The defaults until rule_set carries its own bounds.
-constexpr limits bounds{};
-
 /// A string from the record for use in a message: long ones are cut (at a UTF-8 character
 /// boundary, since the record's text is valid UTF-8) so that a message stays readable.
 std::string shown(const rapidjson::Value& v) {
@@ -36,7 +33,7 @@ std::string shown(const rapidjson::Value& v) {
 
 class reader {
   public:
-    reader(const program& rules) : q_(rules.descriptor) {}
+    reader(const program& rules) : q_(rules.descriptor), bounds(rules.bounds) {}
 
     tl::expected<candidate, error> read(const json& record, std::optional<date> as_of) {
         try {
@@ -116,7 +113,10 @@ class reader {
         if (v.IsArray()) return "an array";
         return "an object";
     }
-    static std::string text_of(const json& v) {
+    auto text() const {
+        return [this](const json& v) { return text_of(v); };
+    }
+    std::string text_of(const json& v) const {
         if (!v.IsString()) fault(std::string("expected a string, found ") + kind_of(v));
         if (v.GetStringLength() > bounds.max_string_bytes)
             limit_fault("a string of " + std::to_string(v.GetStringLength()) + " bytes is longer than the limit of " +
@@ -129,7 +129,7 @@ class reader {
         if (!d) fault("'" + shown(v) + "' is not a calendar date (YYYY-MM-DD)");
         return *d;
     }
-    static void check_size(const json& array) {
+    void check_size(const json& array) const {
         if (array.Size() > bounds.max_items)
             limit_fault("a list of " + std::to_string(array.Size()) + " items is longer than the limit of " +
                         std::to_string(bounds.max_items));
@@ -189,7 +189,7 @@ class reader {
     candidate build(const json& record, std::optional<date> as_of) {
         if (!record.IsObject()) fault(std::string("a candidate record must be a JSON object, found ") + kind_of(record));
         candidate c;
-        c.id = required(record, "id", [](const json& v) {
+        c.id = required(record, "id", [this](const json& v) {
             std::string id = text_of(v);
             if (id.empty()) fault("the candidate id must not be empty");
             return id;
@@ -200,7 +200,7 @@ class reader {
             enter e(*this, "as_of");
             fault("no decision date: the record has no 'as_of' and none was given");
         }
-        c.employer = optional_field<std::string>(record, "employer", text_of).value_or("");
+        c.employer = optional_field<std::string>(record, "employer", text()).value_or("");
         c.has_experience = each(record, "experience", [&](const json& item) { c.experience.push_back(experience_of(item)); });
         each(record, "evidence", [&](const json& item) { c.evidence.push_back(evidence_of(item)); });
         // Assessments name assessors by id; the index keeps that linear in the record's size.
@@ -237,7 +237,7 @@ class reader {
 
     evidence_item evidence_of(const json& item) {
         evidence_item e;
-        e.id = required(item, "id", text_of);
+        e.id = required(item, "id", text());
         e.type = required(item, "type", [&](const json& v) { return lookup(q_.evidence_types, v, "evidence type"); });
         e.dated = required(item, "date", date_of);
         if (const json* covers = field(item, "covers")) {
@@ -259,8 +259,8 @@ class reader {
 
     masterpro::assessor assessor_of(const json& item) {
         masterpro::assessor a;
-        a.id = required(item, "id", text_of);
-        a.employer = optional_field<std::string>(item, "employer", text_of).value_or("");
+        a.id = required(item, "id", text());
+        a.employer = optional_field<std::string>(item, "employer", text()).value_or("");
         a.industry = optional_field<bool>(item, "industry", bool_of).value_or(false);
         a.trained = optional_field<bool>(item, "trained", bool_of).value_or(false);
         a.held_level = optional_field<id_index>(item, "held_level", [&](const json& v) { return lookup(q_.levels, v, "level"); });
@@ -271,7 +271,7 @@ class reader {
                          }).value_or(0);
         each(item, "relations", [&](const json& r) {
             assessor_relation rel;
-            rel.kind = required(r, "kind", text_of);
+            rel.kind = required(r, "kind", text());
             rel.until = optional_field<date>(r, "until", date_of);
             a.relations.push_back(std::move(rel));
         });
@@ -316,7 +316,7 @@ class reader {
 
     masterpro::credential credential_of(const json& item) {
         masterpro::credential cr;
-        cr.id = required(item, "id", text_of);
+        cr.id = required(item, "id", text());
         cr.type = required(item, "type", [&](const json& v) { return lookup(q_.credential_types, v, "credential type"); });
         cr.issued = required(item, "issued", date_of);
         cr.valid_until = optional_field<date>(item, "valid_until", date_of);
@@ -328,6 +328,7 @@ class reader {
     }
 
     const qualification& q_;
+    const limits& bounds;
 };
 
 } // namespace

@@ -16,6 +16,21 @@ namespace {
 
 constexpr std::size_t max_quantifier_depth = 8;
 
+/// What is left of limits::max_evaluation_steps. Once spent, every loop stops at once and the
+/// caller reports a `limit` error instead of the (meaningless) result.
+struct step_budget {
+    std::uint64_t left = std::numeric_limits<std::uint64_t>::max();
+    bool spent = false;
+    bool take() noexcept {
+        if (left == 0) {
+            spent = true;
+            return false;
+        }
+        --left;
+        return true;
+    }
+};
+
 /// What an expression can see while it runs.
 struct frame {
     const program* rules = nullptr;
@@ -28,6 +43,7 @@ struct frame {
     value elements[max_quantifier_depth];
     value data;               ///< JsonLogic: the data `var` reads (the current element in map & co.)
     scratch* arena = nullptr; ///< where values made while evaluating live
+    step_budget* steps = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +190,7 @@ value eval(const frame& f, std::int32_t index) {
         const value list = eval(f, n.b);
         if (e.is_null()) return value::null();
         for (std::uint32_t i = 0; i < list.size; ++i) {
+            if (!f.steps->take()) return value::null();
             const value item = element_at(list, i);
             if (item.type == e.type && compare_values(item, e) == 0) return value::of_bool(true);
         }
@@ -248,6 +265,7 @@ value eval(const frame& f, std::int32_t index) {
         frame inner = f;
         std::uint32_t matches = 0;
         for (std::uint32_t i = 0; i < list.size; ++i) {
+            if (!f.steps->take()) return value::null();
             inner.elements[n.index - 1] = element_at(list, i);
             const value c = eval(inner, n.b);
             if (c.type == value_type::boolean && c.boolean) ++matches;
@@ -440,8 +458,10 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         if (haystack.type == value_type::string)
             return value::of_bool(haystack.text().find(js::to_text(needle, arena)) != std::string_view::npos);
         if (haystack.type == value_type::array) {
-            for (std::uint32_t i = 0; i < haystack.size; ++i)
+            for (std::uint32_t i = 0; i < haystack.size; ++i) {
+                if (!f.steps->take()) return value::null();
                 if (js::strict_equal(haystack.elements[i], needle)) return value::of_bool(true);
+            }
         }
         return value::of_bool(false);
     }
@@ -466,6 +486,7 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
             value accumulator = n.c >= 0 ? js::plain(eval(f, n.c), f.rules->descriptor, arena) : value::null();
             if (list.type != value_type::array) return accumulator;
             for (std::uint32_t i = 0; i < list.size; ++i) {
+                if (!f.steps->take()) return value::null();
                 member* scope = arena.make<member>(2);
                 scope[0] = member{"current", 7, list.elements[i]};
                 scope[1] = member{"accumulator", 11, accumulator};
@@ -483,6 +504,7 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         value* kept = builds ? arena.make<value>(list.size + 1) : nullptr;
         std::uint32_t matches = 0;
         for (std::uint32_t i = 0; i < list.size; ++i) {
+            if (!f.steps->take()) return value::null();
             const value typed = raw.list ? element_at(raw, i) : list.elements[i];
             const value result = jl_body(f, n, list.elements[i], typed);
             if (n.code == op::jl_map) {
@@ -510,6 +532,7 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         if (list.type != value_type::array) return value::of_number(0);
         std::uint32_t matches = 0;
         for (std::uint32_t i = 0; i < list.size; ++i) {
+            if (!f.steps->take()) return value::null();
             const value typed = raw.list ? element_at(raw, i) : list.elements[i];
             matches += js::truthy(jl_body(f, n, list.elements[i], typed)) ? 1 : 0;
         }
@@ -601,7 +624,8 @@ evaluation_scratch& thread_scratch() {
 
 class evaluator {
   public:
-    evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work)
+    evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work,
+              step_budget& steps)
         : rules_(rules), q_(rules.descriptor), who_(who), out_(out), arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted) {
@@ -610,6 +634,7 @@ class evaluator {
         base_.who = &who;
         base_.as_of = as_of;
         base_.arena = &arena_;
+        base_.steps = &steps;
         // The counted assessment per (assessor, competence): the latest date, and on equal
         // dates the later entry.
         for (std::uint32_t i = 0; i < who.assessments.size(); ++i) {
@@ -1149,7 +1174,14 @@ class evaluator {
 
 } // namespace
 
-void evaluate_into(const program& rules, const candidate& who, date as_of, decision& out) {
+error steps_exceeded(const limits& bounds) {
+    return error{error_category::limit,
+                 "evaluation stopped after " + std::to_string(bounds.max_evaluation_steps) +
+                     " steps (elements visited by quantifiers and list operations; limits::max_evaluation_steps)",
+                 {}};
+}
+
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out) {
     out.candidate_id = who.id;
     out.as_of = as_of;
     out.evidence_ids.clear();
@@ -1160,7 +1192,9 @@ void evaluate_into(const program& rules, const candidate& who, date as_of, decis
     for (const auto& c : who.credentials) out.credential_ids.push_back(c.id);
     out.assessments.clear();
     for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
-    evaluator(rules, who, as_of, out, thread_scratch()).run();
+    step_budget steps{rules.bounds.max_evaluation_steps};
+    evaluator(rules, who, as_of, out, thread_scratch(), steps).run();
+    return !steps.spent;
 }
 
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence) {
@@ -1169,23 +1203,29 @@ value evaluate_constant(const program& rules, std::int32_t node, std::int32_t le
     // numbers and booleans from them.
     thread_local scratch arena;
     arena.reset();
+    step_budget unbounded; // load-time checks read no candidate lists
     frame f;
     f.rules = &rules;
     f.who = &nobody;
     f.level = level;
     f.competence = competence;
     f.arena = &arena;
+    f.steps = &unbounded;
     return eval(f, node);
 }
 
-value evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena) {
+std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena) {
     static const candidate nobody;
+    step_budget steps{rules.bounds.max_evaluation_steps};
     frame f;
     f.rules = &rules;
     f.who = &nobody;
     f.data = data;
     f.arena = &arena;
-    return eval(f, node);
+    f.steps = &steps;
+    const value result = eval(f, node);
+    if (steps.spent) return std::nullopt;
+    return result;
 }
 
 } // namespace masterpro::detail

@@ -158,8 +158,6 @@ struct typed {
 struct syntax_error {};
 
 constexpr std::size_t max_nesting = 8; // matches the evaluator's element slots
-constexpr std::size_t max_expression_depth = 128;
-constexpr std::size_t max_tree_depth = 256;
 
 class compiler {
   public:
@@ -211,7 +209,7 @@ class compiler {
                std::int32_t b = -1, std::int32_t c = -1, std::int32_t index = 0) {
         // Evaluation recurses along the tree: bound its depth, whatever built it.
         const std::size_t depth = 1 + std::max({depth_of(a), depth_of(b), depth_of(c)});
-        if (depth > max_tree_depth) fail_syntax(offset, "expression nested deeper than " + std::to_string(max_tree_depth) + " levels");
+        if (depth > pool_.max_depth) fail_syntax(offset, "expression nested deeper than " + std::to_string(pool_.max_depth) + " levels");
         expr_node n;
         n.code = code;
         n.type = type;
@@ -247,8 +245,8 @@ class compiler {
     // Nesting is bounded so that hostile input cannot exhaust the stack.
     struct nesting {
         explicit nesting(compiler& c, std::size_t at) : c_(c) {
-            if (++c_.depth_ > max_expression_depth)
-                c_.fail_syntax(at, "nested deeper than " + std::to_string(max_expression_depth) + " levels");
+            if (++c_.depth_ > c_.pool_.max_depth)
+                c_.fail_syntax(at, "nested deeper than " + std::to_string(c_.pool_.max_depth) + " levels");
         }
         ~nesting() { --c_.depth_; }
         nesting(const nesting&) = delete;
@@ -258,8 +256,8 @@ class compiler {
 
     // A chain of binary operators builds a tree as deep as it is long: bounded like nesting.
     void chain_link(std::size_t& links) {
-        if (++links > max_expression_depth)
-            fail_syntax(cur_.offset, "more than " + std::to_string(max_expression_depth) + " operators in a row");
+        if (++links > pool_.max_depth)
+            fail_syntax(cur_.offset, "more than " + std::to_string(pool_.max_depth) + " operators in a row");
     }
 
     typed parse_choice() {

@@ -227,6 +227,8 @@ struct expr_diagnostic {
 /// Compiled expressions share one pool; constants (strings, arrays, objects) live in stable
 /// storage owned by the pool.
 struct expr_pool {
+    /// limits::max_expression_depth of the program the pool belongs to.
+    std::size_t max_depth = 256;
     std::vector<expr_node> nodes;
     std::vector<std::int32_t> arg_lists;
     std::vector<std::string> level_param_names;

@@ -20,10 +20,6 @@
 namespace masterpro::detail {
 namespace {
 
-// Deep enough for any rule file or record; shallow enough that RapidJSON's recursive parser and
-// destructors cannot exhaust the stack on hostile input.
-constexpr std::size_t max_depth = limits{}.max_json_depth;
-
 // Strict JSON; encoding validation keeps invalid UTF-8 out of decisions and diagnostics.
 constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag;
 
@@ -33,9 +29,10 @@ constexpr unsigned parse_flags = rapidjson::kParseValidateEncodingFlag;
 class recording_handler {
   public:
     recording_handler(rapidjson::Document& document, const rapidjson::MemoryStream& stream,
-                      std::string_view text, std::size_t base, std::vector<std::size_t>& starts)
+                      std::string_view text, std::size_t base, std::vector<std::size_t>& starts,
+                      std::size_t max_depth)
         : document_(document), stream_(stream), text_(text), base_(base), previous_end_(base),
-          starts_(starts) {}
+          starts_(starts), max_depth_(max_depth) {}
 
     bool Null() { return value() && document_.Null(); }
     bool Bool(bool b) { return value() && document_.Bool(b); }
@@ -84,7 +81,7 @@ class recording_handler {
         return true;
     }
     bool enter() {
-        too_deep_ = ++depth_ > max_depth;
+        too_deep_ = ++depth_ > max_depth_;
         return !too_deep_;
     }
     void mark_end() { previous_end_ = base_ + stream_.Tell(); }
@@ -98,6 +95,8 @@ class recording_handler {
     std::size_t base_;
     std::size_t previous_end_;
     std::vector<std::size_t>& starts_;
+    // Bounds RapidJSON's recursive parser, the DOM's destructor and index_values on hostile input.
+    std::size_t max_depth_;
     std::size_t depth_ = 0;
     bool too_deep_ = false;
     bool surrogate_ = false;
@@ -206,7 +205,8 @@ source_location json_source::locate(const rapidjson::Value& v) const {
 }
 
 tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string text,
-                                                                    std::string file) {
+                                                                    std::string file,
+                                                                    std::size_t max_depth) {
     auto source = std::make_unique<json_source>();
     source->file = std::move(file);
     source->text = std::move(text);
@@ -229,7 +229,7 @@ tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string 
     bool too_deep = false;
     bool surrogate = false;
     auto generate = [&](rapidjson::Document& document) {
-        recording_handler handler(document, stream, all, base, starts);
+        recording_handler handler(document, stream, all, base, starts, max_depth);
         result = reader.Parse<parse_flags>(stream, handler);
         too_deep = handler.too_deep();
         surrogate = handler.surrogate();
@@ -257,7 +257,8 @@ tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string 
     return source;
 }
 
-tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::string& path) {
+tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::string& path,
+                                                                 std::size_t max_depth) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec))
         return tl::make_unexpected(io_error(path, "is a directory"));
@@ -267,7 +268,7 @@ tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::stri
     std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
     if (in.bad())
         return tl::make_unexpected(io_error(path, std::strerror(errno)));
-    return parse_json_source(std::move(text), path);
+    return parse_json_source(std::move(text), path, max_depth);
 }
 
 } // namespace masterpro::detail

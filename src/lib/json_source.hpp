@@ -57,12 +57,14 @@ void append_pointer_token(std::string& pointer, std::string_view token);
 
 /// Parses `text` as strict JSON (no comments, no trailing commas, one root value, UTF-8; a
 /// leading UTF-8 byte-order mark is skipped). Errors: `json_syntax` with RapidJSON's message and
-/// the line/column of the fault.
+/// the line/column of the fault; `limit` for nesting deeper than `max_depth`.
 tl::expected<std::unique_ptr<json_source>, error> parse_json_source(std::string text,
-                                                                    std::string file);
+                                                                    std::string file,
+                                                                    std::size_t max_depth = 256);
 
 /// Reads and parses the file at `path` (named `path` in diagnostics). Errors: `io` naming the
 /// path when it cannot be read, `json_syntax` as for parse_json_source.
-tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::string& path);
+tl::expected<std::unique_ptr<json_source>, error> read_json_file(const std::string& path,
+                                                                 std::size_t max_depth = 256);
 
 } // namespace masterpro::detail

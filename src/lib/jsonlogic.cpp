@@ -23,14 +23,13 @@ using detail::member;
 using detail::scratch;
 using detail::value;
 
-constexpr std::size_t max_data_depth = 256;
-
 /// Builds arena values straight from SAX events: no DOM in between.
 class data_builder {
   public:
     // The value and key stacks live as long as the thread, so building allocates nothing once
     // they have grown to the largest record seen.
-    explicit data_builder(scratch& arena) : arena_(arena), items_(stack()), keys_(key_stack()) {
+    data_builder(scratch& arena, const limits& bounds)
+        : arena_(arena), bounds_(bounds), items_(stack()), keys_(key_stack()) {
         items_.clear();
         keys_.clear();
     }
@@ -51,6 +50,7 @@ class data_builder {
         return true;
     }
     bool EndObject(rapidjson::SizeType count) {
+        if (!within_items(count)) return false;
         member* members = arena_.make<member>(count + 1);
         const std::size_t first = items_.size() - count;
         for (std::size_t i = 0; i < count; ++i) {
@@ -64,6 +64,7 @@ class data_builder {
     }
     bool StartArray() { return open(false); }
     bool EndArray(rapidjson::SizeType count) {
+        if (!within_items(count)) return false;
         value* elements = arena_.make<value>(count + 1);
         const std::size_t first = items_.size() - count;
         for (std::size_t i = 0; i < count; ++i) elements[i] = items_[first + i];
@@ -73,7 +74,8 @@ class data_builder {
     }
 
     value result() const { return items_.empty() ? value::null() : items_.back(); }
-    bool too_deep() const { return too_deep_; }
+    /// Why building stopped at a bound ("" when it did not).
+    const std::string& refused() const { return refused_; }
 
   private:
     bool put(value v) {
@@ -81,8 +83,15 @@ class data_builder {
         return true;
     }
     bool open(bool) {
-        too_deep_ = ++depth_ > max_data_depth;
-        return !too_deep_;
+        if (++depth_ <= bounds_.max_json_depth) return true;
+        refused_ = "data nested deeper than " + std::to_string(bounds_.max_json_depth) + " levels";
+        return false;
+    }
+    bool within_items(std::size_t count) {
+        if (count <= bounds_.max_items) return true;
+        refused_ = "data has a list of " + std::to_string(count) + " items, longer than the limit of " +
+                   std::to_string(bounds_.max_items);
+        return false;
     }
     static std::vector<value>& stack() {
         thread_local std::vector<value> items;
@@ -93,10 +102,11 @@ class data_builder {
         return keys;
     }
     scratch& arena_;
+    const limits& bounds_;
     std::vector<value>& items_;
     std::vector<value>& keys_;
     std::size_t depth_ = 0;
-    bool too_deep_ = false;
+    std::string refused_;
 };
 
 bool ascii(std::string_view text) noexcept {
@@ -105,8 +115,8 @@ bool ascii(std::string_view text) noexcept {
     return any < 0x80;
 }
 
-tl::expected<value, error> load_data(std::string_view json, scratch& arena) {
-    data_builder builder(arena);
+tl::expected<value, error> load_data(std::string_view json, scratch& arena, const limits& bounds) {
+    data_builder builder(arena, bounds);
     rapidjson::Reader reader;
     // The text is copied into the arena and parsed in place, so that strings need no copies of
     // their own; UTF-8 is validated only when there is a byte outside ASCII.
@@ -114,12 +124,12 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena) {
     std::copy(json.begin(), json.end(), text);
     text[json.size()] = '\0';
     rapidjson::InsituStringStream stream(text);
-    // The recursive parser is safe here: the builder refuses nesting past max_data_depth.
+    // The recursive parser is safe here: the builder refuses nesting past max_json_depth.
     constexpr unsigned base = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag;
     const auto ok = ascii(json) ? reader.Parse<base>(stream, builder)
                                 : reader.Parse<base | rapidjson::kParseValidateEncodingFlag>(stream, builder);
     // In situ parsing reads up to a NUL: the whole text must have been one value.
-    if (!ok.IsError() && !builder.too_deep()) {
+    if (!ok.IsError()) {
         std::size_t end = stream.Tell();
         while (end < json.size() && (json[end] == ' ' || json[end] == '\t' || json[end] == '\n' || json[end] == '\r')) ++end;
         if (end != json.size()) {
@@ -128,9 +138,10 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena) {
             return tl::make_unexpected(std::move(e));
         }
     }
-    if (builder.too_deep()) {
-        return tl::make_unexpected(error{error_category::limit,
-                                         "data nested deeper than " + std::to_string(max_data_depth) + " levels", {}});
+    if (!builder.refused().empty()) {
+        error e{error_category::limit, builder.refused(), {}};
+        e.where.column = ok.Offset() + 1;
+        return tl::make_unexpected(std::move(e));
     }
     if (ok.IsError()) {
         error e{error_category::json_syntax,
@@ -177,10 +188,13 @@ scratch& thread_arena() {
 
 } // namespace
 
-tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_view rule_json, std::string name) {
-    auto source = detail::parse_json_source(std::string(rule_json), std::move(name));
+tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_view rule_json, std::string name,
+                                                                  const limits& bounds) {
+    auto source = detail::parse_json_source(std::string(rule_json), std::move(name), bounds.max_json_depth);
     if (!source) return tl::make_unexpected(diagnostics{source.error()});
     auto compiled = std::make_shared<detail::program>();
+    compiled->bounds = bounds;
+    compiled->exprs.max_depth = bounds.max_expression_depth;
     std::vector<detail::expr_diagnostic> problems;
     const std::int32_t root = detail::compile_jsonlogic((*source)->document, compiled->descriptor,
                                                         detail::scope{false, false, detail::item_scope::data},
@@ -199,20 +213,22 @@ tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_vi
 
 tl::expected<std::string, error> jsonlogic_rule::apply(std::string_view data_json) const {
     scratch& arena = thread_arena();
-    return load_data(data_json, arena).map([&](const value& data) {
-        const value result = detail::js::plain(detail::evaluate_with_data(*program_, root_, data, arena),
-                                               program_->descriptor, arena);
+    return load_data(data_json, arena, program_->bounds).and_then([&](const value& data) -> tl::expected<std::string, error> {
+        const auto result = detail::evaluate_with_data(*program_, root_, data, arena);
+        if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
         rapidjson::StringBuffer buffer;
         rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-        write(w, result);
+        write(w, detail::js::plain(*result, program_->descriptor, arena));
         return std::string(buffer.GetString(), buffer.GetSize());
     });
 }
 
 tl::expected<bool, error> jsonlogic_rule::truthy(std::string_view data_json) const {
     scratch& arena = thread_arena();
-    return load_data(data_json, arena).map([&](const value& data) {
-        return detail::js::truthy(detail::evaluate_with_data(*program_, root_, data, arena));
+    return load_data(data_json, arena, program_->bounds).and_then([&](const value& data) -> tl::expected<bool, error> {
+        const auto result = detail::evaluate_with_data(*program_, root_, data, arena);
+        if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
+        return detail::js::truthy(*result);
     });
 }
 

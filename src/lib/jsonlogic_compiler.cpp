@@ -48,8 +48,8 @@ class translator {
         : q_(q), scope_(where), pool_(pool), problems_(problems) {}
 
     std::int32_t node(const json& v) {
-        if (++depth_ > max_depth) {
-            problem(v, "JsonLogic nested deeper than " + std::to_string(max_depth) + " levels");
+        if (++depth_ > pool_.max_depth) {
+            problem(v, "JsonLogic nested deeper than " + std::to_string(pool_.max_depth) + " levels");
             --depth_;
             return -1;
         }
@@ -59,8 +59,6 @@ class translator {
     }
 
   private:
-    static constexpr int max_depth = 200;
-
     void problem(const json& at, std::string message) { problems_.push_back({0, std::move(message), &at}); }
 
     std::int32_t add(expr_node n, const std::vector<std::int32_t>& args = {}) { return add_node(pool_, n, args); }
@@ -278,7 +276,7 @@ class translator {
     expr_pool& pool_;
     std::vector<expr_diagnostic>& problems_;
     std::vector<value_type> elements_;
-    int depth_ = 0;
+    std::size_t depth_ = 0;
 };
 
 } // namespace

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "expression.hpp"
+#include "masterpro/limits.hpp"
 #include "masterpro/model/decision.hpp"
 #include "masterpro/model/qualification.hpp"
 
@@ -78,6 +79,7 @@ class program {
   public:
     qualification descriptor;
     std::string source; ///< rule file name
+    limits bounds;      ///< what records evaluated with these rules may hold and cost
     expr_pool exprs;
     std::vector<requirement> requirements;
     std::vector<std::int32_t> authentic_if; ///< per evidence type; -1 = always authentic

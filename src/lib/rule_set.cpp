@@ -81,23 +81,27 @@ diagnostics merge(diagnostics schema, diagnostics semantic) {
 
 } // namespace
 
-tl::expected<rule_set, diagnostics> rule_set::from_file(const std::string& path) {
-    auto source = detail::read_json_file(path);
+tl::expected<rule_set, diagnostics> rule_set::from_file(const std::string& path, const limits& bounds) {
+    auto source = detail::read_json_file(path, bounds.max_json_depth);
     if (!source) return fail(source.error());
-    return from_json(std::move((*source)->text), path);
+    return from_json(std::move((*source)->text), path, bounds);
 }
 
-tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::string name) {
-    auto source = detail::parse_json_source(std::move(text), std::move(name));
+tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::string name, const limits& bounds) {
+    auto source = detail::parse_json_source(std::move(text), std::move(name), bounds.max_json_depth);
     if (!source) return fail(source.error());
     diagnostics schema = detail::validate_with_schema(**source, detail::schema_kind::qualification);
     auto compiled = std::make_shared<detail::program>();
+    compiled->bounds = bounds;
+    compiled->exprs.max_depth = bounds.max_expression_depth;
     diagnostics semantic = detail::compile_rules(**source, *compiled);
     if (!schema.empty() || !semantic.empty()) return tl::make_unexpected(merge(std::move(schema), std::move(semantic)));
     return rule_set(std::move(compiled));
 }
 
 const qualification& rule_set::qualification() const noexcept { return program_->descriptor; }
+
+const limits& rule_set::bounds() const noexcept { return program_->bounds; }
 
 tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, std::optional<date> as_of) const {
     auto refuse = [](error_category category, std::string message, std::size_t offset) {
@@ -119,7 +123,7 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     bool too_deep = false;
     bool surrogate = false;
     auto generate = [&](rapidjson::Document& into) {
-        depth_bounded_handler handler(into, limits{}.max_json_depth);
+        depth_bounded_handler handler(into, program_->bounds.max_json_depth);
         result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(bytes, handler);
         too_deep = handler.too_deep();
         surrogate = handler.surrogate();
@@ -127,7 +131,7 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     };
     document.Populate(generate);
     if (too_deep)
-        return refuse(error_category::limit, "JSON nested deeper than " + std::to_string(limits{}.max_json_depth) + " levels",
+        return refuse(error_category::limit, "JSON nested deeper than " + std::to_string(program_->bounds.max_json_depth) + " levels",
                       result.Offset());
     if (surrogate)
         return refuse(error_category::json_syntax, "invalid JSON: a \\u escape of a lone UTF-16 surrogate in a string",
@@ -149,7 +153,7 @@ decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> a
     }
     decision d;
     d.rules = program_;
-    detail::evaluate_into(*program_, who, *when, d);
+    if (!detail::evaluate_into(*program_, who, *when, d)) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     return d;
 }
 

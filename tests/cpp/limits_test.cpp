@@ -2,7 +2,11 @@
 // that name the place, never with a crash, and input within the bounds is still accepted.
 #include "test_support.hpp"
 
+#include "masterpro/batch.hpp"
+#include "masterpro/jsonlogic.hpp"
 #include "masterpro/limits.hpp"
+
+#include <sstream>
 
 namespace mt = masterpro::testing;
 using masterpro::error_category;
@@ -140,4 +144,129 @@ TEST_CASE("a NUL byte makes a record invalid JSON even after a complete object")
     REQUIRE_FALSE(read.has_value());
     CHECK(read.error().category == error_category::json_syntax);
     CHECK(read.error().message == "invalid JSON: NUL character at byte 31");
+}
+
+// ---- bounds chosen by the caller ----
+
+namespace {
+
+std::string welder_text() {
+    return mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+}
+
+/// The Welder's rules with the usable-evidence expression replaced by `usable`.
+std::string welder_with_usable(const std::string& usable) {
+    std::string text = welder_text();
+    const std::string original = R"("usable": "within(date, years(5)) and authentic")";
+    const auto at = text.find(original);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, original.size(), R"("usable": ")" + usable + R"(")");
+}
+
+std::string evidence_covering(std::size_t n) {
+    return R"({"id":"E","type":"practical_task","date":"2025-01-01","covers":[)" + repeated(R"("C1.1")", n) + "]}";
+}
+
+} // namespace
+
+TEST_CASE("bounds given to rule_set apply to the rule file and to every record read with it") {
+    masterpro::limits tight;
+    tight.max_items = 2;
+    tight.max_string_bytes = 8;
+    auto rules = masterpro::rule_set::from_json(welder_text(), "welder.json", tight);
+    REQUIRE(rules.has_value());
+    CHECK(rules->bounds().max_items == 2);
+    CHECK(rules->bounds().max_string_bytes == 8);
+
+    const std::string evidence = R"({"id":"E","type":"cv","date":"2024-01-01","covers":["C1.1"]})";
+    CHECK(rules->read_candidate(head + R"(,"evidence":[)" + repeated(evidence, 2) + "]}").has_value());
+    auto three = rules->read_candidate(head + R"(,"evidence":[)" + repeated(evidence, 3) + "]}");
+    REQUIRE_FALSE(three.has_value());
+    CHECK(three.error().category == error_category::limit);
+    CHECK(three.error().message == "a list of 3 items is longer than the limit of 2");
+    auto long_id = rules->read_candidate(R"({"id":"123456789","as_of":"2026-06-30"})");
+    REQUIRE_FALSE(long_id.has_value());
+    CHECK(long_id.error().where.path == "id");
+
+    masterpro::limits shallow;
+    shallow.max_json_depth = 4;
+    auto deep_file = masterpro::rule_set::from_json(welder_text(), "welder.json", shallow);
+    REQUIRE_FALSE(deep_file.has_value());
+    CHECK(deep_file.error()[0].category == error_category::limit);
+    CHECK(deep_file.error()[0].message.find("deeper than 4") != std::string::npos);
+    // The default rules read the record a shallow bound refuses.
+    const std::string nested = head + R"(,"notes":)" + nested_array(30) + "}";
+    CHECK(mt::welder().read_candidate(nested).has_value());
+    masterpro::limits record_depth;
+    record_depth.max_json_depth = 16;
+    auto strict = masterpro::rule_set::from_json(welder_text(), "welder.json", record_depth);
+    REQUIRE(strict.has_value());
+    auto refused = strict->read_candidate(nested);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("deeper than 16") != std::string::npos);
+}
+
+TEST_CASE("an expression deeper than max_expression_depth is a diagnostic at its place") {
+    const std::string deep = std::string(20, '(') + "authentic" + std::string(20, ')');
+    CHECK(masterpro::rule_set::from_json(welder_with_usable(deep), "welder.json").has_value());
+    masterpro::limits shallow;
+    shallow.max_expression_depth = 10;
+    auto rules = masterpro::rule_set::from_json(welder_with_usable(deep), "welder.json", shallow);
+    REQUIRE_FALSE(rules.has_value());
+    REQUIRE(rules.error().size() == 1);
+    CHECK(rules.error()[0].message.find("nested deeper than 10 levels") != std::string::npos);
+    CHECK(rules.error()[0].where.pointer.find("/usable") != std::string::npos);
+}
+
+TEST_CASE("nested quantifiers past max_evaluation_steps stop with a limit error, not hours of work") {
+    // Three nested quantifiers over 200 covered criteria: 8 million element visits per item.
+    const std::string usable =
+        "count(covers, count(covers, count(covers, it == it) >= 0) >= 0) >= 0 and authentic";
+    const std::string record =
+        head + R"(,"evidence":[)" + evidence_covering(200) + "]}";
+
+    masterpro::limits bounded;
+    bounded.max_evaluation_steps = 100'000;
+    auto rules = masterpro::rule_set::from_json(welder_with_usable(usable), "welder.json", bounded);
+    REQUIRE(rules.has_value());
+    auto stopped = rules->evaluate_json(record);
+    REQUIRE_FALSE(stopped.has_value());
+    CHECK(stopped.error().category == error_category::limit);
+    CHECK(stopped.error().message.find("evaluation stopped after 100000 steps") != std::string::npos);
+
+    // The same record with few criteria stays well within the bound and is decided.
+    auto small = rules->evaluate_json(head + R"(,"evidence":[)" + evidence_covering(5) + "]}");
+    CHECK(small.has_value());
+
+    // In a batch the stopped record is an error line in its place; the others are decided.
+    std::istringstream in(record + "\n" + head + "}\n");
+    std::ostringstream out;
+    const auto summary = masterpro::evaluate_lines(*rules, in, out);
+    CHECK(summary.records == 2);
+    CHECK(summary.errors == 1);
+    const auto lines = out.str();
+    CHECK(lines.find(R"({"line":1,"id":"P","error":{"category":"limit")") == 0);
+}
+
+TEST_CASE("JsonLogic data and applications are bounded too") {
+    masterpro::limits bounded;
+    bounded.max_evaluation_steps = 1'000;
+    bounded.max_items = 100;
+    // The inner list is read from each element of the outer one.
+    auto rule = masterpro::jsonlogic_rule::compile(
+        R"({"some":[{"var":"xs"},{"some":[{"var":"ys"},{"==":[{"var":""},-1]}]}]})", "<rule>", bounded);
+    REQUIRE(rule.has_value());
+    std::string items = "[" + repeated(R"({"ys":[)" + repeated("1", 50) + "]}", 50) + "]";
+    auto stopped = rule->apply(R"({"xs":)" + items + "}");
+    REQUIRE_FALSE(stopped.has_value());
+    CHECK(stopped.error().category == error_category::limit);
+    CHECK(stopped.error().message.find("evaluation stopped after 1000 steps") != std::string::npos);
+    auto small = rule->apply(R"({"xs":[{"ys":[1,2,-1]}]})");
+    REQUIRE(small.has_value());
+    CHECK(*small == "true");
+
+    auto long_list = rule->apply(R"({"xs":)" + std::string("[") + repeated("1", 101) + "]}");
+    REQUIRE_FALSE(long_list.has_value());
+    CHECK(long_list.error().category == error_category::limit);
+    CHECK(long_list.error().message == "data has a list of 101 items, longer than the limit of 100");
 }

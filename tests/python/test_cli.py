@@ -55,6 +55,22 @@ def test_evaluate_accounts_for_every_input_line():
     assert "6 records: 1 not_awarded, 5 errors" in result.stderr
 
 
+def test_limit_options_bound_every_record_and_the_rules():
+    evidence = {"id": "E", "type": "cv", "date": "2024-01-01", "covers": ["C1.1"]}
+    lines = [json.dumps({"id": f"R{n}", "as_of": "2026-06-30", "evidence": [evidence] * n}) for n in (1, 2, 3)]
+    result = run("evaluate", WELDER, "-", "--max-items", "2", "--no-reasons", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 1
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o.get("id") for o in out] == ["R1", "R2", "R3"]
+    assert "outcome" in out[0] and "outcome" in out[1]
+    assert out[2]["error"]["category"] == "limit" and out[2]["error"]["path"] == "evidence"
+    # The same bound applies to rule files (the Welder nests deeper than 3).
+    checked = run("check", WELDER, "--max-json-depth", "3")
+    assert checked.returncode == 1 and "deeper than 3 levels" in checked.stdout + checked.stderr
+    applied = run("jsonlogic", '{"in": [1, {"var": "xs"}]}', '{"xs": [0, 0, 0, 1]}', "--max-evaluation-steps", "3")
+    assert applied.returncode == 1 and "evaluation stopped after 3 steps" in applied.stderr
+
+
 def test_as_of_option_applies_to_records_without_one():
     record = json.dumps({"id": "D", "experience": []}) + "\n"
     result = run("evaluate", WELDER, "--as-of", "2025-01-31", stdin=record)

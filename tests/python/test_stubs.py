@@ -51,7 +51,11 @@ def stub_members(cls: ast.ClassDef) -> Dict[str, Signature]:
         if isinstance(node, ast.FunctionDef) and checked(node.name):
             decorators = {d.id for d in node.decorator_list if isinstance(d, ast.Name)}
             kind = "property" if "property" in decorators else "static" if "staticmethod" in decorators else "method"
-            members[node.name] = (kind, [a.arg for a in node.args.args], len(node.args.defaults))
+            names = [a.arg for a in node.args.args]
+            if node.args.kwonlyargs:  # keyword-only parameters follow a bare `*`, as pybind11 writes them
+                names += ["*"] + [a.arg for a in node.args.kwonlyargs]
+            defaults = len(node.args.defaults) + sum(d is not None for d in node.args.kw_defaults)
+            members[node.name] = (kind, names, defaults)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             members[node.target.id] = ("attribute", [], 0)
     return members
