@@ -44,6 +44,13 @@ struct frame {
     value data;               ///< JsonLogic: the data `var` reads (the current element in map & co.)
     scratch* arena = nullptr; ///< where values made while evaluating live
     step_budget* steps = nullptr;
+    struct pass_state* passes = nullptr; ///< JsonLogic: the shared passes of this evaluation
+};
+
+/// A shared pass (jsonlogic_fusion.hpp) of one evaluation: run on first use, then read.
+struct pass_state {
+    bool done = false;
+    const value* results = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -291,11 +298,142 @@ value argument(const frame& f, const expr_node& n, std::uint32_t i) {
 
 /// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
 /// files) go to their slot; otherwise the element becomes the data `var` reads.
-value jl_body(const frame& f, const expr_node& n, const value& element, const value& typed_element) {
-    frame inner = f;
+/// `inner` is the loop's own copy of the frame (made once per loop, not per element).
+value jl_body(frame& inner, const expr_node& n, const value& element, const value& typed_element) {
     if (n.index > 0) inner.elements[n.index - 1] = typed_element;
     else inner.data = element;
-    return js::plain(eval(inner, n.b), f.rules->descriptor, *f.arena);
+    return js::plain(eval(inner, n.b), inner.rules->descriptor, *inner.arena);
+}
+
+/// Follows `var` path `path` from `data`: by slot where the data is laid out for the rule
+/// (jsonlogic_layout.hpp), by name elsewhere.
+value read_var(const value& data, const expr_pool& pool, std::int32_t path, const value& fallback) {
+    const auto& steps = pool.paths[static_cast<std::size_t>(path)];
+    if (pool.path_slots.empty()) return js::lookup(data, steps, fallback);
+    const auto& slots = pool.path_slots[static_cast<std::size_t>(path)];
+    value at = data;
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (slots[i] >= 0 && at.type == value_type::object) {
+            const member& m = at.members[slots[i]];
+            if (!m.key) return fallback; // absent
+            at = m.item;
+            continue;
+        }
+        return js::lookup(at, steps, fallback, i);
+    }
+    return at;
+}
+
+/// One test of a flattened condition on an element.
+/// Reads a one-step path by its slot when the element is a laid-out object, else as `var` does.
+value read_field(const value& element, const expr_pool& pool, std::int32_t path, std::int32_t slot) {
+    if (path < 0) return element;
+    if (slot >= 0 && element.type == value_type::object) {
+        const member& m = element.members[slot];
+        return m.key ? m.item : value::null();
+    }
+    return read_var(element, pool, path, value::null());
+}
+
+bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
+    const value v = read_field(element, pool, t.path, t.slot);
+    if (t.code == op::jl_truthy) return js::truthy(v);
+    if (t.code == op::jl_not) return !js::truthy(v);
+    const value& a = t.constant_first ? t.constant : v;
+    const value& b = t.constant_first ? v : t.constant;
+    const bool numbers = a.type == value_type::number && b.type == value_type::number;
+    switch (t.code) {
+    case op::jl_loose_equal: return numbers ? a.number == b.number : js::loose_equal(a, b, arena);
+    case op::jl_loose_not_equal: return numbers ? !(a.number == b.number) : !js::loose_equal(a, b, arena);
+    case op::jl_strict_equal: return js::strict_equal(a, b);
+    case op::jl_strict_not_equal: return !js::strict_equal(a, b);
+    case op::jl_less: return numbers ? a.number < b.number : js::less(a, b, arena);
+    case op::jl_less_equal: return numbers ? a.number <= b.number : js::less_equal(a, b, arena);
+    case op::jl_greater: return numbers ? a.number > b.number : js::less(b, a, arena);
+    case op::jl_greater_equal: return numbers ? a.number >= b.number : js::less_equal(b, a, arena);
+    default: return false;
+    }
+}
+
+/// Runs a shared pass: every operation over the list, in one walk over its elements, each
+/// element checked only against the operations whose key it can match.
+void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
+    scratch& arena = *f.arena;
+    const auto& pool = f.rules->exprs;
+    const std::size_t count = pass.operations.size();
+    value* results = arena.make<value>(count);
+    auto* matches = arena.make<std::uint32_t>(count);
+    auto* decided = arena.make<bool>(count);
+    state.done = true;
+    state.results = results;
+    std::size_t open = 0; // undecided operations that can end early
+    bool counting = false;
+    for (std::size_t k = 0; k < count; ++k) {
+        results[k] = value::null();
+        matches[k] = 0;
+        decided[k] = false;
+        if (pass.operations[k].code == op::jl_count) counting = true;
+        else ++open;
+    }
+    const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
+    const bool is_array = list.type == value_type::array;
+    frame inner = f;
+    auto check = [&](std::uint32_t k, const value& element) {
+        if (decided[k]) return;
+        const fused_operation& o = pass.operations[k];
+        bool yes;
+        if (o.flat) {
+            yes = true;
+            for (const auto& t : o.tests)
+                if (!passes_test(t, element, pool, arena)) {
+                    yes = false;
+                    break;
+                }
+        } else {
+            inner.data = element;
+            yes = js::truthy(js::plain(eval(inner, o.body), f.rules->descriptor, arena));
+        }
+        switch (o.code) {
+        case op::jl_count: matches[k] += yes ? 1 : 0; return;
+        case op::jl_some: if (!yes) return; results[k] = value::of_bool(true); break;
+        case op::jl_none: if (!yes) return; results[k] = value::of_bool(false); break;
+        default: if (yes) return; results[k] = value::of_bool(false); break; // all
+        }
+        decided[k] = true;
+        --open;
+    };
+    const std::uint32_t size = is_array ? list.size : 0;
+    for (std::uint32_t i = 0; i < size && (open > 0 || counting); ++i) {
+        if (!f.steps->take()) return; // the evaluation is reported as stopped
+        const value& element = list.elements[i];
+        if (pass.key_path >= 0) {
+            const value key = read_field(element, pool, pass.key_path, pass.key_slot);
+            if (key.type == value_type::string && key.atom != 0) {
+                for (std::uint32_t k : pass.unkeyed) check(k, element);
+                if (key.atom < pass.by_atom.size())
+                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element);
+                continue;
+            }
+        }
+        for (std::uint32_t k = 0; k < count; ++k) check(k, element);
+    }
+    for (std::size_t k = 0; k < count; ++k) {
+        if (decided[k]) continue;
+        switch (pass.operations[k].code) {
+        case op::jl_count: results[k] = value::of_number(matches[k]); break;
+        case op::jl_some: results[k] = value::of_bool(false); break;
+        case op::jl_none: results[k] = value::of_bool(true); break;
+        default: results[k] = value::of_bool(size > 0); break; // all: false for an empty list
+        }
+    }
+}
+
+value fused_result(const frame& f, std::int32_t at) {
+    const auto& plan = f.rules->fusion;
+    const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
+    pass_state& state = f.passes[pass];
+    if (!state.done) run_pass(f, plan.passes[pass], state);
+    return state.results[operation];
 }
 
 value jl_missing_keys(const frame& f, const std::vector<value>& keys) {
@@ -346,6 +484,7 @@ value substring(const frame& f, const expr_node& n) {
 value eval_jsonlogic(const frame& f, const expr_node& n) {
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
+    if (n.fused >= 0 && f.passes) return fused_result(f, n.fused);
     switch (n.code) {
     case op::jl_var: {
         const value fallback = n.a >= 0 ? js::plain(eval(f, n.a), f.rules->descriptor, arena) : value::null();
@@ -356,7 +495,7 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
             return path.empty() ? f.data : js::lookup(f.data, path, fallback);
         }
         if (n.index < 0) return f.data;
-        return js::lookup(f.data, pool.paths[static_cast<std::size_t>(n.index)], fallback);
+        return read_var(f.data, pool, n.index, fallback);
     }
     case op::jl_missing: return jl_missing_keys(f, jl_keys(f, n, 0));
     case op::jl_missing_some: {
@@ -485,12 +624,12 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         if (n.code == op::jl_reduce) {
             value accumulator = n.c >= 0 ? js::plain(eval(f, n.c), f.rules->descriptor, arena) : value::null();
             if (list.type != value_type::array) return accumulator;
+            frame inner = f;
             for (std::uint32_t i = 0; i < list.size; ++i) {
                 if (!f.steps->take()) return value::null();
                 member* scope = arena.make<member>(2);
                 scope[0] = member{"current", 7, list.elements[i]};
                 scope[1] = member{"accumulator", 11, accumulator};
-                frame inner = f;
                 inner.data = value::of_object(scope, 2);
                 accumulator = js::plain(eval(inner, n.b), f.rules->descriptor, arena);
             }
@@ -503,10 +642,11 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         const bool builds = n.code == op::jl_map || n.code == op::jl_filter;
         value* kept = builds ? arena.make<value>(list.size + 1) : nullptr;
         std::uint32_t matches = 0;
+        frame inner = f;
         for (std::uint32_t i = 0; i < list.size; ++i) {
             if (!f.steps->take()) return value::null();
             const value typed = raw.list ? element_at(raw, i) : list.elements[i];
-            const value result = jl_body(f, n, list.elements[i], typed);
+            const value result = jl_body(inner, n, list.elements[i], typed);
             if (n.code == op::jl_map) {
                 kept[matches++] = result;
                 continue;
@@ -531,10 +671,11 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         const value list = js::plain(raw, f.rules->descriptor, arena);
         if (list.type != value_type::array) return value::of_number(0);
         std::uint32_t matches = 0;
+        frame inner = f;
         for (std::uint32_t i = 0; i < list.size; ++i) {
             if (!f.steps->take()) return value::null();
             const value typed = raw.list ? element_at(raw, i) : list.elements[i];
-            matches += js::truthy(jl_body(f, n, list.elements[i], typed)) ? 1 : 0;
+            matches += js::truthy(jl_body(inner, n, list.elements[i], typed)) ? 1 : 0;
         }
         return value::of_number(matches);
     }
@@ -1223,6 +1364,10 @@ std::optional<value> evaluate_with_data(const program& rules, std::int32_t node,
     f.data = data;
     f.arena = &arena;
     f.steps = &steps;
+    if (!rules.fusion.passes.empty()) {
+        f.passes = arena.make<pass_state>(rules.fusion.passes.size());
+        std::fill(f.passes, f.passes + rules.fusion.passes.size(), pass_state{});
+    }
     const value result = eval(f, node);
     if (steps.spent) return std::nullopt;
     return result;

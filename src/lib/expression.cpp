@@ -754,7 +754,7 @@ std::int32_t resolve_name(const std::string& n, const qualification& q, const sc
 }
 
 void* scratch::allocate(std::size_t bytes, std::size_t align) {
-    constexpr std::size_t block_size = 64 * 1024;
+    const std::size_t block_size = block_size_;
     for (;;) {
         if (block_ < blocks_.size()) {
             auto& [memory, capacity] = blocks_[block_];
@@ -768,7 +768,8 @@ void* scratch::allocate(std::size_t bytes, std::size_t align) {
             continue;
         }
         const std::size_t capacity = bytes + align > block_size ? bytes + align : block_size;
-        blocks_.emplace_back(std::make_unique<unsigned char[]>(capacity), capacity);
+        // Not zeroed: every value is written before it is read.
+        blocks_.emplace_back(std::unique_ptr<unsigned char[]>(new unsigned char[capacity]), capacity);
         block_ = blocks_.size() - 1;
         used_ = 0;
     }

@@ -54,12 +54,15 @@ struct type_info {
 struct member;
 struct decision_table;
 
-/// A runtime value: 16 bytes, trivially copyable. Strings, lists, arrays and objects point into
+/// A runtime value: 24 bytes, trivially copyable. Strings, lists, arrays and objects point into
 /// the candidate, the qualification, the program's constants or a scratch arena, so values never
 /// own memory.
 struct value {
     value_type type = value_type::null_t;
     bool list = false; ///< a typed list (of `type`) from the candidate or qualification
+    /// Strings only: 0 not interned; 1 interned, equal to no string constant of the program;
+    /// k > 1 equal to the program's string constant k (see jsonlogic_layout.hpp).
+    std::uint16_t atom = 0;
     std::uint32_t size = 0; ///< string length, list / array / object element count
     union {
         bool boolean;
@@ -125,7 +128,10 @@ struct value {
     std::string_view text() const noexcept { return {chars, size}; }
 };
 
-/// A member of an object value.
+static_assert(sizeof(value) <= 24, "values are passed by value everywhere: keep them small");
+
+/// A member of an object value. In data laid out for a rule (jsonlogic_layout.hpp) a member the
+/// data did not have is kept in its slot with a null `key`: absent, not null.
 struct member {
     const char* key = nullptr;
     std::uint32_t key_size = 0;
@@ -137,6 +143,9 @@ struct member {
 /// reset() makes all of it reusable, so a thread keeps one and allocates nothing in steady state.
 class scratch {
   public:
+    scratch() = default;
+    /// `block_size`: bytes of each block (the first is allocated on first use).
+    explicit scratch(std::size_t block_size) : block_size_(block_size) {}
     template <class T>
     T* make(std::size_t count) {
         static_assert(std::is_trivially_destructible_v<T>);
@@ -146,12 +155,19 @@ class scratch {
         block_ = 0;
         used_ = 0;
     }
+    /// Bytes of the blocks held.
+    std::size_t capacity() const noexcept {
+        std::size_t total = 0;
+        for (const auto& b : blocks_) total += b.second;
+        return total;
+    }
 
   private:
     void* allocate(std::size_t bytes, std::size_t align);
     std::vector<std::pair<std::unique_ptr<unsigned char[]>, std::size_t>> blocks_;
     std::size_t block_ = 0;
     std::size_t used_ = 0;
+    std::size_t block_size_ = 64 * 1024;
 };
 
 /// Operations of compiled expression nodes. Field reads are resolved at compile time to the
@@ -204,6 +220,7 @@ struct expr_node {
     std::int32_t index = 0; ///< parameter, flag, quantifier depth or path id
     std::uint32_t args = 0;  ///< first entry in expr_pool::arg_lists (n-ary nodes)
     std::uint32_t count = 0; ///< number of arguments
+    std::int32_t fused = -1; ///< JsonLogic: its entry in the rule's fusion_plan (-1: none)
     value constant;
 };
 
@@ -233,6 +250,9 @@ struct expr_pool {
     std::vector<std::int32_t> arg_lists;
     std::vector<std::string> level_param_names;
     std::vector<std::vector<std::string>> paths; ///< JsonLogic var paths, split at '.'
+    /// Per path: the member slot of each step in data laid out for the rule (-1: look the step
+    /// up by name); empty when the data is not laid out (see jsonlogic_layout.hpp).
+    std::vector<std::vector<std::int32_t>> path_slots;
     std::vector<std::unique_ptr<std::string>> strings;
     std::vector<std::unique_ptr<value[]>> arrays;
     std::vector<std::unique_ptr<member[]>> objects;

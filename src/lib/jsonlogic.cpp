@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace masterpro {
 namespace {
@@ -23,15 +24,20 @@ using detail::member;
 using detail::scratch;
 using detail::value;
 
-/// Builds arena values straight from SAX events: no DOM in between.
-class data_builder {
+/// Builds arena values straight from SAX events, keeping only what the rule reads (its
+/// data_layout): members the rule never reads are skipped, objects the rule reads members of get
+/// them in fixed slots, strings there are interned; values the rule uses whole are kept entire.
+/// Strings must be followed by text_padding readable bytes (the loader's copy of the text is).
+class data_loader {
   public:
-    // The value and key stacks live as long as the thread, so building allocates nothing once
-    // they have grown to the largest record seen.
-    data_builder(scratch& arena, const limits& bounds)
-        : arena_(arena), bounds_(bounds), items_(stack()), keys_(key_stack()) {
+    // The stacks live as long as the thread, so loading allocates nothing once they have grown
+    // to the largest record seen.
+    data_loader(scratch& arena, const detail::program& rules)
+        : arena_(arena), bounds_(rules.bounds), layout_(rules.layout), items_(stack()), keys_(key_stack()),
+          open_(open_stack()), next_(layout_.laid_out ? 0 : entire) {
         items_.clear();
         keys_.clear();
+        open_.clear();
     }
 
     bool Null() { return put(value::null()); }
@@ -43,49 +49,151 @@ class data_builder {
     bool Double(double d) { return put(value::of_number(d)); }
     bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
     // Parsing is in situ: strings stay where they are in the arena's copy of the text.
-    bool String(const char* s, rapidjson::SizeType n, bool) { return put(value::of_text(s, n)); }
+    bool String(const char* s, rapidjson::SizeType n, bool) {
+        if (next_ == skip) return true;
+        value v = value::of_text(s, n);
+        // Strings the rule reads (those in laid-out objects and arrays) are interned.
+        if (open_.empty() ? layout_.laid_out : open_.back().shape >= 0) v.atom = layout_.atom_of_padded(s, n);
+        return put(v);
+    }
     bool StartObject() { return open(true); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
+        if (skipping_) return true;
+        container& top = open_.back();
+        if (top.shape >= 0) {
+            const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(top.shape)];
+            top.slot = shape.slots.find_padded(s, n);
+            next_ = top.slot < 0 ? skip : shape.load_children[static_cast<std::size_t>(top.slot)];
+            return true;
+        }
         keys_.push_back(value::of_text(s, n));
         return true;
     }
     bool EndObject(rapidjson::SizeType count) {
         if (!within_items(count)) return false;
-        member* members = arena_.make<member>(count + 1);
-        const std::size_t first = items_.size() - count;
-        for (std::size_t i = 0; i < count; ++i) {
-            const value& key = keys_[keys_.size() - count + i];
-            members[i] = member{key.chars, key.size, items_[first + i]};
-        }
-        items_.resize(first);
-        keys_.resize(keys_.size() - count);
         depth_--;
-        return put(value::of_object(members, count));
+        if (skipping_) return close_skipped();
+        const container top = open_.back();
+        open_.pop_back();
+        member* members;
+        std::size_t size = count;
+        if (top.shape >= 0) {
+            // Laid out: one member per slot, in slot order; a member the data lacked is absent.
+            const auto& keys = layout_.shapes[static_cast<std::size_t>(top.shape)].keys;
+            size = keys.size();
+            members = arena_.make<member>(size + 1);
+            const value* slots = items_.data() + top.first;
+            for (std::size_t i = 0; i < size; ++i) {
+                const bool absent = slots[i].is_null() && slots[i].list;
+                members[i] = absent ? member{nullptr, 0, value::null()}
+                                    : member{keys[i].data(), static_cast<std::uint32_t>(keys[i].size()), slots[i]};
+            }
+        } else {
+            members = arena_.make<member>(count + 1);
+            const value* keys = keys_.data() + (keys_.size() - count);
+            for (std::size_t i = 0; i < count; ++i) members[i] = member{keys[i].chars, keys[i].size, items_[top.first + i]};
+            keys_.resize(keys_.size() - count);
+        }
+        items_.resize(top.first);
+        restore_next();
+        return put(value::of_object(members, size));
     }
     bool StartArray() { return open(false); }
     bool EndArray(rapidjson::SizeType count) {
         if (!within_items(count)) return false;
-        value* elements = arena_.make<value>(count + 1);
-        const std::size_t first = items_.size() - count;
-        for (std::size_t i = 0; i < count; ++i) elements[i] = items_[first + i];
-        items_.resize(first);
         depth_--;
-        return put(value::of_array(elements, count));
+        if (skipping_) return close_skipped();
+        const container top = open_.back();
+        open_.pop_back();
+        const std::size_t size = items_.size() - top.first; // elements the rule reads none of are not kept
+        value* elements = arena_.make<value>(size + 1);
+        std::copy(items_.begin() + static_cast<std::ptrdiff_t>(top.first), items_.end(), elements);
+        items_.resize(top.first);
+        restore_next();
+        return put(value::of_array(elements, size));
     }
 
     value result() const { return items_.empty() ? value::null() : items_.back(); }
-    /// Why building stopped at a bound ("" when it did not).
+    /// Why loading stopped at a bound ("" when it did not).
     const std::string& refused() const { return refused_; }
 
   private:
-    bool put(value v) {
+    // What becomes of the next value: a shape of the layout (>= 0), kept entire, or skipped.
+    static constexpr std::int32_t entire = detail::data_shape::load_entire;
+    static constexpr std::int32_t skip = detail::data_shape::load_skip;
+
+    /// An array or object being read. `shape`: its place in the layout (or entire); `slot`: the
+    /// slot of the member being read.
+    struct container {
+        std::size_t first = 0;
+        std::int32_t shape = entire;
+        std::int32_t slot = -1;
+        bool object = false;
+    };
+
+    bool put(const value& v) {
+        if (next_ == skip) return true;
+        if (!open_.empty()) {
+            const container& top = open_.back();
+            if (top.shape >= 0 && top.object) {
+                items_[top.first + static_cast<std::size_t>(top.slot)] = v;
+                return true;
+            }
+        }
         items_.push_back(v);
         return true;
     }
-    bool open(bool) {
-        if (++depth_ <= bounds_.max_json_depth) return true;
-        refused_ = "data nested deeper than " + std::to_string(bounds_.max_json_depth) + " levels";
-        return false;
+    /// After a container closes: what becomes of its parent's next value (arrays: the next
+    /// element; objects: decided by the next key).
+    void restore_next() {
+        if (open_.empty()) {
+            next_ = layout_.laid_out ? 0 : entire;
+            return;
+        }
+        const container& top = open_.back();
+        if (top.shape < 0) next_ = entire;
+        else if (top.object) next_ = layout_.shapes[static_cast<std::size_t>(top.shape)].load_children[static_cast<std::size_t>(top.slot)];
+        else next_ = layout_.shapes[static_cast<std::size_t>(top.shape)].load_element;
+    }
+    bool close_skipped() {
+        --skipping_;
+        if (skipping_ == 0) restore_next_after_skip();
+        return true;
+    }
+    /// The skipped value is done: back to the container it was in.
+    void restore_next_after_skip() {
+        if (open_.empty()) return;
+        const container& top = open_.back();
+        // A skipped member: the next key decides; a skipped element: the next is skipped too.
+        next_ = top.object ? skip : layout_.shapes[static_cast<std::size_t>(top.shape)].load_element;
+    }
+    bool open(bool object) {
+        if (++depth_ > bounds_.max_json_depth) {
+            refused_ = "data nested deeper than " + std::to_string(bounds_.max_json_depth) + " levels";
+            return false;
+        }
+        if (skipping_ || next_ == skip) {
+            ++skipping_;
+            next_ = skip;
+            return true;
+        }
+        container c;
+        c.shape = next_;
+        c.object = object;
+        c.first = items_.size();
+        if (c.shape >= 0) {
+            const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(c.shape)];
+            if (object) {
+                value absent = value::null();
+                absent.list = true; // marks a slot no member filled
+                for (std::size_t i = shape.keys.size(); i > 0; --i) items_.push_back(absent);
+                next_ = skip; // until a key says otherwise
+            } else {
+                next_ = shape.load_element;
+            }
+        }
+        open_.push_back(c);
+        return true;
     }
     bool within_items(std::size_t count) {
         if (count <= bounds_.max_items) return true;
@@ -101,28 +209,44 @@ class data_builder {
         thread_local std::vector<value> keys;
         return keys;
     }
+    static std::vector<container>& open_stack() {
+        thread_local std::vector<container> open;
+        return open;
+    }
     scratch& arena_;
     const limits& bounds_;
+    const detail::data_layout& layout_;
     std::vector<value>& items_;
     std::vector<value>& keys_;
+    std::vector<container>& open_;
+    std::int32_t next_;
     std::size_t depth_ = 0;
+    std::size_t skipping_ = 0; ///< depth inside a value the rule does not read
     std::string refused_;
 };
 
 bool ascii(std::string_view text) noexcept {
-    unsigned char any = 0;
-    for (char c : text) any |= static_cast<unsigned char>(c);
-    return any < 0x80;
+    // Eight bytes at a time: any byte with its high bit set is not ASCII.
+    std::uint64_t any = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t chunk;
+        std::memcpy(&chunk, text.data() + i, 8);
+        any |= chunk;
+    }
+    for (; i < text.size(); ++i) any |= static_cast<unsigned char>(text[i]);
+    return (any & 0x8080808080808080ULL) == 0;
 }
 
-tl::expected<value, error> load_data(std::string_view json, scratch& arena, const limits& bounds) {
-    data_builder builder(arena, bounds);
+tl::expected<value, error> load_data(std::string_view json, scratch& arena, const detail::program& rules) {
+    data_loader builder(arena, rules);
     rapidjson::Reader reader;
     // The text is copied into the arena and parsed in place, so that strings need no copies of
-    // their own; UTF-8 is validated only when there is a byte outside ASCII.
-    char* text = arena.make<char>(json.size() + 1);
+    // their own; UTF-8 is validated only when there is a byte outside ASCII. The copy ends in
+    // zeros (text_padding of them), so that lookups may read a string's first 16 bytes at once.
+    char* text = arena.make<char>(json.size() + detail::text_padding);
     std::copy(json.begin(), json.end(), text);
-    text[json.size()] = '\0';
+    std::fill(text + json.size(), text + json.size() + detail::text_padding, '\0');
     rapidjson::InsituStringStream stream(text);
     // The recursive parser is safe here: the builder refuses nesting past max_json_depth.
     constexpr unsigned base = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag;
@@ -170,6 +294,7 @@ void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const value& v) {
     case detail::value_type::object:
         w.StartObject();
         for (std::uint32_t i = 0; i < v.size; ++i) {
+            if (!v.members[i].key) continue; // absent (data laid out for the rule)
             w.Key(v.members[i].key, v.members[i].key_size);
             write(w, v.members[i].item);
         }
@@ -186,7 +311,55 @@ scratch& thread_arena() {
     return arena;
 }
 
+error foreign_data() {
+    return error{error_category::usage, "the data was loaded by another rule: load it with the rule that applies it", {}};
+}
+
 } // namespace
+
+struct jsonlogic_data::loaded {
+    explicit loaded(std::size_t text_size) : arena(text_size * 2 + 1024) {}
+    const detail::program* rules = nullptr;
+    scratch arena;
+    value root;
+};
+
+jsonlogic_data::jsonlogic_data() noexcept = default;
+jsonlogic_data::jsonlogic_data(jsonlogic_data&&) noexcept = default;
+jsonlogic_data& jsonlogic_data::operator=(jsonlogic_data&&) noexcept = default;
+jsonlogic_data::~jsonlogic_data() = default;
+
+std::size_t jsonlogic_data::memory_bytes() const noexcept { return data_ ? data_->arena.capacity() + sizeof(loaded) : 0; }
+
+tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_json) const {
+    auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
+    auto root = load_data(data_json, state->arena, *program_);
+    if (!root) return tl::make_unexpected(std::move(root.error()));
+    state->rules = program_.get();
+    state->root = *root;
+    jsonlogic_data out;
+    out.data_ = std::move(state);
+    return out;
+}
+
+tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
+    if (!data.data_ || data.data_->rules != program_.get()) return tl::make_unexpected(foreign_data());
+    scratch& arena = thread_arena();
+    const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
+    if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    write(w, detail::js::plain(*result, program_->descriptor, arena));
+    return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
+    if (!data.data_ || data.data_->rules != program_.get()) return tl::make_unexpected(foreign_data());
+    scratch& arena = thread_arena();
+    const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
+    if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
+    return detail::js::truthy(*result);
+}
 
 tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_view rule_json, std::string name,
                                                                   const limits& bounds) {
@@ -208,12 +381,14 @@ tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_vi
         }
         return tl::make_unexpected(std::move(out));
     }
+    compiled->layout = detail::plan_layout(compiled->exprs, root);
+    compiled->fusion = detail::plan_fusion(compiled->exprs, root, compiled->layout);
     return jsonlogic_rule(std::move(compiled), root);
 }
 
 tl::expected<std::string, error> jsonlogic_rule::apply(std::string_view data_json) const {
     scratch& arena = thread_arena();
-    return load_data(data_json, arena, program_->bounds).and_then([&](const value& data) -> tl::expected<std::string, error> {
+    return load_data(data_json, arena, *program_).and_then([&](const value& data) -> tl::expected<std::string, error> {
         const auto result = detail::evaluate_with_data(*program_, root_, data, arena);
         if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
         rapidjson::StringBuffer buffer;
@@ -225,7 +400,7 @@ tl::expected<std::string, error> jsonlogic_rule::apply(std::string_view data_jso
 
 tl::expected<bool, error> jsonlogic_rule::truthy(std::string_view data_json) const {
     scratch& arena = thread_arena();
-    return load_data(data_json, arena, program_->bounds).and_then([&](const value& data) -> tl::expected<bool, error> {
+    return load_data(data_json, arena, *program_).and_then([&](const value& data) -> tl::expected<bool, error> {
         const auto result = detail::evaluate_with_data(*program_, root_, data, arena);
         if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
         return detail::js::truthy(*result);

@@ -163,6 +163,10 @@ double parse_float(const value& v, scratch& arena) {
 
 bool strict_equal(const value& a, const value& b) noexcept {
     if (a.type != b.type) return false;
+    // Interned strings: equal to the same constant, or one is a constant the other is not.
+    if (a.atom > 1 || b.atom > 1) {
+        if (a.atom != 0 && b.atom != 0) return a.atom == b.atom;
+    }
     switch (a.type) {
     case value_type::null_t: return true;
     case value_type::boolean: return a.boolean == b.boolean;
@@ -212,12 +216,14 @@ bool less_equal(const value& a, const value& b, scratch& arena) {
     return o == -1 || o == 0;
 }
 
-value lookup(value data, const std::vector<std::string>& path, value fallback) {
-    for (const auto& step : path) {
+value lookup(value data, const std::vector<std::string>& path, value fallback, std::size_t from) {
+    for (std::size_t s = from; s < path.size(); ++s) {
+        const std::string& step = path[s];
         if (data.type == value_type::object) {
+            // The last of repeated keys counts, as JavaScript's JSON.parse keeps it.
             bool found = false;
-            for (std::uint32_t i = 0; i < data.size; ++i) {
-                if (data.members[i].name() == step) {
+            for (std::uint32_t i = data.size; i-- > 0;) {
+                if (data.members[i].key && data.members[i].name() == step) {
                     data = data.members[i].item;
                     found = true;
                     break;

@@ -47,7 +47,8 @@ bool less_equal(const value& a, const value& b, scratch& arena);
 /// Follows a dotted path (already split) into object members and array indices; `fallback`
 /// when a step is missing. A null found on the way ends the walk with the fallback; a null at
 /// the end is returned as it is.
-value lookup(value data, const std::vector<std::string>& path, value fallback);
+/// `from`: the first step to follow.
+value lookup(value data, const std::vector<std::string>& path, value fallback, std::size_t from = 0);
 
 /// Splits a path at '.', as JsonLogic's `var` does ("" is the whole data).
 std::vector<std::string> split_path(std::string_view path);

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "expression.hpp"
+#include "jsonlogic_fusion.hpp"
+#include "jsonlogic_layout.hpp"
 #include "masterpro/limits.hpp"
 #include "masterpro/model/decision.hpp"
 #include "masterpro/model/qualification.hpp"
@@ -95,6 +97,11 @@ class program {
         std::int32_t node = -1;
     };
     std::vector<source_expression> infix_expressions;
+
+    /// Standalone JsonLogic rules: what loading keeps of the data (see jsonlogic_layout.hpp).
+    data_layout layout;
+    /// Standalone JsonLogic rules: operations over the same list, computed in one pass.
+    fusion_plan fusion;
 };
 
 } // namespace masterpro::detail

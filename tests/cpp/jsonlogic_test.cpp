@@ -159,3 +159,40 @@ TEST_CASE("JsonLogic: a counting reduce over a filter is fused, with the same re
     CHECK_FALSE(masterpro::apply_jsonlogic(R"({"var": "a"})", R"({"a": 1} {"a": 2})").has_value());
     CHECK_FALSE(masterpro::apply_jsonlogic(R"({"var": "a"})", R"({"a": 1} x)").has_value());
 }
+
+TEST_CASE("JsonLogic: data loaded for a rule gives the rule's results, and only that rule takes it") {
+    // Operations over the same list share a pass; the evidence pass is keyed by competence.
+    const auto rule = masterpro::jsonlogic_rule::compile(R"({"and": [
+        {">=": [{"var": "years"}, 5]},
+        {">=": [{"reduce": [{"filter": [{"var": "scores"}, {"and": [{"==": [{"var": "c"}, "C1"]}, {">=": [{"var": "s"}, 3]}]}]},
+                            {"+": [{"var": "accumulator"}, 1]}, 0]}, 2]},
+        {"some": [{"var": "scores"}, {"==": [{"var": "c"}, "E1"]}]},
+        {"none": [{"var": "scores"}, {"===": [{"var": "c"}, "X"]}]},
+        {"all": [{"var": "scores"}, {"<=": [{"var": "s"}, 5]}]}
+    ]})");
+    REQUIRE(rule.has_value());
+    const std::string yes = R"({"years": 6, "unused": {"deep": [1, [2, {"x": "y"}]]},
+        "scores": [{"c": "C1", "s": 3, "note": "ignored"}, {"c": "E1", "s": 1}, {"s": 4, "c": "C1"}]})";
+    const std::string no = R"({"years": 6, "scores": [{"c": "C1", "s": 3}, {"c": "X", "s": 4}, {"c": "C1", "s": 5}, {"c": "E1"}]})";
+    for (const auto& [text, expected] : std::map<std::string, bool>{{yes, true}, {no, false}}) {
+        auto loaded = rule->load(text);
+        REQUIRE(loaded.has_value());
+        CHECK(loaded->memory_bytes() > 0);
+        CHECK(rule->truthy(*loaded).value() == expected);
+        CHECK(rule->truthy(text).value() == expected);
+        CHECK(rule->apply(*loaded).value() == (expected ? "true" : "false"));
+        // Applied again: loaded data is not used up.
+        CHECK(rule->truthy(*loaded).value() == expected);
+    }
+    const auto other = masterpro::jsonlogic_rule::compile(R"({"var": "years"})");
+    auto loaded = rule->load(yes);
+    REQUIRE(loaded.has_value());
+    const auto refused = other->truthy(*loaded);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().category == masterpro::error_category::usage);
+    CHECK_FALSE(rule->truthy(masterpro::jsonlogic_data{}).has_value());
+    // Bad data is refused at load with the same errors as apply().
+    const auto bad = rule->load(R"({"years": 6, "scores": [)");
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().category == masterpro::error_category::json_syntax);
+}

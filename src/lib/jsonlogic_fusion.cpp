@@ -1,0 +1,206 @@
+// Plans the shared passes of a JsonLogic rule (jsonlogic_fusion.hpp).
+#include "jsonlogic_fusion.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace masterpro::detail {
+namespace {
+
+const expr_node& node_at(const expr_pool& pool, std::int32_t i) { return pool.nodes[static_cast<std::size_t>(i)]; }
+
+std::int32_t arg(const expr_pool& pool, const expr_node& n, std::uint32_t i) { return pool.arg_lists[n.args + i]; }
+
+/// A `var` with a constant path and no default: its path id (-1 for the element itself), or
+/// -2 when `index` is not such a `var`.
+std::int32_t plain_var(const expr_pool& pool, std::int32_t index) {
+    const expr_node& n = node_at(pool, index);
+    if (n.code != op::jl_var || n.a >= 0 || n.b >= 0) return -2;
+    return n.index;
+}
+
+bool scalar_constant(const expr_pool& pool, std::int32_t index) {
+    const expr_node& n = node_at(pool, index);
+    if (n.code != op::constant) return false;
+    const value_type t = n.constant.type;
+    return t == value_type::null_t || t == value_type::boolean || t == value_type::number || t == value_type::string;
+}
+
+bool comparison(op code) {
+    switch (code) {
+    case op::jl_loose_equal: case op::jl_loose_not_equal: case op::jl_strict_equal: case op::jl_strict_not_equal:
+    case op::jl_less: case op::jl_less_equal: case op::jl_greater: case op::jl_greater_equal:
+        return true;
+    default: return false;
+    }
+}
+
+/// `index` as one test, when it is one.
+bool as_test(const expr_pool& pool, std::int32_t index, element_test& out) {
+    const expr_node& n = node_at(pool, index);
+    const std::int32_t bare = plain_var(pool, index);
+    if (bare != -2) {
+        out = element_test{bare, -1, op::jl_truthy, value::null(), false};
+        return true;
+    }
+    if ((n.code == op::jl_not || n.code == op::jl_truthy) && n.count == 1) {
+        const std::int32_t path = plain_var(pool, arg(pool, n, 0));
+        if (path == -2) return false;
+        out = element_test{path, -1, n.code, value::null(), false};
+        return true;
+    }
+    if (!comparison(n.code) || n.count != 2) return false;
+    const std::int32_t left = arg(pool, n, 0), right = arg(pool, n, 1);
+    const std::int32_t left_path = plain_var(pool, left), right_path = plain_var(pool, right);
+    if (left_path != -2 && scalar_constant(pool, right)) {
+        out = element_test{left_path, -1, n.code, node_at(pool, right).constant, false};
+        return true;
+    }
+    if (right_path != -2 && scalar_constant(pool, left)) {
+        out = element_test{right_path, -1, n.code, node_at(pool, left).constant, true};
+        return true;
+    }
+    return false;
+}
+
+/// The body as a conjunction of tests, when every part of it is a test.
+bool flatten(const expr_pool& pool, std::int32_t body, std::vector<element_test>& tests) {
+    const expr_node& n = node_at(pool, body);
+    if (n.code == op::jl_and) {
+        if (n.count == 0) return false;
+        for (std::uint32_t i = 0; i < n.count; ++i)
+            if (!flatten(pool, arg(pool, n, i), tests)) return false;
+        return true;
+    }
+    element_test t;
+    if (!as_test(pool, body, t)) return false;
+    tests.push_back(t);
+    return true;
+}
+
+/// The key test of a body: a conjunct `field == 'text'` (or ===) that must hold for the body to.
+bool key_test(const expr_pool& pool, std::int32_t body, element_test& out) {
+    const expr_node& n = node_at(pool, body);
+    if (n.code == op::jl_and) {
+        for (std::uint32_t i = 0; i < n.count; ++i)
+            if (key_test(pool, arg(pool, n, i), out)) return true;
+        return false;
+    }
+    element_test t;
+    if (!as_test(pool, body, t)) return false;
+    if ((t.code != op::jl_loose_equal && t.code != op::jl_strict_equal) || t.path < 0 ||
+        t.constant.type != value_type::string || t.constant.atom < 2)
+        return false;
+    out = t;
+    return true;
+}
+
+class planner {
+  public:
+    planner(expr_pool& pool, fusion_plan& plan) : pool_(pool), plan_(plan) {}
+
+    /// Finds the operations over lists of the root data: nodes outside every iteration body.
+    void walk(std::int32_t index) {
+        if (index < 0) return;
+        const expr_node& n = node_at(pool_, index);
+        switch (n.code) {
+        case op::jl_some: case op::jl_all: case op::jl_none: case op::jl_count:
+            if (plain_var(pool_, n.a) >= 0) {
+                candidates_.push_back(index);
+                return; // its body runs on elements: not the root's scope
+            }
+            walk(n.a);
+            return;
+        case op::jl_map: case op::jl_filter: case op::jl_reduce:
+            walk(n.a);
+            if (n.code == op::jl_reduce) walk(n.c);
+            return;
+        default:
+            walk(n.a);
+            walk(n.b);
+            walk(n.c);
+            for (std::uint32_t i = 0; i < n.count; ++i) walk(arg(pool_, n, i));
+        }
+    }
+
+    void group() {
+        std::map<std::vector<std::string>, std::uint32_t> by_list;
+        for (std::int32_t index : candidates_) {
+            const expr_node& n = node_at(pool_, index);
+            const auto& path = pool_.paths[static_cast<std::size_t>(node_at(pool_, n.a).index)];
+            auto [it, added] = by_list.emplace(path, static_cast<std::uint32_t>(plan_.passes.size()));
+            if (added) {
+                plan_.passes.emplace_back();
+                plan_.passes.back().list = n.a;
+            }
+            fused_pass& pass = plan_.passes[it->second];
+            fused_operation o;
+            o.node = index;
+            o.code = n.code;
+            o.body = n.b;
+            o.flat = n.b >= 0 && flatten(pool_, n.b, o.tests);
+            for (auto& t : o.tests) t.slot = direct_slot(t.path);
+            pool_.nodes[static_cast<std::size_t>(index)].fused = static_cast<std::int32_t>(plan_.at.size());
+            plan_.at.emplace_back(it->second, static_cast<std::uint32_t>(pass.operations.size()));
+            pass.operations.push_back(std::move(o));
+        }
+        for (auto& pass : plan_.passes) {
+            key(pass);
+            pass.key_slot = direct_slot(pass.key_path);
+        }
+    }
+
+  private:
+    std::int32_t direct_slot(std::int32_t path) const {
+        if (path < 0 || pool_.path_slots.empty()) return -1;
+        const auto& slots = pool_.path_slots[static_cast<std::size_t>(path)];
+        return slots.size() == 1 ? slots[0] : -1;
+    }
+
+    /// Picks the field most bodies require to equal a constant, and files operations by it.
+    /// `all` needs its body on every element, so it is never filed.
+    void key(fused_pass& pass) {
+        std::map<std::vector<std::string>, std::pair<std::size_t, std::int32_t>> fields;
+        std::vector<element_test> keys(pass.operations.size());
+        std::vector<bool> keyed(pass.operations.size(), false);
+        for (std::size_t i = 0; i < pass.operations.size(); ++i) {
+            const auto& o = pass.operations[i];
+            if (o.code == op::jl_all || o.body < 0 || !key_test(pool_, o.body, keys[i])) continue;
+            keyed[i] = true;
+            auto& f = fields[pool_.paths[static_cast<std::size_t>(keys[i].path)]];
+            f.first++;
+            f.second = keys[i].path;
+        }
+        const std::vector<std::string>* best = nullptr;
+        std::size_t most = 0;
+        for (const auto& [path, count] : fields)
+            if (count.first > most) most = count.first, best = &path, pass.key_path = count.second;
+        for (std::size_t i = 0; i < pass.operations.size(); ++i) {
+            const bool by_key = keyed[i] && best && pool_.paths[static_cast<std::size_t>(keys[i].path)] == *best;
+            if (!by_key) {
+                pass.unkeyed.push_back(static_cast<std::uint32_t>(i));
+                continue;
+            }
+            const std::size_t atom = keys[i].constant.atom;
+            if (pass.by_atom.size() <= atom) pass.by_atom.resize(atom + 1);
+            pass.by_atom[atom].push_back(static_cast<std::uint32_t>(i));
+        }
+    }
+
+    expr_pool& pool_;
+    fusion_plan& plan_;
+    std::vector<std::int32_t> candidates_;
+};
+
+} // namespace
+
+fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& layout) {
+    fusion_plan plan;
+    if (!layout.laid_out || pool.path_slots.empty()) return plan;
+    planner p(pool, plan);
+    p.walk(root);
+    p.group();
+    return plan;
+}
+
+} // namespace masterpro::detail

@@ -1,0 +1,154 @@
+// The layout of JsonLogic data for one compiled rule: which parts of the data the rule can read,
+// so that loading keeps only those, with object members in fixed slots (a `var` reads a slot, not
+// a name) and strings interned against the rule's string constants (equality is an integer
+// comparison).
+#pragma once
+
+#include "expression.hpp"
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace masterpro::detail {
+
+/// Zero bytes after loaded data text, so that a string's first 16 bytes can be read at once.
+constexpr std::size_t text_padding = 16;
+
+/// A text's first 16 bytes (zero beyond its end) as two integers: texts of equal length and
+/// head need comparing only beyond 16 bytes.
+struct text_head {
+    std::uint64_t low = 0, high = 0;
+    bool operator==(const text_head& o) const noexcept { return low == o.low && high == o.high; }
+
+    /// Reads only the text's own bytes.
+    static text_head of(const char* s, std::size_t n) noexcept {
+        char bytes[16] = {};
+        std::memcpy(bytes, s, n < 16 ? n : 16);
+        text_head h;
+        std::memcpy(&h.low, bytes, 8);
+        std::memcpy(&h.high, bytes + 8, 8);
+        return h;
+    }
+    /// Reads 16 bytes whatever the length: `s` must have 16 readable bytes (text_padding).
+    static text_head of_padded(const char* s, std::size_t n) noexcept {
+        text_head h;
+        std::memcpy(&h.low, s, 8);
+        std::memcpy(&h.high, s + 8, 8);
+        if (n < 8) {
+            h.low &= (std::uint64_t{1} << (8 * n)) - 1;
+            h.high = 0;
+        } else if (n < 16) {
+            h.high &= (std::uint64_t{1} << (8 * (n - 8))) - 1;
+        }
+        return h;
+    }
+};
+
+/// A set of texts to look strings up in while data loads: a few integer comparisons per
+/// lookup, no hashing of the whole string.
+class text_table {
+  public:
+    /// Adds `text` (which must outlive the table) as `id`.
+    void add(std::string_view text, std::int32_t id) {
+        entries_.push_back({text_head::of(text.data(), text.size()), text, id});
+        rebuild();
+    }
+    /// The id of `text`, or -1.
+    std::int32_t find(const char* s, std::size_t n) const noexcept { return find(text_head::of(s, n), s, n); }
+    /// find() for a text followed by at least 16 readable bytes.
+    std::int32_t find_padded(const char* s, std::size_t n) const noexcept {
+        return entries_.empty() ? -1 : find(text_head::of_padded(s, n), s, n);
+    }
+    std::size_t size() const noexcept { return entries_.size(); }
+
+  private:
+    struct entry {
+        text_head head;
+        std::string_view text;
+        std::int32_t id;
+    };
+    std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
+        if (entries_.empty()) return -1;
+        for (std::size_t i = bucket(head, n);; i = (i + 1) & (slots_.size() - 1)) {
+            const std::int32_t e = slots_[i];
+            if (e < 0) return -1;
+            const entry& x = entries_[static_cast<std::size_t>(e)];
+            if (x.head == head && x.text.size() == n && (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
+                return x.id;
+        }
+    }
+    std::size_t bucket(const text_head& head, std::size_t n) const noexcept {
+        return static_cast<std::size_t>(((head.low ^ (head.high * 31) ^ n) * 0x9E3779B97F4A7C15ULL) >> 40) &
+               (slots_.size() - 1);
+    }
+    void rebuild() {
+        std::size_t capacity = 8;
+        while (capacity < entries_.size() * 2) capacity *= 2;
+        slots_.assign(capacity, -1);
+        for (std::size_t e = 0; e < entries_.size(); ++e) {
+            std::size_t i = bucket(entries_[e].head, entries_[e].text.size());
+            while (slots_[i] >= 0) i = (i + 1) & (capacity - 1);
+            slots_[i] = static_cast<std::int32_t>(e);
+        }
+    }
+    std::vector<entry> entries_;
+    std::vector<std::int32_t> slots_;
+};
+
+/// What the rule reads of the values at one place of the data.
+struct data_shape {
+    /// The rule uses the values here as a whole (returns, compares, joins them): keep them
+    /// entire, members in their order, everything below them too.
+    bool whole = false;
+    /// Objects here keep only these members, in these slots (absent ones as absent members).
+    std::vector<std::string> keys;
+    std::vector<std::int32_t> children; ///< the shape of each key's value
+    /// The shape of array elements here; -1: the rule reads no element (arrays are kept empty).
+    std::int32_t element = -1;
+    std::int32_t parent = -1;
+    /// A scope the evaluator makes (reduce's {current, accumulator}), never loaded: its
+    /// members are always in slot order.
+    bool made = false;
+    /// Loaded entire: this shape or one above it is `whole`.
+    bool kept_whole = false;
+    /// How loading treats the value of each key and of array elements (filled when planning
+    /// ends): a shape index, or one of the codes below.
+    std::vector<std::int32_t> load_children;
+    std::int32_t load_element = -2;
+    static constexpr std::int32_t load_entire = -1;
+    static constexpr std::int32_t load_skip = -2;
+    /// `keys` for lookups while loading (filled when planning ends).
+    text_table slots;
+
+    std::int32_t slot_of(std::string_view key) const noexcept {
+        for (std::size_t i = 0; i < keys.size(); ++i)
+            if (keys[i] == key) return static_cast<std::int32_t>(i);
+        return -1;
+    }
+};
+
+/// The layout of a rule's data, planned once when the rule is compiled.
+struct data_layout {
+    /// false: the rule reads the data in ways not known before it runs (a computed `var` path):
+    /// data is loaded entire and read by name.
+    bool laid_out = false;
+    std::vector<data_shape> shapes; ///< [0]: the data's root
+    /// The rule's string constants: text → atom (>= 2) for value::atom.
+    text_table atoms;
+
+    /// The atom a string of the data gets: its constant's, or 1 when it equals none. `s` is
+    /// followed by at least 16 readable bytes.
+    std::uint16_t atom_of_padded(const char* s, std::size_t n) const noexcept {
+        const std::int32_t a = atoms.find_padded(s, n);
+        return a < 0 ? 1 : static_cast<std::uint16_t>(a);
+    }
+};
+
+/// Plans the layout of the data `root` (a JsonLogic expression of `pool`) reads, fills
+/// pool.path_slots, and gives the pool's string constants their atoms.
+data_layout plan_layout(expr_pool& pool, std::int32_t root);
+
+} // namespace masterpro::detail

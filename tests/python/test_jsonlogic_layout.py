@@ -1,0 +1,120 @@
+"""Data laid out for a rule (only the fields it reads, members in slots, strings interned) and
+shared passes over lists give exactly the results of reading the data entire: random rules over a
+small vocabulary of fields, random data with missing fields, nulls, wrong types and repeated
+keys, each applied as written and as a variant whose computed `var` path turns layout and shared
+passes off."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import masterpro
+
+PROPERTY = settings(max_examples=int(os.environ.get("MASTERPRO_HYPOTHESIS_EXAMPLES", "300")), deadline=None,
+                    database=None, derandomize=bool(os.environ.get("CI")),
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+FIELDS = ["a", "b", "kind", "score", "ok", "items", "0", "n.x"]
+CONSTANTS = st.sampled_from(["C1", "C2", "x", "", "1", 0, 1, 3, 2.5, -1, True, False, None])
+
+scalars = st.none() | st.booleans() | st.integers(-3, 5) | st.sampled_from(["C1", "C2", "x", "", "1", "3"])
+
+
+def data_values(depth: int = 2) -> st.SearchStrategy[Any]:
+    if depth == 0:
+        return scalars
+    inner = data_values(depth - 1)
+    return (scalars
+            | st.lists(inner, max_size=4)
+            | st.dictionaries(st.sampled_from(FIELDS[:-1] + ["zz"]), inner, max_size=5))
+
+
+def var(path: str, default: Any = None, with_default: bool = False) -> Any:
+    return {"var": [path, default]} if with_default else {"var": path}
+
+
+paths = st.sampled_from(["a", "b", "kind", "score", "ok", "items", "a.kind", "items.0", "a.score", "", "0"])
+
+
+def rules(depth: int = 3) -> st.SearchStrategy[Any]:
+    leaf = (st.builds(var, paths)
+            | st.builds(var, paths, CONSTANTS, st.just(True))
+            | CONSTANTS)
+    if depth == 0:
+        return leaf
+    sub = rules(depth - 1)
+    body = rules(depth - 2) if depth >= 2 else leaf
+    comparison = st.builds(lambda op, x, y: {op: [x, y]},
+                           st.sampled_from(["==", "!=", "===", "!==", "<", "<=", ">", ">="]), sub, sub)
+    logic = st.builds(lambda op, xs: {op: xs}, st.sampled_from(["and", "or"]), st.lists(sub, min_size=1, max_size=3))
+    lists = st.builds(lambda op, p, b: {op: [var(p), b]},
+                      st.sampled_from(["some", "all", "none", "filter", "map"]),
+                      st.sampled_from(["items", "a", "a.items", ""]), body)
+    count = st.builds(lambda p, b: {"reduce": [{"filter": [var(p), b]}, {"+": [{"var": "accumulator"}, 1]}, 0]},
+                      st.sampled_from(["items", "a"]), body)
+    reduce = st.builds(lambda p, b: {"reduce": [var(p), {"+": [{"var": "accumulator"}, b]}, 0]},
+                       st.sampled_from(["items", "a"]), st.builds(var, st.sampled_from(["current", "current.score", "current.0"])))
+    other = st.builds(lambda xs: {"missing": xs}, st.lists(st.sampled_from(["a", "b", "a.kind", "zz"]), max_size=3)) \
+        | st.builds(lambda x: {"!": [x]}, sub) | st.builds(lambda x: {"!!": [x]}, sub) \
+        | st.builds(lambda x, y: {"in": [x, y]}, sub, sub) \
+        | st.builds(lambda c, x, y: {"if": [c, x, y]}, sub, sub, sub) \
+        | st.builds(lambda x, y: {"cat": [x, y]}, sub, sub)
+    return leaf | comparison | logic | lists | count | reduce | other
+
+
+def entire(rule: Any) -> Any:
+    """The same rule, but with a `var` whose path is computed: no layout, no shared passes."""
+    return {"if": [{"var": {"cat": [""]}}, rule, rule]}
+
+
+def outcome(rule: Any, data_text: str) -> Any:
+    try:
+        return ("ok", masterpro.JsonLogicRule(rule).apply_json(data_text))
+    except masterpro.DataError as e:
+        return ("error", str(e))
+
+
+@PROPERTY
+@given(rules(), data_values())
+def test_laid_out_data_gives_the_results_of_entire_data(rule: Any, data: Any) -> None:
+    text = json.dumps(data)
+    assert outcome(rule, text) == outcome(entire(rule), text)
+
+
+@PROPERTY
+@given(rules(), st.lists(st.tuples(st.sampled_from(FIELDS[:-1]), scalars), max_size=6))
+def test_repeated_keys_read_the_last_one_as_entire_data_does(rule: Any, pairs: list) -> None:
+    text = "{" + ",".join(f"{json.dumps(k)}:{json.dumps(v)}" for k, v in pairs) + "}"
+    assert outcome(rule, text) == outcome(entire(rule), text)
+
+
+def test_explicit_cases() -> None:
+    cases = [
+        # absent and null differ for a default
+        ({"var": ["a.kind", "dflt"]}, {"a": {"kind": None}}),
+        ({"var": ["a.kind", "dflt"]}, {"a": {}}),
+        ({"some": [{"var": "items"}, {"==": [{"var": "kind"}, "C1"]}]}, {"items": [{"kind": "C1"}, {"kind": 5}]}),
+        # loose equality across types under a keyed pass
+        ({"some": [{"var": "items"}, {"and": [{"==": [{"var": "kind"}, "1"]}, {"var": "ok"}]}]},
+         {"items": [{"kind": 1, "ok": True}]}),
+        ({"some": [{"var": "items"}, {"==": [{"var": "kind"}, "C1"]}]}, {"items": [{"kind": ["C1"]}]}),
+        # all over an empty list, none, counting
+        ({"all": [{"var": "items"}, {"==": [{"var": "kind"}, "C1"]}]}, {"items": []}),
+        ({"none": [{"var": "items"}, {"==": [{"var": "kind"}, "C2"]}]}, {"items": [{"kind": "C1"}]}),
+        ({"reduce": [{"filter": [{"var": "items"}, {"===": [{"var": "kind"}, "C1"]}]},
+                     {"+": [{"var": "accumulator"}, 1]}, 0]}, {"items": [{"kind": "C1"}, {"kind": "C1"}, {}]}),
+        # a list used whole keeps every field
+        ({"filter": [{"var": "items"}, {"var": "ok"}]}, {"items": [{"ok": True, "other": [1, {"x": 2}]}]}),
+        ({"missing": ["a.kind", "b"]}, {"a": {"kind": ""}, "b": 0}),
+        ({"var": "items.1.kind"}, {"items": [{}, {"kind": "x"}]}),
+        ({"var": "0"}, ["first"]),
+        ({"cat": [{"var": "a.kind"}, "!"]}, {"a": {"kind": "esc\"aped\u00e9"}}),
+    ]
+    for rule, data in cases:
+        text = json.dumps(data)
+        assert outcome(rule, text) == outcome(entire(rule), text), (rule, data)
