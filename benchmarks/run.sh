@@ -39,7 +39,7 @@ step() {
 }
 
 # ---- Debian packages: compilers, CMake, the libraries masterpro builds with, venv, GNU time ----
-packages=(g++ cmake ninja-build libboost-dev libboost-program-options-dev rapidjson-dev
+packages=(g++ cmake ninja-build libboost-dev libboost-program-options-dev rapidjson-dev libsimdjson-dev
           libexpected-dev python3-venv time)
 missing=()
 for p in "${packages[@]}"; do

@@ -3,6 +3,7 @@ include(GNUInstallDirs)
 find_package(tl-expected REQUIRED)
 find_package(Boost 1.71 REQUIRED)
 find_package(RapidJSON REQUIRED)
+find_package(simdjson REQUIRED)
 
 # Debian's RapidJSON config sets variables but defines no target.
 if(NOT TARGET RapidJSON::RapidJSON)

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(g++ cmake ninja-build libboost-dev libboost-program-options-dev rapidjson-dev
+packages=(g++ cmake ninja-build libboost-dev libboost-program-options-dev rapidjson-dev libsimdjson-dev
           libexpected-dev doctest-dev python3-pip python3-dev)
 
 missing=()

@@ -24,7 +24,7 @@ struct limits {
     std::size_t max_expression_depth = 256;
     /// Items in any one list of a candidate record (`experience`, `evidence`, `assessors`,
     /// `assessments`, `credentials`, an item's `covers`, an assessor's `relations`), and in any
-    /// one array or object of JsonLogic data.
+    /// one array or object of JsonLogic data that the rule reads.
     std::size_t max_items = 10'000;
     /// Bytes in any one string a candidate record is read for: ids, `employer`, types, kinds.
     std::size_t max_string_bytes = 4'096;

@@ -335,24 +335,53 @@ value read_field(const value& element, const expr_pool& pool, std::int32_t path,
     return read_var(element, pool, path, value::null());
 }
 
-bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
-    const value v = read_field(element, pool, t.path, t.slot);
+bool passes_generic(const element_test& t, const value& v, scratch& arena) {
     if (t.code == op::jl_truthy) return js::truthy(v);
     if (t.code == op::jl_not) return !js::truthy(v);
     const value& a = t.constant_first ? t.constant : v;
     const value& b = t.constant_first ? v : t.constant;
-    const bool numbers = a.type == value_type::number && b.type == value_type::number;
     switch (t.code) {
-    case op::jl_loose_equal: return numbers ? a.number == b.number : js::loose_equal(a, b, arena);
-    case op::jl_loose_not_equal: return numbers ? !(a.number == b.number) : !js::loose_equal(a, b, arena);
+    case op::jl_loose_equal: return js::loose_equal(a, b, arena);
+    case op::jl_loose_not_equal: return !js::loose_equal(a, b, arena);
     case op::jl_strict_equal: return js::strict_equal(a, b);
     case op::jl_strict_not_equal: return !js::strict_equal(a, b);
-    case op::jl_less: return numbers ? a.number < b.number : js::less(a, b, arena);
-    case op::jl_less_equal: return numbers ? a.number <= b.number : js::less_equal(a, b, arena);
-    case op::jl_greater: return numbers ? a.number > b.number : js::less(b, a, arena);
-    case op::jl_greater_equal: return numbers ? a.number >= b.number : js::less_equal(b, a, arena);
+    case op::jl_less: return js::less(a, b, arena);
+    case op::jl_less_equal: return js::less_equal(a, b, arena);
+    case op::jl_greater: return js::less(b, a, arena);
+    case op::jl_greater_equal: return js::less_equal(b, a, arena);
     default: return false;
     }
+}
+
+/// One test of a flattened condition on an element: the usual cases (a number compared with a
+/// number, an interned string or a boolean tested for equality) inline, the rest as `var` would.
+bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
+    const value v = read_field(element, pool, t.path, t.slot);
+    switch (t.fast) {
+    case element_test::number:
+        if (v.type == value_type::number) {
+            const double a = t.constant_first ? t.constant.number : v.number;
+            const double b = t.constant_first ? v.number : t.constant.number;
+            switch (t.code) {
+            case op::jl_loose_equal: case op::jl_strict_equal: return a == b;
+            case op::jl_loose_not_equal: case op::jl_strict_not_equal: return !(a == b);
+            case op::jl_less: return a < b;
+            case op::jl_less_equal: return a <= b;
+            case op::jl_greater: return a > b;
+            case op::jl_greater_equal: return a >= b;
+            default: break;
+            }
+        }
+        break;
+    case element_test::interned_text:
+        if (v.type == value_type::string && v.atom != 0) return (v.atom == t.constant.atom) == t.equal;
+        break;
+    case element_test::boolean:
+        if (v.type == value_type::boolean) return (v.boolean == t.constant.boolean) == t.equal;
+        break;
+    default: break;
+    }
+    return passes_generic(t, v, arena);
 }
 
 /// Runs a shared pass: every operation over the list, in one walk over its elements, each

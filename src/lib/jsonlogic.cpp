@@ -12,10 +12,12 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <simdjson.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 namespace masterpro {
 namespace {
@@ -32,9 +34,10 @@ class data_loader {
   public:
     // The stacks live as long as the thread, so loading allocates nothing once they have grown
     // to the largest record seen.
-    data_loader(scratch& arena, const detail::program& rules)
+    /// `escapes`: the text has \u escapes, so strings are checked for lone surrogates.
+    data_loader(scratch& arena, const detail::program& rules, bool escapes)
         : arena_(arena), bounds_(rules.bounds), layout_(rules.layout), items_(stack()), keys_(key_stack()),
-          open_(open_stack()), next_(layout_.laid_out ? 0 : entire) {
+          open_(open_stack()), next_(layout_.laid_out ? 0 : entire), escapes_(escapes) {
         items_.clear();
         keys_.clear();
         open_.clear();
@@ -50,6 +53,7 @@ class data_loader {
     bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
     // Parsing is in situ: strings stay where they are in the arena's copy of the text.
     bool String(const char* s, rapidjson::SizeType n, bool) {
+        if (!whole_characters(s, n)) return false;
         if (next_ == skip) return true;
         value v = value::of_text(s, n);
         // Strings the rule reads (those in laid-out objects and arrays) are interned.
@@ -58,6 +62,7 @@ class data_loader {
     }
     bool StartObject() { return open(true); }
     bool Key(const char* s, rapidjson::SizeType n, bool) {
+        if (!whole_characters(s, n)) return false;
         if (skipping_) return true;
         container& top = open_.back();
         if (top.shape >= 0) {
@@ -70,9 +75,9 @@ class data_loader {
         return true;
     }
     bool EndObject(rapidjson::SizeType count) {
-        if (!within_items(count)) return false;
         depth_--;
         if (skipping_) return close_skipped();
+        if (!within_items(count)) return false;
         const container top = open_.back();
         open_.pop_back();
         member* members;
@@ -100,9 +105,9 @@ class data_loader {
     }
     bool StartArray() { return open(false); }
     bool EndArray(rapidjson::SizeType count) {
-        if (!within_items(count)) return false;
         depth_--;
         if (skipping_) return close_skipped();
+        if (!within_items(count)) return false;
         const container top = open_.back();
         open_.pop_back();
         const std::size_t size = items_.size() - top.first; // elements the rule reads none of are not kept
@@ -116,8 +121,17 @@ class data_loader {
     value result() const { return items_.empty() ? value::null() : items_.back(); }
     /// Why loading stopped at a bound ("" when it did not).
     const std::string& refused() const { return refused_; }
+    /// Why loading stopped at text that is not JSON RapidJSON noticed ("" when it did not).
+    const std::string& refused_syntax() const { return refused_syntax_; }
 
   private:
+    /// A \u escape of a lone UTF-16 surrogate would put invalid UTF-8 into results.
+    bool whole_characters(const char* s, std::size_t n) {
+        if (!escapes_ || !detail::has_surrogate(std::string_view(s, n))) return true;
+        refused_syntax_ = "invalid JSON data: a \\u escape of a lone UTF-16 surrogate in a string";
+        return false;
+    }
+
     // What becomes of the next value: a shape of the layout (>= 0), kept entire, or skipped.
     static constexpr std::int32_t entire = detail::data_shape::load_entire;
     static constexpr std::int32_t skip = detail::data_shape::load_skip;
@@ -222,7 +236,9 @@ class data_loader {
     std::int32_t next_;
     std::size_t depth_ = 0;
     std::size_t skipping_ = 0; ///< depth inside a value the rule does not read
+    bool escapes_;
     std::string refused_;
+    std::string refused_syntax_;
 };
 
 bool ascii(std::string_view text) noexcept {
@@ -238,8 +254,152 @@ bool ascii(std::string_view text) noexcept {
     return (any & 0x8080808080808080ULL) == 0;
 }
 
-tl::expected<value, error> load_data(std::string_view json, scratch& arena, const detail::program& rules) {
-    data_loader builder(arena, rules);
+/// Builds arena values from a simdjson document (parsed and fully validated in one SIMD pass),
+/// keeping only what the rule reads, as data_loader does from SAX events. `copy_strings`: strings
+/// are copied into the arena (the parser's own copies last only until its next document).
+class document_loader {
+  public:
+    document_loader(scratch& arena, const detail::program& rules, bool copy_strings)
+        : arena_(arena), bounds_(rules.bounds), layout_(rules.layout), copy_(copy_strings) {}
+
+    /// The value, or nothing when a bound is crossed (the SAX loader then reports it).
+    std::optional<value> load(simdjson::dom::element root) {
+        value v;
+        if (!build(root, layout_.laid_out ? 0 : entire, layout_.laid_out, 1, v)) return std::nullopt;
+        return v;
+    }
+
+  private:
+    static constexpr std::int32_t entire = detail::data_shape::load_entire;
+    static constexpr std::int32_t skip = detail::data_shape::load_skip;
+
+    bool text(std::string_view s, bool intern, value& v) {
+        if (copy_) {
+            char* kept = arena_.make<char>(s.size() + 1);
+            std::memcpy(kept, s.data(), s.size());
+            v = value::of_text(kept, s.size());
+        } else {
+            v = value::of_text(s.data(), s.size());
+        }
+        if (intern) v.atom = layout_.atom_of(s.data(), s.size());
+        return true;
+    }
+
+    /// `how`: a shape of the layout or entire; `in_layout`: the value's container is laid out.
+    bool build(simdjson::dom::element e, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
+        using type = simdjson::dom::element_type;
+        switch (e.type()) {
+        case type::NULL_VALUE: out = value::null(); return true;
+        case type::BOOL: out = value::of_bool(e.get_bool().value_unsafe()); return true;
+        case type::INT64: out = value::of_number(static_cast<double>(e.get_int64().value_unsafe())); return true;
+        case type::UINT64: out = value::of_number(static_cast<double>(e.get_uint64().value_unsafe())); return true;
+        case type::DOUBLE: out = value::of_number(e.get_double().value_unsafe()); return true;
+        case type::STRING: return text(e.get_string().value_unsafe(), in_layout, out);
+        case type::ARRAY: {
+            if (depth > bounds_.max_json_depth) return false;
+            const simdjson::dom::array a = e.get_array().value_unsafe();
+            const std::size_t count = a.size();
+            if (count > bounds_.max_items) return false;
+            const std::int32_t element = how >= 0 ? shape(how).load_element : entire;
+            value* items = arena_.make<value>(count + 1);
+            std::size_t kept = 0;
+            for (simdjson::dom::element child : a) {
+                if (element == skip) continue;
+                if (!build(child, element, how >= 0, depth + 1, items[kept])) return false;
+                ++kept;
+            }
+            out = value::of_array(items, kept);
+            return true;
+        }
+        case type::OBJECT: {
+            if (depth > bounds_.max_json_depth) return false;
+            const simdjson::dom::object o = e.get_object().value_unsafe();
+            const std::size_t count = o.size();
+            if (count > bounds_.max_items) return false;
+            if (how < 0) { // entire: every member, in order
+                member* members = arena_.make<member>(count + 1);
+                std::size_t i = 0;
+                for (simdjson::dom::key_value_pair kv : o) {
+                    value key;
+                    if (!text(kv.key, false, key)) return false;
+                    members[i].key = key.chars;
+                    members[i].key_size = key.size;
+                    if (!build(kv.value, entire, false, depth + 1, members[i].item)) return false;
+                    ++i;
+                }
+                out = value::of_object(members, count);
+                return true;
+            }
+            // Laid out: one member per slot; the last of repeated keys wins, as in JSON.parse.
+            const detail::data_shape& s = shape(how);
+            const std::size_t slots = s.keys.size();
+            member* members = arena_.make<member>(slots + 1);
+            for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
+            for (simdjson::dom::key_value_pair kv : o) {
+                const std::int32_t slot = s.slots.find(kv.key.data(), kv.key.size());
+                const std::int32_t child = slot < 0 ? skip : s.load_children[static_cast<std::size_t>(slot)];
+                if (child == skip) continue;
+                member& m = members[slot];
+                m.key = s.keys[static_cast<std::size_t>(slot)].data();
+                m.key_size = static_cast<std::uint32_t>(s.keys[static_cast<std::size_t>(slot)].size());
+                if (!build(kv.value, child, true, depth + 1, m.item)) return false;
+            }
+            out = value::of_object(members, slots);
+            return true;
+        }
+        }
+        return false;
+    }
+
+    const detail::data_shape& shape(std::int32_t s) const { return layout_.shapes[static_cast<std::size_t>(s)]; }
+
+    scratch& arena_;
+    const limits& bounds_;
+    const detail::data_layout& layout_;
+    bool copy_;
+};
+
+/// Each thread keeps a simdjson parser and a padded copy buffer: parsing allocates nothing once
+/// they have grown to the largest record seen.
+struct document_parser {
+    simdjson::dom::parser parser;
+    std::string padded;
+};
+
+document_parser& thread_parser() {
+    thread_local document_parser p;
+    return p;
+}
+
+/// Loads data with the SAX loader: slower, but it names the place of any fault.
+tl::expected<value, error> load_data_reporting(std::string_view json, scratch& arena, const detail::program& rules);
+
+/// Loads data: simdjson first (fast, fully validating); anything it refuses, or a bound crossed,
+/// goes to the RapidJSON SAX loader, whose errors say where.
+tl::expected<value, error> load_data(std::string_view json, scratch& arena, const detail::program& rules,
+                                     bool copy_strings = false) {
+    // Text with \uD escapes (UTF-16 surrogates) goes to the SAX loader, which checks that each
+    // one is half of a pair.
+    if (json.find("\\uD") != std::string_view::npos || json.find("\\ud") != std::string_view::npos)
+        return load_data_reporting(json, arena, rules);
+    document_parser& p = thread_parser();
+    // The parser refuses nesting past the bound (in values the rule skips too); the SAX loader
+    // then says where.
+    if (p.parser.max_depth() != rules.bounds.max_json_depth &&
+        p.parser.allocate(std::max<std::size_t>(p.parser.capacity(), json.size()), rules.bounds.max_json_depth) != simdjson::SUCCESS)
+        return load_data_reporting(json, arena, rules);
+    p.padded.assign(json.data(), json.size());
+    p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+    simdjson::dom::element root;
+    if (p.parser.parse(p.padded.data(), json.size(), false).get(root) == simdjson::SUCCESS) {
+        document_loader loader(arena, rules, copy_strings);
+        if (auto v = loader.load(root)) return *v;
+    }
+    return load_data_reporting(json, arena, rules);
+}
+
+tl::expected<value, error> load_data_reporting(std::string_view json, scratch& arena, const detail::program& rules) {
+    data_loader builder(arena, rules, json.find("\\u") != std::string_view::npos);
     rapidjson::Reader reader;
     // The text is copied into the arena and parsed in place, so that strings need no copies of
     // their own; UTF-8 is validated only when there is a byte outside ASCII. The copy ends in
@@ -249,7 +409,7 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena, cons
     std::fill(text + json.size(), text + json.size() + detail::text_padding, '\0');
     rapidjson::InsituStringStream stream(text);
     // The recursive parser is safe here: the builder refuses nesting past max_json_depth.
-    constexpr unsigned base = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag;
+    constexpr unsigned base = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
     const auto ok = ascii(json) ? reader.Parse<base>(stream, builder)
                                 : reader.Parse<base | rapidjson::kParseValidateEncodingFlag>(stream, builder);
     // In situ parsing reads up to a NUL: the whole text must have been one value.
@@ -261,6 +421,11 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena, cons
             e.where.column = end + 1;
             return tl::make_unexpected(std::move(e));
         }
+    }
+    if (!builder.refused_syntax().empty()) {
+        error e{error_category::json_syntax, builder.refused_syntax(), {}};
+        e.where.column = ok.Offset() + 1;
+        return tl::make_unexpected(std::move(e));
     }
     if (!builder.refused().empty()) {
         error e{error_category::limit, builder.refused(), {}};
@@ -318,7 +483,7 @@ error foreign_data() {
 } // namespace
 
 struct jsonlogic_data::loaded {
-    explicit loaded(std::size_t text_size) : arena(text_size * 2 + 1024) {}
+    explicit loaded(std::size_t text_size) : arena(text_size / 2 + 512) {}
     const detail::program* rules = nullptr;
     scratch arena;
     value root;
@@ -333,7 +498,7 @@ std::size_t jsonlogic_data::memory_bytes() const noexcept { return data_ ? data_
 
 tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_json) const {
     auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
-    auto root = load_data(data_json, state->arena, *program_);
+    auto root = load_data(data_json, state->arena, *program_, true);
     if (!root) return tl::make_unexpected(std::move(root.error()));
     state->rules = program_.get();
     state->root = *root;

@@ -23,14 +23,34 @@ struct text_head {
     std::uint64_t low = 0, high = 0;
     bool operator==(const text_head& o) const noexcept { return low == o.low && high == o.high; }
 
-    /// Reads only the text's own bytes.
+    /// Reads only the text's own bytes (overlapping fixed-size loads, no call to memcpy).
     static text_head of(const char* s, std::size_t n) noexcept {
-        char bytes[16] = {};
-        std::memcpy(bytes, s, n < 16 ? n : 16);
         text_head h;
-        std::memcpy(&h.low, bytes, 8);
-        std::memcpy(&h.high, bytes + 8, 8);
+        if (n >= 16) {
+            h.low = load8(s);
+            h.high = load8(s + 8);
+        } else if (n > 8) {
+            h.low = load8(s);
+            h.high = load8(s + n - 8) >> (8 * (16 - n));
+        } else if (n == 8) {
+            h.low = load8(s);
+        } else if (n >= 4) {
+            const std::uint64_t first = load4(s), last = load4(s + n - 4);
+            h.low = first | ((last >> (8 * (8 - n))) << 32);
+        } else {
+            for (std::size_t i = 0; i < n; ++i) h.low |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+        }
         return h;
+    }
+    static std::uint64_t load8(const char* s) noexcept {
+        std::uint64_t v;
+        std::memcpy(&v, s, 8);
+        return v;
+    }
+    static std::uint64_t load4(const char* s) noexcept {
+        std::uint32_t v;
+        std::memcpy(&v, s, 4);
+        return v;
     }
     /// Reads 16 bytes whatever the length: `s` must have 16 readable bytes (text_padding).
     static text_head of_padded(const char* s, std::size_t n) noexcept {
@@ -71,7 +91,13 @@ class text_table {
         std::int32_t id;
     };
     std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
-        if (entries_.empty()) return -1;
+        if (entries_.size() <= 8) { // a few keys: comparing them all beats hashing
+            for (const entry& x : entries_)
+                if (x.head.low == head.low && x.text.size() == n && x.head.high == head.high &&
+                    (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
+                    return x.id;
+            return -1;
+        }
         for (std::size_t i = bucket(head, n);; i = (i + 1) & (slots_.size() - 1)) {
             const std::int32_t e = slots_[i];
             if (e < 0) return -1;
@@ -139,7 +165,12 @@ struct data_layout {
     /// The rule's string constants: text → atom (>= 2) for value::atom.
     text_table atoms;
 
-    /// The atom a string of the data gets: its constant's, or 1 when it equals none. `s` is
+    /// The atom a string of the data gets: its constant's, or 1 when it equals none.
+    std::uint16_t atom_of(const char* s, std::size_t n) const noexcept {
+        const std::int32_t a = atoms.find(s, n);
+        return a < 0 ? 1 : static_cast<std::uint16_t>(a);
+    }
+    /// atom_of for a string followed by at least 16 readable bytes. `s` is
     /// followed by at least 16 readable bytes.
     std::uint16_t atom_of_padded(const char* s, std::size_t n) const noexcept {
         const std::int32_t a = atoms.find_padded(s, n);

@@ -196,3 +196,52 @@ TEST_CASE("JsonLogic: data loaded for a rule gives the rule's results, and only 
     REQUIRE_FALSE(bad.has_value());
     CHECK(bad.error().category == masterpro::error_category::json_syntax);
 }
+
+TEST_CASE("JsonLogic data: validation and bounds are the same whichever parser reads the text") {
+    masterpro::limits bounds;
+    bounds.max_json_depth = 4;
+    bounds.max_items = 3;
+    const auto a = masterpro::jsonlogic_rule::compile(R"({"var": "a"})", "<rule>", bounds);
+    const auto whole = masterpro::jsonlogic_rule::compile(R"({"var": ""})", "<rule>", bounds);
+    REQUIRE(a.has_value());
+    REQUIRE(whole.has_value());
+    struct case_t {
+        const char* data;
+        const char* result; // nullptr: an error of `category`
+        masterpro::error_category category = masterpro::error_category::json_syntax;
+    };
+    const case_t cases[] = {
+        {R"({"a": "\ud83d\ude00"})", "\"\xF0\x9F\x98\x80\""},
+        {R"({"a": "\udc00"})", nullptr},
+        {R"({"a": 1, "unread": "\ud800"})", nullptr}, // invalid text is refused even where unread
+        {R"({"a": 1, "unread": [1, tru]})", nullptr},
+        {"{\"a\": \"\xFF\"}", nullptr},
+        {R"({"a": 1, "a": 2})", "2"}, // the last of repeated keys, as JSON.parse
+        {R"({"a": [[[[1]]]]})", nullptr, masterpro::error_category::limit},
+        {R"({"a": [[[1]]]})", "[[[1]]]"}, // four levels: the bound itself
+        {R"({"a": 1, "unread": [[[[1]]]]})", nullptr, masterpro::error_category::limit},
+        {R"({"a": [1, 2, 3, 4]})", nullptr, masterpro::error_category::limit},
+        {R"({"a": 1, "unread": [1, 2, 3, 4]})", "1"}, // lists the rule never reads are not bounded
+        {R"({"a": 123456789012345678901234567890})", "1.2345678901234568e29"},
+        {R"({"a": 1} x)", nullptr},
+        {"{\"a\": 1}\n", "1"},
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c.data);
+        const auto got = a->apply(c.data);
+        const auto loaded = a->load(c.data);
+        if (c.result) {
+            REQUIRE(got.has_value());
+            CHECK(*got == c.result);
+            REQUIRE(loaded.has_value());
+            CHECK(a->apply(*loaded).value() == c.result);
+        } else {
+            REQUIRE_FALSE(got.has_value());
+            CHECK(got.error().category == c.category);
+            REQUIRE_FALSE(loaded.has_value());
+            CHECK(loaded.error().category == c.category);
+        }
+    }
+    // The whole data read back: members in their order, every one of them.
+    CHECK(whole->apply(R"({"b": 1, "a": [true, null], "c": {"d": "e"}})").value() == R"({"b":1,"a":[true,null],"c":{"d":"e"}})");
+}
