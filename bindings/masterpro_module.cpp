@@ -3,6 +3,7 @@
 #include "masterpro/batch.hpp"
 #include "masterpro/jsonlogic.hpp"
 #include "masterpro/masterpro.hpp"
+#include "python_data.hpp"
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -610,6 +611,7 @@ struct py_jsonlogic {
     mp::jsonlogic_rule rule;
     std::string text;
     mp::limits bounds;
+    std::shared_ptr<const mp::python::data_keys> keys; ///< for reading Python data directly
 };
 
 PyObject* data_error_type = nullptr;
@@ -633,7 +635,8 @@ py_jsonlogic compile_jsonlogic(std::string text, const mp::limits& bounds = {}) 
     }
     if (!*compiled)
         throw rule_file_error{std::move(compiled->error())};
-    return py_jsonlogic{std::move(**compiled), std::move(text), bounds};
+    auto keys = mp::python::make_data_keys(**compiled);
+    return py_jsonlogic{std::move(**compiled), std::move(text), bounds, std::move(keys)};
 }
 
 py::object apply_jsonlogic_text(const py_jsonlogic& self, const std::string& data) {
@@ -906,6 +909,8 @@ PYBIND11_MODULE(_masterpro, m) {
                                "The bounds the rule was compiled with.")
         .def("apply",
              [](const py_jsonlogic& self, const py::object& data) {
+                 // Python data is read directly; what JSON would say otherwise takes the JSON route.
+                 if (auto direct = mp::python::apply_python_data(self.rule, *self.keys, data)) return *direct;
                  return apply_jsonlogic_text(self, python_json(data, "the data"));
              },
              py::arg("data") = py::none(), "The rule's result for `data` (Python data), as Python data.")

@@ -69,6 +69,10 @@ class jsonlogic_rule {
     tl::expected<std::string, error> apply(const jsonlogic_data& data) const;
     tl::expected<bool, error> truthy(const jsonlogic_data& data) const;
 
+    /// The compiled program and its root expression (for bindings).
+    const std::shared_ptr<const detail::program>& program() const noexcept { return program_; }
+    std::int32_t root() const noexcept { return root_; }
+
   private:
     jsonlogic_rule(std::shared_ptr<const detail::program> p, std::int32_t root)
         : program_(std::move(p)), root_(root) {}

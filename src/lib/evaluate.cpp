@@ -571,6 +571,14 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
     case op::jl_greater:
     case op::jl_greater_equal: {
         const value a = argument(f, n, 0), b = n.count > 1 ? argument(f, n, 1) : value::null();
+        if (n.count == 2 && a.type == value_type::number && b.type == value_type::number) {
+            switch (n.code) { // numbers: JavaScript's comparisons are the machine's (NaN: false)
+            case op::jl_less: return value::of_bool(a.number < b.number);
+            case op::jl_less_equal: return value::of_bool(a.number <= b.number);
+            case op::jl_greater: return value::of_bool(a.number > b.number);
+            default: return value::of_bool(a.number >= b.number);
+            }
+        }
         switch (n.code) {
         case op::jl_greater: return value::of_bool(js::less(b, a, arena));
         case op::jl_greater_equal: return value::of_bool(js::less_equal(b, a, arena));

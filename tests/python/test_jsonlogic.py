@@ -45,7 +45,11 @@ def test_apply_forms_and_errors():
     with pytest.raises(masterpro.DataError):
         rule.apply_json("[" * 1000 + "]" * 1000)
     with pytest.raises(ValueError):
-        rule.apply({"x": float("nan")})
+        rule.apply({"score": float("nan")})
+    # Only the fields the rule reads are read from Python data: others may hold anything.
+    assert rule.apply({"score": 4, "x": float("nan"), "y": object()}) == "pass"
+    with pytest.raises(ValueError):
+        rule.apply({"score": object()})
     import pickle
 
     assert pickle.loads(pickle.dumps(rule)).apply({"score": 3}) == "pass"

@@ -118,3 +118,30 @@ def test_explicit_cases() -> None:
     for rule, data in cases:
         text = json.dumps(data)
         assert outcome(rule, text) == outcome(entire(rule), text), (rule, data)
+
+
+def outcome_of_python_data(rule: Any, data: Any) -> Any:
+    try:
+        return ("ok", masterpro.JsonLogicRule(rule).apply(data))
+    except masterpro.DataError as e:
+        return ("error", str(e))
+
+
+@PROPERTY
+@given(rules(), data_values())
+def test_python_data_read_directly_gives_the_results_of_its_json_text(rule: Any, data: Any) -> None:
+    got = outcome_of_python_data(rule, data)
+    want = outcome(rule, json.dumps(data))
+    assert got == want
+    if got[0] == "ok":  # the same Python types as json.loads gives (1 and 1.0, True and 1 differ)
+        assert json.dumps(got[1]) == json.dumps(want[1])
+
+
+def test_python_data_of_other_shapes() -> None:
+    rule = {"some": [{"var": "items"}, {"==": [{"var": "kind"}, "C1"]}]}
+    # tuples are lists; int keys are written as strings by JSON
+    assert masterpro.JsonLogicRule(rule).apply({"items": ({"kind": "C1"},)}) is True
+    assert masterpro.JsonLogicRule({"var": "1"}).apply({1: "one"}) == "one"
+    assert masterpro.JsonLogicRule({"var": "n"}).apply({"n": 2**70}) == 2**70 * 1.0
+    big = masterpro.JsonLogicRule({"var": ""}).apply({"b": [1, 2.5, None, "é"], "a": {"x": True}})
+    assert big == {"b": [1, 2.5, None, "é"], "a": {"x": True}}
