@@ -516,6 +516,20 @@ std::string decision_json(const py_decision& self, std::optional<bool> reasons, 
     return mp::to_json(self.decision, options);
 }
 
+/// Level → the reasons in its gap, as dicts (the JSON gives indices into `reasons`).
+py::dict gap_reasons(const py_decision& self) {
+    const py::object whole = json_loads(decision_json(self, true, false));
+    const py::list reasons = whole["reasons"];
+    py::dict out;
+    for (auto level : py::reinterpret_borrow<py::dict>(whole["gaps"])) {
+        py::list entries;
+        for (auto i : level.second)
+            entries.append(reasons[i]);
+        out[level.first] = entries;
+    }
+    return out;
+}
+
 py::dict level_statuses(const py_decision& self) {
     const auto& q = self.rules.qualification();
     py::dict out;
@@ -710,15 +724,12 @@ PYBIND11_MODULE(_masterpro, m) {
             [](const py_decision& s) {
                 return member(json_loads(decision_json(s, true, false)), "reasons");
             },
-            "every requirement that is not pass: requirement, title, kind, check, level, "
-            "competence, "
-            "status, found, required, evidence, assessors, assessments")
-        .def_property_readonly(
-            "gaps",
-            [](const py_decision& s) {
-                return member(json_loads(decision_json(s, true, false)), "gaps");
-            },
-            "level not passed → the requirements that stand in the way (as in reasons)")
+            "the requirement results that decided (not pass, no sub-result that is not pass): "
+            "requirement, title, kind, check, levels, competence, status, found, required, "
+            "evidence, assessors, assessments, credentials")
+        .def_property_readonly("gaps", &gap_reasons,
+                               "level not reached → the reasons that stand in the way (dicts as in "
+                               "reasons; to_dict() gives their indices)")
         .def_property_readonly(
             "ok", [](const py_decision&) { return true; }, "True: a decision, not an error")
         .def_readonly(

@@ -20,25 +20,38 @@
 namespace masterpro {
 namespace {
 
+/// One line's output, kept until its chunk is written in order. Its memory is reused from
+/// chunk to chunk.
 struct line_result {
-    std::string text;      ///< the output line(s), newline included
-    const char* outcome;   ///< nullptr for an error
+    std::string text;              ///< the output line(s), newline included
+    const char* outcome = nullptr; ///< nullptr for an error
 };
 
-line_result decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o) {
+void decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o,
+                 line_result& out) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    out.text.clear();
     auto decided = rules.evaluate_json(line, o.as_of);
     if (decided) {
-        std::string text = o.text ? explain(*decided) + "\n" : to_json(*decided, o.json) + "\n";
-        return {std::move(text), to_string(decided->outcome)};
+        if (o.text) out.text = explain(*decided);
+        else append_json(out.text, *decided, o.json);
+        out.text += '\n';
+        out.outcome = to_string(decided->outcome);
+        return;
     }
     const error& e = decided.error();
+    out.outcome = nullptr;
     if (o.text)
-        return {"Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
-                    (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n",
-                nullptr};
-    return {"{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) + ",\"error\":" + to_json(e) + "}\n",
-            nullptr};
+        out.text = "Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
+                   (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n";
+    else
+        out.text = "{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) + ",\"error\":" + to_json(e) + "}\n";
+}
+
+/// Lets go of a buffer that one huge line made huge, so that memory stays bounded by typical
+/// lines, not by the largest one seen.
+void release_if_huge(std::string& s) {
+    if (s.capacity() > (std::size_t{1} << 20)) std::string().swap(s);
 }
 
 } // namespace
@@ -84,7 +97,7 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
         if (count == 0) break;
         const std::size_t first_number = summary.records + 1;
         auto decide_range = [&](std::size_t from, std::size_t to) {
-            for (std::size_t i = from; i < to; ++i) results[i] = decide_line(rules, lines[i], first_number + i, options);
+            for (std::size_t i = from; i < to; ++i) decide_line(rules, lines[i], first_number + i, options, results[i]);
         };
         if (!pool || count < 2 * threads) {
             decide_range(0, count);
@@ -105,6 +118,8 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
             out << results[i].text;
             if (results[i].outcome) ++summary.outcomes[results[i].outcome];
             else ++summary.errors;
+            release_if_huge(results[i].text);
+            release_if_huge(lines[i]);
         }
         summary.records += count;
         out.flush();
