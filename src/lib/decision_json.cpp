@@ -251,19 +251,39 @@ class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
         copy(json);
         level_stack_.template Top<Level>()->valueCount += 2 * count - 1;
     }
+    /// A key or string value known at compile time, e.g. `literal("\"status\"")`: copied with
+    /// a fixed-size copy the compiler inlines (most of what a reason writes).
+    template <std::size_t N> void literal(const char (&json)[N]) {
+        Prefix(rapidjson::kStringType);
+        std::memcpy(os_->Push(N - 1), json, N - 1);
+    }
     void text(std::string_view s) { String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
 
   private:
-    void copy(std::string_view json) { std::memcpy(os_->Push(json.size()), json.data(), json.size()); }
+    void copy(std::string_view json) {
+        const std::size_t n = json.size();
+        const char* from = json.data();
+        char* to = os_->Push(n);
+        // Most fragments are ids of a few bytes: two overlapping fixed-size copies (inlined)
+        // instead of a call to memcpy.
+        if (n >= 8 && n <= 16) {
+            std::memcpy(to, from, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n >= 4 && n < 8) {
+            std::memcpy(to, from, 4);
+            std::memcpy(to + n - 4, from + n - 4, 4);
+        } else {
+            std::memcpy(to, from, n);
+        }
+    }
 };
 
-std::string_view status_json(status s) {
+void write_status(json_writer& w, status s) {
     switch (s) {
-    case status::pass: return "\"pass\"";
-    case status::fail: return "\"fail\"";
-    case status::insufficient: return "\"insufficient\"";
+    case status::pass: w.literal("\"pass\""); return;
+    case status::fail: w.literal("\"fail\""); return;
+    case status::insufficient: w.literal("\"insufficient\""); return;
     }
-    return "\"?\"";
 }
 
 /// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
@@ -422,22 +442,21 @@ void write_ids(const render& r, const trace_entry& e) {
 }
 
 void write_check(const render& r, const trace_entry& e) {
-    const auto name = [&](std::string_view s) { r.w.raw_string(s); };
     switch (e.check) {
     case check_kind::whole: return;
-    case check_kind::not_usable: name("\"not_usable\""); return;
-    case check_kind::min_items: name("\"min_items\""); return;
-    case check_kind::min_distinct_types: name("\"min_distinct_types\""); return;
-    case check_kind::count_condition: name(r.f.count_title[e.requirement][e.check_arg]); return;
-    case check_kind::cover_every_criterion: name("\"cover_every_criterion\""); return;
-    case check_kind::not_valid: name("\"not_valid\""); return;
-    case check_kind::min_size: name("\"min_size\""); return;
-    case check_kind::scorers: name(r.f.scorers[e.check_arg]); return;
-    case check_kind::spread: name(r.f.spread[e.check_arg]); return;
-    case check_kind::agreed: name(r.f.criterion[e.check_arg]); return;
-    case check_kind::agreed_scores: name("\"agreed_scores\""); return;
-    case check_kind::criterion_score: name(r.f.criterion[e.check_arg]); return;
-    case check_kind::mean: name("\"mean\""); return;
+    case check_kind::not_usable: r.w.literal("\"not_usable\""); return;
+    case check_kind::min_items: r.w.literal("\"min_items\""); return;
+    case check_kind::min_distinct_types: r.w.literal("\"min_distinct_types\""); return;
+    case check_kind::count_condition: r.w.raw_string(r.f.count_title[e.requirement][e.check_arg]); return;
+    case check_kind::cover_every_criterion: r.w.literal("\"cover_every_criterion\""); return;
+    case check_kind::not_valid: r.w.literal("\"not_valid\""); return;
+    case check_kind::min_size: r.w.literal("\"min_size\""); return;
+    case check_kind::scorers: r.w.raw_string(r.f.scorers[e.check_arg]); return;
+    case check_kind::spread: r.w.raw_string(r.f.spread[e.check_arg]); return;
+    case check_kind::agreed: r.w.raw_string(r.f.criterion[e.check_arg]); return;
+    case check_kind::agreed_scores: r.w.literal("\"agreed_scores\""); return;
+    case check_kind::criterion_score: r.w.raw_string(r.f.criterion[e.check_arg]); return;
+    case check_kind::mean: r.w.literal("\"mean\""); return;
     }
 }
 
@@ -448,10 +467,10 @@ void write_reason(const render& r, const reason_list& reasons, std::size_t k) {
     w.StartObject();
     w.raw_members(r.f.requirement[e.requirement], r.f.requirement_members[e.requirement]);
     if (e.check != check_kind::whole) {
-        w.raw_string("\"check\"");
+        w.literal("\"check\"");
         write_check(r, e);
     }
-    w.raw_string("\"levels\"");
+    w.literal("\"levels\"");
     w.StartArray();
     const std::size_t from = k ? reasons.level_end[k - 1] : 0;
     for (std::size_t l = from; l < reasons.level_end[k]; ++l) {
@@ -461,14 +480,14 @@ void write_reason(const render& r, const reason_list& reasons, std::size_t k) {
     }
     w.EndArray();
     if (e.competence >= 0) {
-        w.raw_string("\"competence\"");
+        w.literal("\"competence\"");
         w.raw_string(r.f.competence[static_cast<std::size_t>(e.competence)]);
     }
-    w.raw_string("\"status\"");
-    w.raw_string(status_json(e.result));
-    w.raw_string("\"found\"");
+    w.literal("\"status\"");
+    write_status(w, e.result);
+    w.literal("\"found\"");
     write_value(r, e.found);
-    w.raw_string("\"required\"");
+    w.literal("\"required\"");
     write_value(r, e.required);
     write_ids(r, r.d.trace[reasons.ids_from[i]]);
     w.EndObject();
@@ -479,41 +498,41 @@ void write_decision(const render& r, const decision_json_options& options) {
     const fragments& f = r.f;
     json_writer& w = r.w;
     w.StartObject();
-    w.raw_string("\"id\"");
+    w.literal("\"id\"");
     w.text(d.candidate_id);
-    w.raw_string("\"as_of\"");
+    w.literal("\"as_of\"");
     write_date(w, d.as_of);
-    w.raw_string("\"qualification\"");
+    w.literal("\"qualification\"");
     w.raw_string(f.qualification);
-    w.raw_string("\"version\"");
+    w.literal("\"version\"");
     w.raw_string(f.version);
-    w.raw_string("\"outcome\"");
+    w.literal("\"outcome\"");
     w.String(to_string(d.outcome));
-    w.raw_string("\"level\"");
+    w.literal("\"level\"");
     if (d.level) w.raw_string(f.level[*d.level]);
     else w.Null();
-    w.raw_string("\"partial\"");
+    w.literal("\"partial\"");
     w.StartArray();
     for (id_index c : d.partial) w.raw_string(f.competence[c]);
     w.EndArray();
-    w.raw_string("\"valid_until\"");
+    w.literal("\"valid_until\"");
     if (d.valid_until) write_date(w, *d.valid_until);
     else w.Null();
-    w.raw_string("\"levels\"");
+    w.literal("\"levels\"");
     w.StartObject();
     for (std::size_t l = 0; l < d.level_status.size(); ++l) {
         w.raw_string(f.level[l]);
-        w.raw_string(status_json(d.level_status[l]));
+        write_status(w, d.level_status[l]);
     }
     w.EndObject();
-    w.raw_string("\"competences\"");
+    w.literal("\"competences\"");
     w.StartObject();
     for (std::size_t l = 0; l < d.competence_status.size(); ++l) {
         w.raw_string(f.level[l]);
         w.StartObject();
         for (std::size_t c = 0; c < d.competence_status[l].size(); ++c) {
             w.raw_string(f.competence[c]);
-            w.raw_string(status_json(d.competence_status[l][c]));
+            write_status(w, d.competence_status[l][c]);
         }
         w.EndObject();
     }
@@ -521,11 +540,11 @@ void write_decision(const render& r, const decision_json_options& options) {
     if (options.reasons) {
         reason_list& reasons = thread_reasons();
         find_reasons(d, reasons);
-        w.raw_string("\"reasons\"");
+        w.literal("\"reasons\"");
         w.StartArray();
         for (std::size_t k = 0; k < reasons.first.size(); ++k) write_reason(r, reasons, k);
         w.EndArray();
-        w.raw_string("\"gaps\"");
+        w.literal("\"gaps\"");
         w.StartObject();
         for (std::size_t l = 0; l < d.gaps.size(); ++l) {
             if (d.level_status[l] == status::pass) continue;
@@ -537,7 +556,7 @@ void write_decision(const render& r, const decision_json_options& options) {
         w.EndObject();
     }
     if (options.explanation) {
-        w.raw_string("\"explanation\"");
+        w.literal("\"explanation\"");
         w.text(explain(d));
     }
     w.EndObject();
