@@ -257,3 +257,43 @@ TEST_CASE("same inputs give byte-identical decisions") {
         if (a) CHECK(masterpro::to_json(*a, {true, true}) == masterpro::to_json(*b, {true, true}));
     }
 }
+
+TEST_CASE("docs: decisions.md shows MW-DEMO-2's reason, gaps and explanation as they are") {
+    const std::string page = mt::read_text(mt::source_dir() / "docs" / "decisions.md");
+    const auto d = sample_trace();
+    rapidjson::Document json;
+    json.Parse(masterpro::to_json(d).c_str());
+
+    // The fenced block that starts with `opening` (after `after`, when given).
+    const auto block = [&](const std::string& opening, const std::string& after = "") {
+        const auto start = page.find(opening, page.find(after));
+        REQUIRE(start != std::string::npos);
+        const auto body = page.find('\n', start) + 1;
+        return page.substr(body, page.find("```", body) - body);
+    };
+    // The reason shown is one of the decision's reasons, key for key.
+    rapidjson::Document reason;
+    reason.Parse(block("```json\n{\"requirement\"").c_str());
+    REQUIRE_FALSE(reason.HasParseError());
+    const auto* same = find_entry(json["reasons"], "R4", "min_items", "C6");
+    REQUIRE(same != nullptr);
+    CHECK(mt::compact(*same) == mt::compact(reason));
+    // So are the gaps in the decision object.
+    const std::string object = block("```json", "## The decision object");
+    const auto gaps = object.find("\"gaps\": ");
+    REQUIRE(gaps != std::string::npos);
+    rapidjson::Document shown;
+    shown.Parse(object.substr(gaps + 8, object.find('}', gaps) - gaps - 7).c_str());
+    REQUIRE_FALSE(shown.HasParseError());
+    CHECK(mt::compact(shown) == mt::compact(json["gaps"]));
+    // Every line of the explanation shown, but those abridged with "...".
+    const std::string text = masterpro::explain(d);
+    std::istringstream lines(block("```text"));
+    int checked = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("...") != std::string::npos) continue;
+        CHECK_MESSAGE(text.find(line + "\n") != std::string::npos, line);
+        ++checked;
+    }
+    CHECK(checked >= 3);
+}
