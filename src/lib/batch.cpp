@@ -37,7 +37,8 @@ const char* decide_line(const rule_set& rules, std::string& line, std::size_t nu
         out += "Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
                (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n";
     else
-        out += "{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) + ",\"error\":" + to_json(e) + "}\n";
+        out += "{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) +
+               ",\"error\":" + to_json(e) + "}\n";
     return nullptr;
 }
 
@@ -109,7 +110,8 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
             for (std::size_t from = 0; from < count; from += step, ++used) {
                 const std::size_t to = std::min(count, from + step);
                 std::string& text = slices[used];
-                auto task = std::make_shared<std::packaged_task<void()>>([&, from, to] { decide_range(from, to, text); });
+                auto task = std::make_shared<std::packaged_task<void()>>(
+                    [&, from, to] { decide_range(from, to, text); });
                 done.push_back(task->get_future());
                 boost::asio::post(*pool, [task] { (*task)(); });
             }

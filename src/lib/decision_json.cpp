@@ -289,8 +289,12 @@ void write_status(json_writer& w, status s) {
 /// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
 std::size_t date_json(date d, char* out) {
     const auto c = to_civil(d);
-    if (c.year < 0 || c.year > 9999) return static_cast<std::size_t>(std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day));
-    const auto two = [](char* p, int v) { p[0] = static_cast<char>('0' + v / 10), p[1] = static_cast<char>('0' + v % 10); };
+    if (c.year < 0 || c.year > 9999)
+        return static_cast<std::size_t>(std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day));
+    const auto two = [](char* p, int v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
     out[0] = '"';
     two(out + 1, c.year / 100);
     two(out + 3, c.year % 100);
@@ -724,11 +728,13 @@ void keep_reasons_only(decision& d) {
         const trace_entry& ids = d.trace[r.ids_from[i]];
         trace_entry e = old;
         e.children_first = e.children_count = 0;
-        if (old.found.what == detail_value::kind::refs) e.found.first = copy(old.found.first, old.found.count);
-        if (old.required.what == detail_value::kind::refs) e.required.first = copy(old.required.first, old.required.count);
+        const bool found_ids = old.found.what == detail_value::kind::refs;
+        if (found_ids) e.found.first = copy(old.found.first, old.found.count);
+        if (old.required.what == detail_value::kind::refs)
+            e.required.first = copy(old.required.first, old.required.count);
         e.refs_count = ids.refs_count;
         if (ids.refs_count == 0) e.refs_first = 0;
-        else if (old.found.what == detail_value::kind::refs && ids.refs_first == old.found.first && ids.refs_count == old.found.count)
+        else if (found_ids && ids.refs_first == old.found.first && ids.refs_count == old.found.count)
             e.refs_first = e.found.first; // the same ids, shared as before
         else e.refs_first = copy(ids.refs_first, ids.refs_count);
         r.same_as[i] = static_cast<std::uint32_t>(trace.size());

@@ -129,7 +129,8 @@ TEST_CASE("reasons are the checks that decided, the same finding at several leve
         CHECK_MESSAGE(kind != "sequence", r["requirement"].GetString());
         CHECK_MESSAGE(kind != "competence", r["requirement"].GetString());
         // A vocabulary requirement is explained by its checks, not by itself as a whole.
-        if (kind == "evidence" || kind == "panel" || kind == "agreement" || kind == "scores") CHECK(r.HasMember("check"));
+        if (kind == "evidence" || kind == "panel" || kind == "agreement" || kind == "scores")
+            CHECK(r.HasMember("check"));
     }
     // No two reasons say the same thing.
     std::set<std::string> seen;
