@@ -134,7 +134,9 @@ void translate(std::exception_ptr p) {
 
 /// A record's text, or why it has none (to become an error result or a CandidateDataError).
 struct record_text {
-    std::string text;
+    std::string text;       ///< the JSON, when the record had to be written (dict) or copied (str)
+    std::string_view lines; ///< the JSON, as a line of a batch's input (then `text` is empty)
+    std::string_view json() const { return text.empty() ? lines : std::string_view(text); }
     std::optional<mp::error> error;
     std::optional<std::string> id; ///< a dict's id, for an error before there is any text
 };
@@ -354,20 +356,36 @@ py_rule_set from_dict(const py::object& rules, const std::string& name, const py
     }
 }
 
-/// A decision with the rule set it was made with (for the ids of levels and competences).
+/// A decision as Python holds it: the compact C++ decision (its JSON, reasons and explanation
+/// rendered when asked), sharing the compiled rules it was made with.
 struct py_decision {
     mp::decision decision;
-    mp::rule_set rules;
     bool has_reasons = true; ///< false: the trace was dropped to save memory
+
+    const mp::qualification& qualification() const { return decision.qualification(); }
 };
 
-/// Drops what only reasons, gaps and explanations need (most of a decision's memory).
-void drop_trace(mp::decision& d) {
-    // Swapped with empty vectors: `v = {}` would keep the capacity.
-    decltype(d.trace)().swap(d.trace);
-    decltype(d.level_roots)().swap(d.level_roots);
-    decltype(d.competence_roots)().swap(d.competence_roots);
-    decltype(d.gaps)().swap(d.gaps);
+template <class T> void free_memory(T& v) { T().swap(v); } // `v = {}` would keep the capacity
+
+/// Shrinks a decision for holding: to what its reasons, gaps and explanation show, or, without
+/// reasons, to its statuses alone.
+void shrink(mp::decision& d, bool reasons) {
+    if (reasons) {
+        mp::keep_reasons_only(d);
+        return;
+    }
+    free_memory(d.trace);
+    free_memory(d.refs);
+    free_memory(d.children);
+    free_memory(d.evidence_ids);
+    free_memory(d.assessor_ids);
+    free_memory(d.credential_ids);
+    free_memory(d.assessments);
+    free_memory(d.level_roots);
+    free_memory(d.competence_roots);
+    free_memory(d.gaps);
+    d.partial.shrink_to_fit();
+    d.level_status.shrink_to_fit();
 }
 
 void require_reasons(const py_decision& s) {
@@ -404,10 +422,11 @@ py_decision evaluate_one(const py_rule_set& self, const py::object& record,
     }
     if (!*decided)
         throw candidate_data_error{std::move(decided->error()), mp::record_id(text.text)};
-    return py_decision{std::move(**decided), self.rules};
+    shrink(**decided, true);
+    return py_decision{std::move(**decided)};
 }
 
-/// Splits JSON lines, skipping blank lines but keeping line numbers.
+/// Splits JSON lines, skipping blank lines but keeping line numbers; the records point into `all`.
 void split_lines(std::string_view all, std::vector<record_text>& texts,
                  std::vector<std::size_t>& lines) {
     std::size_t number = 0;
@@ -421,7 +440,7 @@ void split_lines(std::string_view all, std::vector<record_text>& texts,
         if (line.find_first_not_of(" \t\r") == std::string_view::npos)
             continue;
         record_text r;
-        r.text.assign(line.data(), line.size());
+        r.lines = line; // into the batch's input, which outlives the batch
         texts.push_back(std::move(r));
         lines.push_back(number);
     }
@@ -434,10 +453,17 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
         throw py::value_error("threads must be >= 0 (0: one per core)");
     std::vector<record_text> texts;
     std::vector<std::size_t> lines;
+    std::string input; // a JSON-lines file or bytearray, which the records point into
     if (auto path = as_path(records)) {
-        split_lines(read_file(*path), texts, lines);
+        input = read_file(*path);
+        split_lines(input, texts, lines);
+    } else if (PyBytes_Check(records.ptr())) {
+        // bytes cannot change, and `records` holds them for the call: no copy.
+        split_lines({PyBytes_AS_STRING(records.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(records.ptr()))},
+                    texts, lines);
     } else if (is_bytes(records)) {
-        split_lines(bytes_text(records), texts, lines);
+        input = bytes_text(records); // a bytearray could change while the GIL is released
+        split_lines(input, texts, lines);
     } else if (PyDict_Check(records.ptr())) {
         throw py::type_error(
             "evaluate_many takes an iterable of records, not one dict: use evaluate");
@@ -462,9 +488,13 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
                         if (texts[i].error)
                             results[i] = tl::make_unexpected(*texts[i].error);
                         else
-                            results[i] = self.rules.evaluate_json(texts[i].text, when);
-                        if (!reasons && *results[i])
-                            drop_trace(**results[i]);
+                            results[i] = self.rules.evaluate_json(texts[i].json(), when);
+                        if (*results[i]) {
+                            // Held as long as the caller keeps the list: small, and the
+                            // record's text is no longer needed.
+                            shrink(**results[i], reasons);
+                            free_memory(texts[i].text);
+                        }
                     }
                 }
             } catch (...) {
@@ -490,9 +520,9 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
     for (std::size_t i = 0; i < texts.size(); ++i) {
         auto& r = *results[i];
         if (r) {
-            out[i] = py::cast(py_decision{std::move(*r), self.rules, reasons});
+            out[i] = py::cast(py_decision{std::move(*r), reasons});
         } else {
-            auto id = texts[i].error ? texts[i].id : mp::record_id(texts[i].text);
+            auto id = texts[i].error ? texts[i].id : mp::record_id(texts[i].json());
             out[i] = py::cast(py_candidate_error{lines[i], std::move(id), std::move(r.error())});
         }
     }
@@ -517,8 +547,22 @@ std::string decision_json(const py_decision& self, std::optional<bool> reasons, 
     return mp::to_json(self.decision, options);
 }
 
+/// Level → the reasons in its gap, as dicts (the JSON gives indices into `reasons`).
+py::dict gap_reasons(const py_decision& self) {
+    const py::object whole = json_loads(decision_json(self, true, false));
+    const py::list reasons = whole["reasons"];
+    py::dict out;
+    for (auto level : py::reinterpret_borrow<py::dict>(whole["gaps"])) {
+        py::list entries;
+        for (auto i : level.second)
+            entries.append(reasons[i]);
+        out[level.first] = entries;
+    }
+    return out;
+}
+
 py::dict level_statuses(const py_decision& self) {
-    const auto& q = self.rules.qualification();
+    const auto& q = self.qualification();
     py::dict out;
     for (std::size_t l = 0; l < self.decision.level_status.size(); ++l)
         out[py::str(q.levels[l].id)] = mp::to_string(self.decision.level_status[l]);
@@ -526,7 +570,7 @@ py::dict level_statuses(const py_decision& self) {
 }
 
 py::dict competence_statuses(const py_decision& self) {
-    const auto& q = self.rules.qualification();
+    const auto& q = self.qualification();
     py::dict out;
     for (std::size_t l = 0; l < self.decision.competence_status.size(); ++l) {
         py::dict level;
@@ -539,7 +583,7 @@ py::dict competence_statuses(const py_decision& self) {
 }
 
 std::string decision_repr(const py_decision& self) {
-    const auto& q = self.rules.qualification();
+    const auto& q = self.qualification();
     const auto& d = self.decision;
     std::string s = "<Decision " + d.candidate_id + " as of " + mp::to_string(d.as_of) + ": " +
                     mp::to_string(d.outcome);
@@ -680,9 +724,9 @@ PYBIND11_MODULE(_masterpro, m) {
         .def_property_readonly("as_of",
                                [](const py_decision& s) { return to_py_date(s.decision.as_of); })
         .def_property_readonly("qualification",
-                               [](const py_decision& s) { return s.rules.qualification().id; })
+                               [](const py_decision& s) { return s.qualification().id; })
         .def_property_readonly("version",
-                               [](const py_decision& s) { return s.rules.qualification().version; })
+                               [](const py_decision& s) { return s.qualification().version; })
         .def_property_readonly(
             "outcome", [](const py_decision& s) { return mp::to_string(s.decision.outcome); })
         .def_property_readonly("level",
@@ -690,13 +734,13 @@ PYBIND11_MODULE(_masterpro, m) {
                                    if (!s.decision.level)
                                        return py::none();
                                    return py::str(
-                                       s.rules.qualification().levels[*s.decision.level].id);
+                                       s.qualification().levels[*s.decision.level].id);
                                })
         .def_property_readonly("partial",
                                [](const py_decision& s) {
                                    py::list out;
                                    for (auto c : s.decision.partial)
-                                       out.append(s.rules.qualification().competences[c].id);
+                                       out.append(s.qualification().competences[c].id);
                                    return out;
                                })
         .def_property_readonly("valid_until",
@@ -713,15 +757,12 @@ PYBIND11_MODULE(_masterpro, m) {
             [](const py_decision& s) {
                 return member(json_loads(decision_json(s, true, false)), "reasons");
             },
-            "every requirement that is not pass: requirement, title, kind, check, level, "
-            "competence, "
-            "status, found, required, evidence, assessors, assessments")
-        .def_property_readonly(
-            "gaps",
-            [](const py_decision& s) {
-                return member(json_loads(decision_json(s, true, false)), "gaps");
-            },
-            "level not passed → the requirements that stand in the way (as in reasons)")
+            "the requirement results that decided (not pass, no sub-result that is not pass): "
+            "requirement, title, kind, check, levels, competence, status, found, required, "
+            "evidence, assessors, assessments, credentials")
+        .def_property_readonly("gaps", &gap_reasons,
+                               "level not reached → the reasons that stand in the way (dicts as in "
+                               "reasons; to_dict() gives their indices)")
         .def_property_readonly(
             "ok", [](const py_decision&) { return true; }, "True: a decision, not an error")
         .def_readonly(
@@ -877,9 +918,8 @@ PYBIND11_MODULE(_masterpro, m) {
              "Decides records in order, on `threads` threads (0: one per core) with the GIL "
              "released: "
              "an iterable of dicts / JSON str / bytes, a JSON-lines path, or bytes of JSON lines. "
-             "A bad record gives a CandidateError in its place. reasons=False keeps only the "
-             "statuses "
-             "(a decision's reasons take tens of KB).")
+             "A bad record gives a CandidateError in its place. Decisions are held compact "
+             "(a few KB, reasons rendered when asked); reasons=False keeps only the statuses.")
         .def("__repr__",
              [](const py_rule_set& s) {
                  const auto& q = s.rules.qualification();

@@ -1,5 +1,5 @@
-// Renders decisions as JSON (RapidJSON's writer) and as plain-language explanations, both
-// from the recorded trace.
+// Renders decisions as JSON (RapidJSON's writer into a reused buffer) and as plain-language
+// explanations, both from the recorded trace; picks the reasons a decision shows.
 #include "masterpro/io/decision_json.hpp"
 
 #include "program.hpp"
@@ -10,6 +10,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <string_view>
 
 namespace masterpro {
 
@@ -35,15 +40,534 @@ const qualification& decision::qualification() const { return rules->descriptor;
 
 namespace {
 
-using writer = rapidjson::Writer<rapidjson::StringBuffer>;
+constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
-void string(writer& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+// ---------------------------------------------------------------------------------------------
+// Which results a decision shows as reasons.
 
-void strings(writer& w, const std::vector<std::string>& list) {
-    w.StartArray();
-    for (const auto& s : list) string(w, s);
-    w.EndArray();
+/// The reasons of one decision: the results that decided, i.e. every trace entry that is not
+/// pass and has no sub-result that is not pass (plus anything a gap names), with the same
+/// finding at several levels merged into one reason.
+struct reason_list {
+    std::vector<std::uint32_t> shown;     ///< trace entries shown (as a reason or part of one), in order
+    std::vector<std::uint32_t> first;     ///< per reason: its first trace entry
+    std::vector<std::uint32_t> level_end; ///< per reason: end of its range in `levels`
+    std::vector<std::int16_t> levels;     ///< the levels of each reason, sorted, reason by reason
+    std::vector<std::uint32_t> number;    ///< per trace entry: its reason, or `none`
+    std::vector<std::uint32_t> ids_from;  ///< per trace entry: the entry whose ids it rests on
+    // Working memory, kept between decisions.
+    std::vector<std::uint8_t> decided;
+    std::vector<std::uint32_t> by_key, same_as, next;
+};
+
+bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
+    if (a_count != b_count) return false;
+    for (std::uint32_t i = 0; i < a_count; ++i)
+        if (d.refs[a + i].kind != d.refs[b + i].kind || d.refs[a + i].index != d.refs[b + i].index) return false;
+    return true;
 }
+
+bool same_value(const decision& d, const detail_value& a, const detail_value& b) {
+    if (a.what != b.what) return false;
+    switch (a.what) {
+    case detail_value::kind::none: return true;
+    case detail_value::kind::number: return a.number == b.number || (std::isnan(a.number) && std::isnan(b.number));
+    case detail_value::kind::phrase: return a.first == b.first;
+    case detail_value::kind::refs: return same_refs(d, a.first, a.count, b.first, b.count);
+    }
+    return false;
+}
+
+/// Same status, found, required and ids (requirement, check and competence are compared by
+/// the caller): the same finding, whatever the level.
+bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std::uint32_t b) {
+    const trace_entry& x = d.trace[a];
+    const trace_entry& y = d.trace[b];
+    const trace_entry& x_ids = d.trace[r.ids_from[a]];
+    const trace_entry& y_ids = d.trace[r.ids_from[b]];
+    return x.result == y.result && same_value(d, x.found, y.found) && same_value(d, x.required, y.required) &&
+           same_refs(d, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
+}
+
+void find_reasons(const decision& d, reason_list& r) {
+    const auto n = static_cast<std::uint32_t>(d.trace.size());
+    const trace_entry* trace = d.trace.data();
+    r.number.assign(n, none);
+    r.ids_from.resize(n);
+    r.decided.assign(n, 0);
+    std::uint32_t* ids_from = r.ids_from.data();
+    std::uint8_t* decided = r.decided.data();
+    for (std::uint32_t i = 0; i < n; ++i) ids_from[i] = i;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const trace_entry& e = trace[i];
+        // A result that passes is no reason, and the checks of a requirement that passes pass.
+        if (e.result == status::pass) continue;
+        bool deepest = true;
+        const std::uint32_t* children = d.children.data() + e.children_first;
+        for (std::uint32_t k = 0; k < e.children_count; ++k) {
+            const trace_entry& child = trace[children[k]];
+            if (child.result != status::pass) deepest = false;
+            // A check that records no ids of its own (a mean, a coverage, a count of none) is
+            // judged over the ids of its requirement.
+            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[children[k]] = i;
+        }
+        decided[i] = deepest;
+    }
+    for (const auto& gap : d.gaps)
+        for (std::uint32_t i : gap) decided[i] = 1;
+    r.shown.clear();
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (decided[i]) r.shown.push_back(i);
+
+    // The same check of the same requirement and competence at several levels: one reason per
+    // distinct finding, named by its first entry.
+    r.by_key.assign(r.shown.begin(), r.shown.end());
+    std::sort(r.by_key.begin(), r.by_key.end(), [&](std::uint32_t a, std::uint32_t b) {
+        const trace_entry& x = d.trace[a];
+        const trace_entry& y = d.trace[b];
+        if (x.requirement != y.requirement) return x.requirement < y.requirement;
+        if (x.check != y.check) return x.check < y.check;
+        if (x.check_arg != y.check_arg) return x.check_arg < y.check_arg;
+        if (x.competence != y.competence) return x.competence < y.competence;
+        return a < b;
+    });
+    r.same_as.resize(n);
+    for (std::size_t run = 0; run < r.by_key.size();) {
+        const trace_entry& head = d.trace[r.by_key[run]];
+        std::size_t end = run + 1;
+        while (end < r.by_key.size()) {
+            const trace_entry& e = d.trace[r.by_key[end]];
+            if (e.requirement != head.requirement || e.check != head.check || e.check_arg != head.check_arg ||
+                e.competence != head.competence)
+                break;
+            ++end;
+        }
+        for (std::size_t j = run; j < end; ++j) {
+            const std::uint32_t i = r.by_key[j];
+            r.same_as[i] = i;
+            for (std::size_t k = run; k < j; ++k) {
+                const std::uint32_t earlier = r.by_key[k];
+                if (r.same_as[earlier] == earlier && same_finding(d, r, earlier, i)) {
+                    r.same_as[i] = earlier;
+                    break;
+                }
+            }
+        }
+        run = end;
+    }
+
+    r.first.clear();
+    for (std::uint32_t i : r.shown) {
+        if (r.same_as[i] == i) {
+            r.number[i] = static_cast<std::uint32_t>(r.first.size());
+            r.first.push_back(i);
+        } else {
+            r.number[i] = r.number[r.same_as[i]];
+        }
+    }
+    // Each reason's levels, in one array (a counting sort by reason), sorted within a reason.
+    r.level_end.assign(r.first.size(), 0);
+    for (std::uint32_t i : r.shown) ++r.level_end[r.number[i]];
+    std::partial_sum(r.level_end.begin(), r.level_end.end(), r.level_end.begin());
+    r.next.resize(r.first.size());
+    for (std::size_t k = 0; k < r.first.size(); ++k) r.next[k] = k ? r.level_end[k - 1] : 0;
+    r.levels.resize(r.shown.size());
+    for (std::uint32_t i : r.shown) r.levels[r.next[r.number[i]]++] = d.trace[i].level;
+    for (std::size_t k = 0; k < r.first.size(); ++k)
+        std::sort(r.levels.begin() + (k ? r.level_end[k - 1] : 0), r.levels.begin() + r.level_end[k]);
+}
+
+reason_list& thread_reasons() {
+    thread_local reason_list r;
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text that depends only on the rules, escaped once per rule set and thread.
+
+std::string quoted(std::string_view s) {
+    rapidjson::StringBuffer b;
+    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    return std::string(b.GetString(), b.GetSize());
+}
+
+struct fragments {
+    std::weak_ptr<const detail::program> owner; ///< tells a rule set from a later one at the same address
+    const detail::program* rules = nullptr;
+    std::string qualification, version;         ///< quoted, like every string here
+    std::vector<std::string> level, competence, criterion, evidence_type, credential_type;
+    std::vector<std::string> scorers, spread;   ///< per criterion: the check names "<id> scorers", "<id> spread"
+    std::vector<std::string> requirement;       ///< `"requirement":..,"title":..,"kind":..` per requirement
+    std::vector<std::uint8_t> requirement_members;
+    std::vector<std::vector<std::string>> count_title; ///< per requirement: each `at_least` entry's title
+};
+
+const fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
+    thread_local fragments f;
+    if (f.rules == rules.get() && !f.owner.expired()) return f;
+    f = fragments{};
+    const auto& q = rules->descriptor;
+    f.qualification = quoted(q.id);
+    f.version = quoted(q.version);
+    for (const auto& l : q.levels) f.level.push_back(quoted(l.id));
+    for (const auto& c : q.competences) f.competence.push_back(quoted(c.id));
+    for (const auto& k : q.criteria) {
+        f.criterion.push_back(quoted(k.id));
+        f.scorers.push_back(quoted(k.id + " scorers"));
+        f.spread.push_back(quoted(k.id + " spread"));
+    }
+    for (const auto& t : q.evidence_types) f.evidence_type.push_back(quoted(t.id));
+    for (const auto& t : q.credential_types) f.credential_type.push_back(quoted(t));
+    for (const auto& r : rules->requirements) {
+        std::string members = "\"requirement\":" + quoted(r.id);
+        if (!r.title.empty()) members += ",\"title\":" + quoted(r.title);
+        members += ",\"kind\":" + quoted(detail::to_string(r.kind));
+        f.requirement.push_back(std::move(members));
+        f.requirement_members.push_back(r.title.empty() ? 2 : 3);
+        f.count_title.emplace_back();
+        for (const auto& c : r.counts) f.count_title.back().push_back(quoted(c.title));
+    }
+    f.owner = rules;
+    f.rules = rules.get();
+    return f;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON.
+
+/// RapidJSON's writer, plus text escaped beforehand (the fragments), which it copies as is.
+class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
+  public:
+    using Writer::Writer;
+    /// A key or string value given as JSON text (quoted and escaped).
+    void raw_string(std::string_view json) {
+        Prefix(rapidjson::kStringType);
+        copy(json);
+    }
+    /// `count` members given as JSON text (`"a":1,"b":2`) into the object being written.
+    void raw_members(std::string_view json, std::size_t count) {
+        Prefix(rapidjson::kStringType); // the separator, and the first key counted
+        copy(json);
+        level_stack_.template Top<Level>()->valueCount += 2 * count - 1;
+    }
+    /// A key or string value known at compile time, e.g. `literal("\"status\"")`: copied with
+    /// a fixed-size copy the compiler inlines (most of what a reason writes).
+    template <std::size_t N> void literal(const char (&json)[N]) {
+        Prefix(rapidjson::kStringType);
+        std::memcpy(os_->Push(N - 1), json, N - 1);
+    }
+    void text(std::string_view s) { String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+  private:
+    void copy(std::string_view json) {
+        const std::size_t n = json.size();
+        const char* from = json.data();
+        char* to = os_->Push(n);
+        // Most fragments are ids of a few bytes: two overlapping fixed-size copies (inlined)
+        // instead of a call to memcpy.
+        if (n >= 8 && n <= 16) {
+            std::memcpy(to, from, 8);
+            std::memcpy(to + n - 8, from + n - 8, 8);
+        } else if (n >= 4 && n < 8) {
+            std::memcpy(to, from, 4);
+            std::memcpy(to + n - 4, from + n - 4, 4);
+        } else {
+            std::memcpy(to, from, n);
+        }
+    }
+};
+
+void write_status(json_writer& w, status s) {
+    switch (s) {
+    case status::pass: w.literal("\"pass\""); return;
+    case status::fail: w.literal("\"fail\""); return;
+    case status::insufficient: w.literal("\"insufficient\""); return;
+    }
+}
+
+/// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
+std::size_t date_json(date d, char* out) {
+    const auto c = to_civil(d);
+    if (c.year < 0 || c.year > 9999)
+        return static_cast<std::size_t>(std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day));
+    const auto two = [](char* p, int v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    out[0] = '"';
+    two(out + 1, c.year / 100);
+    two(out + 3, c.year % 100);
+    out[5] = '-';
+    two(out + 6, static_cast<int>(c.month));
+    out[8] = '-';
+    two(out + 9, static_cast<int>(c.day));
+    out[11] = '"';
+    return 12;
+}
+
+void write_date(json_writer& w, date d) {
+    char text[16];
+    w.raw_string({text, date_json(d, text)});
+}
+
+const char* phrase_text(std::uint32_t p) {
+    switch (static_cast<phrase>(p)) {
+    case phrase::no_experience_recorded: return "no experience recorded";
+    case phrase::no_credentials_recorded: return "no credentials recorded";
+    case phrase::pass: return "pass";
+    case phrase::fail: return "fail";
+    case phrase::insufficient: return "insufficient";
+    }
+    return "";
+}
+
+/// The candidate's ids as JSON strings, each escaped the first time the decision shows it:
+/// reasons name the same few items again and again.
+class id_cache {
+  public:
+    void reset(const decision& d) {
+        d_ = &d;
+        json_.clear();
+        slots_[0].assign(d.evidence_ids.size(), {none, 0});
+        slots_[1].assign(d.assessor_ids.size(), {none, 0});
+        slots_[2].assign(d.assessments.size(), {none, 0});
+        slots_[3].assign(d.credential_ids.size(), {none, 0});
+    }
+
+    /// The id of a ref of kind evidence, assessor, assessment or credential, quoted.
+    std::string_view quoted(const trace_ref& ref) {
+        const int kind = ref.kind == ref_kind::evidence ? 0 : ref.kind == ref_kind::assessor ? 1
+                         : ref.kind == ref_kind::assessment ? 2 : 3;
+        auto& slot = slots_[kind][ref.index];
+        if (slot.first == none) {
+            escaped_.Clear();
+            escaper_.Reset(escaped_);
+            const std::string& text = kind == 0 ? d_->evidence_ids[ref.index]
+                                      : kind == 1 ? d_->assessor_ids[ref.index]
+                                      : kind == 2 ? assessment_label(ref.index)
+                                                  : d_->credential_ids[ref.index];
+            escaper_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+            slot = {static_cast<std::uint32_t>(json_.size()), static_cast<std::uint32_t>(escaped_.GetSize())};
+            json_.append(escaped_.GetString(), escaped_.GetSize());
+        }
+        return std::string_view(json_).substr(slot.first, slot.second);
+    }
+
+  private:
+    /// "assessor/competence@date", as an assessment is shown.
+    const std::string& assessment_label(std::uint32_t index) {
+        const auto& a = d_->assessments[index];
+        char dated[16];
+        const std::size_t n = date_json(a.dated, dated);
+        label_.assign(d_->assessor_ids[a.assessor]);
+        label_ += '/';
+        label_ += d_->qualification().competences[a.competence].id;
+        label_ += '@';
+        label_.append(dated + 1, n - 2);
+        return label_;
+    }
+
+    const decision* d_ = nullptr;
+    std::string json_;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> slots_[4]; ///< offset and size in json_
+    std::string label_;
+    rapidjson::StringBuffer escaped_;
+    rapidjson::Writer<rapidjson::StringBuffer> escaper_;
+};
+
+/// What a decision is rendered with: the decision, its rules' fragments, working memory.
+struct render {
+    const decision& d;
+    const fragments& f;
+    json_writer& w;
+    id_cache& ids;
+};
+
+void write_ref(const render& r, const trace_ref& ref) {
+    switch (ref.kind) {
+    case ref_kind::evidence:
+    case ref_kind::assessor:
+    case ref_kind::credential:
+    case ref_kind::assessment: r.w.raw_string(r.ids.quoted(ref)); return;
+    case ref_kind::criterion: r.w.raw_string(r.f.criterion[ref.index]); return;
+    case ref_kind::evidence_type: r.w.raw_string(r.f.evidence_type[ref.index]); return;
+    case ref_kind::credential_type: r.w.raw_string(r.f.credential_type[ref.index]); return;
+    }
+}
+
+void write_value(const render& r, const detail_value& v) {
+    switch (v.what) {
+    case detail_value::kind::number: {
+        const double n = v.number;
+        // Whole numbers print as integers; others keep 4 decimals, enough for FTE years.
+        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) r.w.Int64(static_cast<std::int64_t>(n));
+        else if (std::isfinite(n)) r.w.Double(std::round(n * 10000) / 10000);
+        else r.w.Null();
+        return;
+    }
+    case detail_value::kind::phrase: r.w.String(phrase_text(v.first)); return;
+    case detail_value::kind::refs:
+        r.w.StartArray();
+        for (std::uint32_t i = 0; i < v.count; ++i) write_ref(r, r.d.refs[v.first + i]);
+        r.w.EndArray();
+        return;
+    case detail_value::kind::none: r.w.Null(); return;
+    }
+}
+
+/// The JSON key ids of a kind are listed under; also the order of the groups in a reason.
+int id_group(ref_kind k) {
+    switch (k) {
+    case ref_kind::assessor: return 1;
+    case ref_kind::assessment: return 2;
+    case ref_kind::credential: return 3;
+    default: return 0;
+    }
+}
+
+constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"assessments\"", "\"credentials\""};
+
+/// The ids an entry rests on, grouped by kind (`"evidence": [...]`, ...), groups in the order
+/// their first id appears.
+void write_ids(const render& r, const trace_entry& e) {
+    const trace_ref* refs = r.d.refs.data() + e.refs_first;
+    unsigned written = 0;
+    for (std::uint32_t i = 0; i < e.refs_count; ++i) {
+        const int group = id_group(refs[i].kind);
+        if (written & (1U << group)) continue;
+        written |= 1U << group;
+        r.w.raw_string(id_keys[group]);
+        r.w.StartArray();
+        for (std::uint32_t j = i; j < e.refs_count; ++j)
+            if (id_group(refs[j].kind) == group) write_ref(r, refs[j]);
+        r.w.EndArray();
+    }
+}
+
+void write_check(const render& r, const trace_entry& e) {
+    switch (e.check) {
+    case check_kind::whole: return;
+    case check_kind::not_usable: r.w.literal("\"not_usable\""); return;
+    case check_kind::min_items: r.w.literal("\"min_items\""); return;
+    case check_kind::min_distinct_types: r.w.literal("\"min_distinct_types\""); return;
+    case check_kind::count_condition: r.w.raw_string(r.f.count_title[e.requirement][e.check_arg]); return;
+    case check_kind::cover_every_criterion: r.w.literal("\"cover_every_criterion\""); return;
+    case check_kind::not_valid: r.w.literal("\"not_valid\""); return;
+    case check_kind::min_size: r.w.literal("\"min_size\""); return;
+    case check_kind::scorers: r.w.raw_string(r.f.scorers[e.check_arg]); return;
+    case check_kind::spread: r.w.raw_string(r.f.spread[e.check_arg]); return;
+    case check_kind::agreed: r.w.raw_string(r.f.criterion[e.check_arg]); return;
+    case check_kind::agreed_scores: r.w.literal("\"agreed_scores\""); return;
+    case check_kind::criterion_score: r.w.raw_string(r.f.criterion[e.check_arg]); return;
+    case check_kind::mean: r.w.literal("\"mean\""); return;
+    }
+}
+
+void write_reason(const render& r, const reason_list& reasons, std::size_t k) {
+    const std::uint32_t i = reasons.first[k];
+    const trace_entry& e = r.d.trace[i];
+    json_writer& w = r.w;
+    w.StartObject();
+    w.raw_members(r.f.requirement[e.requirement], r.f.requirement_members[e.requirement]);
+    if (e.check != check_kind::whole) {
+        w.literal("\"check\"");
+        write_check(r, e);
+    }
+    w.literal("\"levels\"");
+    w.StartArray();
+    const std::size_t from = k ? reasons.level_end[k - 1] : 0;
+    for (std::size_t l = from; l < reasons.level_end[k]; ++l) {
+        const std::int16_t level = reasons.levels[l];
+        if (level >= 0 && (l == from || level != reasons.levels[l - 1]))
+            w.raw_string(r.f.level[static_cast<std::size_t>(level)]);
+    }
+    w.EndArray();
+    if (e.competence >= 0) {
+        w.literal("\"competence\"");
+        w.raw_string(r.f.competence[static_cast<std::size_t>(e.competence)]);
+    }
+    w.literal("\"status\"");
+    write_status(w, e.result);
+    w.literal("\"found\"");
+    write_value(r, e.found);
+    w.literal("\"required\"");
+    write_value(r, e.required);
+    write_ids(r, r.d.trace[reasons.ids_from[i]]);
+    w.EndObject();
+}
+
+void write_decision(const render& r, const decision_json_options& options) {
+    const decision& d = r.d;
+    const fragments& f = r.f;
+    json_writer& w = r.w;
+    w.StartObject();
+    w.literal("\"id\"");
+    w.text(d.candidate_id);
+    w.literal("\"as_of\"");
+    write_date(w, d.as_of);
+    w.literal("\"qualification\"");
+    w.raw_string(f.qualification);
+    w.literal("\"version\"");
+    w.raw_string(f.version);
+    w.literal("\"outcome\"");
+    w.String(to_string(d.outcome));
+    w.literal("\"level\"");
+    if (d.level) w.raw_string(f.level[*d.level]);
+    else w.Null();
+    w.literal("\"partial\"");
+    w.StartArray();
+    for (id_index c : d.partial) w.raw_string(f.competence[c]);
+    w.EndArray();
+    w.literal("\"valid_until\"");
+    if (d.valid_until) write_date(w, *d.valid_until);
+    else w.Null();
+    w.literal("\"levels\"");
+    w.StartObject();
+    for (std::size_t l = 0; l < d.level_status.size(); ++l) {
+        w.raw_string(f.level[l]);
+        write_status(w, d.level_status[l]);
+    }
+    w.EndObject();
+    w.literal("\"competences\"");
+    w.StartObject();
+    for (std::size_t l = 0; l < d.competence_status.size(); ++l) {
+        w.raw_string(f.level[l]);
+        w.StartObject();
+        for (std::size_t c = 0; c < d.competence_status[l].size(); ++c) {
+            w.raw_string(f.competence[c]);
+            write_status(w, d.competence_status[l][c]);
+        }
+        w.EndObject();
+    }
+    w.EndObject();
+    if (options.reasons) {
+        reason_list& reasons = thread_reasons();
+        find_reasons(d, reasons);
+        w.literal("\"reasons\"");
+        w.StartArray();
+        for (std::size_t k = 0; k < reasons.first.size(); ++k) write_reason(r, reasons, k);
+        w.EndArray();
+        w.literal("\"gaps\"");
+        w.StartObject();
+        for (std::size_t l = 0; l < d.gaps.size(); ++l) {
+            if (d.level_status[l] == status::pass) continue;
+            w.raw_string(f.level[l]);
+            w.StartArray();
+            for (std::uint32_t i : d.gaps[l]) w.Uint(reasons.number[i]);
+            w.EndArray();
+        }
+        w.EndObject();
+    }
+    if (options.explanation) {
+        w.literal("\"explanation\"");
+        w.text(explain(d));
+    }
+    w.EndObject();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text.
 
 std::string ref_text(const decision& d, const trace_ref& r) {
     const auto& q = d.qualification();
@@ -60,37 +584,6 @@ std::string ref_text(const decision& d, const trace_ref& r) {
     case ref_kind::credential_type: return q.credential_types[r.index];
     }
     return "";
-}
-
-const char* phrase_text(std::uint32_t p) {
-    switch (static_cast<phrase>(p)) {
-    case phrase::no_experience_recorded: return "no experience recorded";
-    case phrase::no_credentials_recorded: return "no credentials recorded";
-    case phrase::pass: return "pass";
-    case phrase::fail: return "fail";
-    case phrase::insufficient: return "insufficient";
-    }
-    return "";
-}
-
-void detail(writer& w, const decision& d, const detail_value& v) {
-    switch (v.what) {
-    case detail_value::kind::number: {
-        const double n = v.number;
-        // Whole numbers print as integers; others keep 4 decimals, enough for FTE years.
-        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) w.Int64(static_cast<std::int64_t>(n));
-        else if (std::isfinite(n)) w.Double(std::round(n * 10000) / 10000);
-        else w.Null();
-        return;
-    }
-    case detail_value::kind::phrase: w.String(phrase_text(v.first)); return;
-    case detail_value::kind::refs:
-        w.StartArray();
-        for (std::uint32_t i = 0; i < v.count; ++i) string(w, ref_text(d, d.refs[v.first + i]));
-        w.EndArray();
-        return;
-    case detail_value::kind::none: w.Null(); return;
-    }
 }
 
 std::string detail_text(const decision& d, const detail_value& v) {
@@ -134,153 +627,54 @@ std::string check_name(const decision& d, const trace_entry& e) {
     return "";
 }
 
-/// The ids an entry rests on, grouped by kind, as (JSON key, ids).
-std::vector<std::pair<const char*, std::vector<std::string>>> grouped_ids(const decision& d, const trace_entry& e) {
-    std::vector<std::pair<const char*, std::vector<std::string>>> groups;
-    for (std::uint32_t i = 0; i < e.refs_count; ++i) {
-        const trace_ref& r = d.refs[e.refs_first + i];
-        const char* key = r.kind == ref_kind::assessor ? "assessors" : r.kind == ref_kind::assessment ? "assessments"
-                          : r.kind == ref_kind::credential ? "credentials" : "evidence";
-        auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return std::string(g.first) == key; });
-        if (it == groups.end()) it = groups.insert(groups.end(), {key, {}});
-        it->second.push_back(ref_text(d, r));
-    }
-    return groups;
-}
-
-void entry(writer& w, const decision& d, const trace_entry& e) {
-    const auto& p = *d.rules;
-    const auto& q = p.descriptor;
-    const auto& r = p.requirements[e.requirement];
-    w.StartObject();
-    w.Key("requirement");
-    string(w, r.id);
-    if (!r.title.empty()) {
-        w.Key("title");
-        string(w, r.title);
-    }
-    w.Key("kind");
-    w.String(detail::to_string(r.kind));
-    if (e.check != check_kind::whole) {
-        w.Key("check");
-        string(w, check_name(d, e));
-    }
-    if (e.level >= 0) {
-        w.Key("level");
-        string(w, q.levels[static_cast<std::size_t>(e.level)].id);
-    }
-    if (e.competence >= 0) {
-        w.Key("competence");
-        string(w, q.competences[static_cast<std::size_t>(e.competence)].id);
-    }
-    w.Key("status");
-    w.String(to_string(e.result));
-    w.Key("found");
-    detail(w, d, e.found);
-    w.Key("required");
-    detail(w, d, e.required);
-    for (const auto& [key, list] : grouped_ids(d, e)) {
-        w.Key(key);
-        strings(w, list);
-    }
-    w.EndObject();
-}
-
-std::string scope_text(const decision& d, const trace_entry& e) {
-    const auto& q = d.rules->descriptor;
+/// One result in words; `ids` is the entry whose ids it rests on.
+std::string entry_text(const decision& d, const trace_entry& e, const trace_entry& ids) {
+    const auto& q = d.qualification();
+    const auto& r = d.rules->requirements[e.requirement];
     std::string s;
     if (e.competence >= 0) {
         const auto& c = q.competences[static_cast<std::size_t>(e.competence)];
         s += c.id + " (" + c.title + ") at " + q.levels[static_cast<std::size_t>(e.level)].id + ": ";
     }
-    return s;
-}
-
-std::string entry_text(const decision& d, const trace_entry& e) {
-    const auto& r = d.rules->requirements[e.requirement];
-    std::string s = scope_text(d, e);
     s += r.title.empty() ? r.id : r.id + " " + r.title;
     if (e.check != check_kind::whole) s += " [" + check_name(d, e) + "]";
     s += std::string(" is ") + to_string(e.result);
     const std::string found = detail_text(d, e.found), required = detail_text(d, e.required);
     if (!found.empty() || !required.empty()) s += ": found " + (found.empty() ? "nothing" : found);
     if (!required.empty()) s += ", required " + required;
-    for (const auto& [key, list] : grouped_ids(d, e)) {
-        s += std::string("; ") + key + " ";
-        for (std::size_t i = 0; i < list.size(); ++i) s += (i ? ", " : "") + list[i];
+    const trace_ref* refs = d.refs.data() + ids.refs_first;
+    unsigned written = 0;
+    for (std::uint32_t i = 0; i < ids.refs_count; ++i) {
+        const int group = id_group(refs[i].kind);
+        if (written & (1U << group)) continue;
+        written |= 1U << group;
+        const auto key = id_keys[group];
+        s += "; " + std::string(key.substr(1, key.size() - 2)) + " ";
+        for (std::uint32_t j = i, n = 0; j < ids.refs_count; ++j)
+            if (id_group(refs[j].kind) == group) s += (n++ ? ", " : "") + ref_text(d, refs[j]);
     }
     return s;
 }
 
 } // namespace
 
+void append_json(std::string& out, const decision& d, const decision_json_options& options) {
+    thread_local rapidjson::StringBuffer buffer;
+    thread_local json_writer w;
+    thread_local id_cache ids;
+    buffer.Clear();
+    w.Reset(buffer);
+    ids.reset(d);
+    write_decision(render{d, fragments_of(d.rules), w, ids}, options);
+    out.append(buffer.GetString(), buffer.GetSize());
+    // One huge decision should not pin its memory for the rest of the thread's life.
+    if (buffer.GetSize() > (std::size_t{1} << 20)) buffer.ShrinkToFit();
+}
+
 std::string to_json(const decision& d, const decision_json_options& options) {
-    const auto& q = d.rules->descriptor;
-    rapidjson::StringBuffer buffer;
-    writer w(buffer);
-    w.StartObject();
-    w.Key("id");
-    string(w, d.candidate_id);
-    w.Key("as_of");
-    string(w, to_string(d.as_of));
-    w.Key("qualification");
-    string(w, q.id);
-    w.Key("version");
-    string(w, q.version);
-    w.Key("outcome");
-    w.String(to_string(d.outcome));
-    w.Key("level");
-    if (d.level) string(w, q.levels[*d.level].id);
-    else w.Null();
-    w.Key("partial");
-    w.StartArray();
-    for (id_index c : d.partial) string(w, q.competences[c].id);
-    w.EndArray();
-    w.Key("valid_until");
-    if (d.valid_until) string(w, to_string(*d.valid_until));
-    else w.Null();
-    w.Key("levels");
-    w.StartObject();
-    for (std::size_t l = 0; l < d.level_status.size(); ++l) {
-        string(w, q.levels[l].id);
-        w.String(to_string(d.level_status[l]));
-    }
-    w.EndObject();
-    w.Key("competences");
-    w.StartObject();
-    for (std::size_t l = 0; l < d.competence_status.size(); ++l) {
-        string(w, q.levels[l].id);
-        w.StartObject();
-        for (std::size_t c = 0; c < d.competence_status[l].size(); ++c) {
-            string(w, q.competences[c].id);
-            w.String(to_string(d.competence_status[l][c]));
-        }
-        w.EndObject();
-    }
-    w.EndObject();
-    if (options.reasons) {
-        w.Key("reasons");
-        w.StartArray();
-        for (const auto& e : d.trace)
-            if (e.result != status::pass) entry(w, d, e);
-        w.EndArray();
-        w.Key("gaps");
-        w.StartObject();
-        for (std::size_t l = 0; l < d.gaps.size(); ++l) {
-            if (d.level_status[l] == status::pass) continue;
-            string(w, q.levels[l].id);
-            w.StartArray();
-            for (std::uint32_t i : d.gaps[l]) entry(w, d, d.trace[i]);
-            w.EndArray();
-        }
-        w.EndObject();
-    }
-    if (options.explanation) {
-        w.Key("explanation");
-        string(w, explain(d));
-    }
-    w.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize());
+    std::string s;
+    append_json(s, d, options);
+    return s;
 }
 
 std::string explain(const decision& d) {
@@ -306,25 +700,77 @@ std::string explain(const decision& d) {
             s += " " + q.competences[c].id + " " + to_string(d.competence_status[l][c]) + (c + 1 < d.competence_status[l].size() ? "," : ".");
         s += "\n";
     }
+    reason_list& reasons = thread_reasons();
+    find_reasons(d, reasons);
     for (std::size_t l = 0; l < d.gaps.size(); ++l) {
         if (d.level_status[l] == status::pass) continue;
         s += "What stands between the candidate and " + q.levels[l].id + ":\n";
-        for (std::uint32_t i : d.gaps[l]) s += "  - " + entry_text(d, d.trace[i]) + "\n";
+        for (std::uint32_t i : d.gaps[l]) s += "  - " + entry_text(d, d.trace[i], d.trace[reasons.ids_from[i]]) + "\n";
     }
     return s;
 }
 
+void keep_reasons_only(decision& d) {
+    reason_list& r = thread_reasons();
+    find_reasons(d, r);
+    thread_local std::vector<trace_ref> refs;
+    refs.clear();
+    const auto copy = [&](std::uint32_t first, std::uint32_t count) {
+        const auto at = static_cast<std::uint32_t>(refs.size());
+        refs.insert(refs.end(), d.refs.begin() + first, d.refs.begin() + first + count);
+        return at;
+    };
+    std::vector<trace_entry> trace;
+    trace.reserve(r.shown.size());
+    // The old index of each kept entry maps to its new one (reusing `same_as` as the map).
+    for (std::uint32_t i : r.shown) {
+        const trace_entry& old = d.trace[i];
+        const trace_entry& ids = d.trace[r.ids_from[i]];
+        trace_entry e = old;
+        e.children_first = e.children_count = 0;
+        const bool found_ids = old.found.what == detail_value::kind::refs;
+        if (found_ids) e.found.first = copy(old.found.first, old.found.count);
+        if (old.required.what == detail_value::kind::refs)
+            e.required.first = copy(old.required.first, old.required.count);
+        e.refs_count = ids.refs_count;
+        if (ids.refs_count == 0) e.refs_first = 0;
+        else if (found_ids && ids.refs_first == old.found.first && ids.refs_count == old.found.count)
+            e.refs_first = e.found.first; // the same ids, shared as before
+        else e.refs_first = copy(ids.refs_first, ids.refs_count);
+        r.same_as[i] = static_cast<std::uint32_t>(trace.size());
+        trace.push_back(e);
+    }
+    for (auto& gap : d.gaps) {
+        for (auto& i : gap) i = r.same_as[i];
+        gap.shrink_to_fit();
+    }
+    d.trace = std::move(trace);
+    d.refs.assign(refs.begin(), refs.end());
+    d.refs.shrink_to_fit();
+    decltype(d.children)().swap(d.children);
+    decltype(d.level_roots)().swap(d.level_roots);
+    decltype(d.competence_roots)().swap(d.competence_roots);
+    d.evidence_ids.shrink_to_fit();
+    d.assessor_ids.shrink_to_fit();
+    d.credential_ids.shrink_to_fit();
+    d.assessments.shrink_to_fit();
+    d.partial.shrink_to_fit();
+    d.level_status.shrink_to_fit();
+    d.gaps.shrink_to_fit();
+    if (refs.capacity() > (std::size_t{1} << 16)) decltype(refs)().swap(refs);
+}
+
 std::string to_json(const error& e) {
     rapidjson::StringBuffer buffer;
-    writer w(buffer);
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
     w.StartObject();
     w.Key("category");
     w.String(to_string(e.category));
     w.Key("message");
-    string(w, e.message);
+    w.String(e.message.data(), static_cast<rapidjson::SizeType>(e.message.size()));
     if (!e.where.file.empty()) {
         w.Key("file");
-        string(w, e.where.file);
+        w.String(e.where.file.data(), static_cast<rapidjson::SizeType>(e.where.file.size()));
     }
     if (e.where.line) {
         w.Key("line");
@@ -335,10 +781,10 @@ std::string to_json(const error& e) {
         w.Uint64(e.where.column);
     }
     w.Key("pointer");
-    string(w, e.where.pointer);
+    w.String(e.where.pointer.data(), static_cast<rapidjson::SizeType>(e.where.pointer.size()));
     if (!e.where.path.empty()) {
         w.Key("path");
-        string(w, e.where.path);
+        w.String(e.where.path.data(), static_cast<rapidjson::SizeType>(e.where.path.size()));
     }
     w.EndObject();
     return std::string(buffer.GetString(), buffer.GetSize());

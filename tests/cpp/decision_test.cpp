@@ -1,8 +1,12 @@
 // Decisions as data: reasons with found / required / ids, the gap to each level not reached,
-// the JSON form and the explanation rendered from them.
+// the JSON form and the explanation rendered from them, decisions kept for their reasons only.
 #include "test_support.hpp"
 
+#include "program.hpp"
+
 #include <rapidjson/document.h>
+
+#include <set>
 
 namespace mt = masterpro::testing;
 
@@ -70,16 +74,165 @@ TEST_CASE("the gap to a level not reached names what stands in the way, and noth
     const auto d = sample_trace();
     rapidjson::Document json;
     json.Parse(masterpro::to_json(d).c_str());
+    const auto& reasons = json["reasons"];
     const auto& gaps = json["gaps"];
     CHECK_FALSE(gaps.HasMember("M1")); // reached
     REQUIRE(gaps.HasMember("M2"));
-    CHECK(find_entry(gaps["M2"], "R1.coordination") != nullptr);
-    CHECK(find_entry(gaps["M2"], "R4", "min_items", "C6") != nullptr);
-    for (const auto& e : gaps["M2"].GetArray()) CHECK(std::string(e["status"].GetString()) != "pass");
+    // A gap lists indices into `reasons`: each finding is written once.
+    rapidjson::Document gap(rapidjson::kArrayType);
+    for (const auto& i : gaps["M2"].GetArray()) {
+        REQUIRE(i.IsUint());
+        REQUIRE(i.GetUint() < reasons.Size());
+        const auto& reason = reasons[i.GetUint()];
+        CHECK(std::string(reason["status"].GetString()) != "pass");
+        bool at_m2 = false;
+        for (const auto& l : reason["levels"].GetArray()) at_m2 = at_m2 || std::string(l.GetString()) == "M2";
+        CHECK(at_m2);
+        gap.PushBack(rapidjson::Value(reason, gap.GetAllocator()), gap.GetAllocator());
+    }
+    CHECK(find_entry(gap, "R1.coordination") != nullptr);
+    CHECK(find_entry(gap, "R4", "min_items", "C6") != nullptr);
     // One elective is enough: the gap closes the cheapest one, not both.
-    const bool c7 = find_entry(gaps["M2"], "R7", "min_size", "C7") != nullptr;
-    const bool c8 = find_entry(gaps["M2"], "R7", "min_size", "C8") != nullptr;
+    const bool c7 = find_entry(gap, "R7", "min_size", "C7") != nullptr;
+    const bool c8 = find_entry(gap, "R7", "min_size", "C8") != nullptr;
     CHECK(c7 != c8);
+}
+
+TEST_CASE("reasons are the checks that decided, the same finding at several levels said once") {
+    const auto d = sample_trace();
+    rapidjson::Document json;
+    json.Parse(masterpro::to_json(d).c_str());
+    const auto& reasons = json["reasons"];
+    const auto levels_of = [](const rapidjson::Value& reason) {
+        std::string s;
+        for (const auto& l : reason["levels"].GetArray()) s += (s.empty() ? "" : ",") + std::string(l.GetString());
+        return s;
+    };
+    // C6's evidence is judged the same way at both levels: one reason.
+    const auto* items = find_entry(reasons, "R4", "min_items", "C6");
+    REQUIRE(items != nullptr);
+    CHECK(levels_of(*items) == "M1,M2");
+    // The panel size differs by level (2 at M1, 3 at M2): two reasons.
+    int panels = 0;
+    for (const auto& r : reasons.GetArray()) {
+        if (std::string(r["requirement"].GetString()) != "R7" || !r.HasMember("check") ||
+            std::string(r["check"].GetString()) != "min_size" || std::string(r["competence"].GetString()) != "C7")
+            continue;
+        ++panels;
+        CHECK(r["required"].GetInt() == (levels_of(r) == "M1" ? 2 : 3));
+    }
+    CHECK(panels == 2);
+    // Not the combinators above the checks: their statuses are in `levels` and `competences`.
+    for (const auto& r : reasons.GetArray()) {
+        const std::string kind = r["kind"].GetString();
+        CHECK_MESSAGE(kind != "all_of", r["requirement"].GetString());
+        CHECK_MESSAGE(kind != "sequence", r["requirement"].GetString());
+        CHECK_MESSAGE(kind != "competence", r["requirement"].GetString());
+        // A vocabulary requirement is explained by its checks, not by itself as a whole.
+        if (kind == "evidence" || kind == "panel" || kind == "agreement" || kind == "scores")
+            CHECK(r.HasMember("check"));
+    }
+    // No two reasons say the same thing.
+    std::set<std::string> seen;
+    for (const auto& r : reasons.GetArray()) CHECK(seen.insert(mt::compact(r)).second);
+}
+
+TEST_CASE("every result that is not pass is traced down to reasons with found, required and ids") {
+    const auto rules = mt::welder();
+    int decisions = 0, traced = 0;
+    for (const auto& line : mt::read_lines(mt::shared_dir() / "spec/master-welder/candidates.jsonl")) {
+        auto d = rules.evaluate_json(line);
+        if (!d) continue;
+        ++decisions;
+        rapidjson::Document json;
+        json.Parse(masterpro::to_json(*d).c_str());
+        REQUIRE_FALSE(json.HasParseError());
+        const auto& q = d->qualification();
+        // Whether a reason shows this trace entry: same requirement, check, competence and
+        // status, with the entry's level among its levels.
+        const auto shown = [&](const masterpro::trace_entry& e) {
+            const auto& r = rules.program()->requirements[e.requirement];
+            for (const auto& reason : json["reasons"].GetArray()) {
+                if (r.id != reason["requirement"].GetString() || std::string(reason["status"].GetString()) != masterpro::to_string(e.result))
+                    continue;
+                if ((e.competence >= 0) != reason.HasMember("competence")) continue;
+                if (e.competence >= 0 && q.competences[static_cast<std::size_t>(e.competence)].id != reason["competence"].GetString())
+                    continue;
+                if ((e.check != masterpro::check_kind::whole) != reason.HasMember("check")) continue;
+                for (const auto& l : reason["levels"].GetArray())
+                    if (q.levels[static_cast<std::size_t>(e.level)].id == l.GetString()) return true;
+            }
+            return false;
+        };
+        for (const auto& e : d->trace) {
+            if (e.result == masterpro::status::pass) continue;
+            // Down the results that are not pass, every path ends at a reason.
+            std::vector<const masterpro::trace_entry*> todo{&e};
+            while (!todo.empty()) {
+                const auto* x = todo.back();
+                todo.pop_back();
+                bool deeper = false;
+                for (std::uint32_t k = 0; k < x->children_count; ++k) {
+                    const auto& child = d->trace[d->children[x->children_first + k]];
+                    if (child.result != masterpro::status::pass) deeper = true, todo.push_back(&child);
+                }
+                if (!deeper) {
+                    CHECK_MESSAGE(shown(*x), d->candidate_id << " " << rules.program()->requirements[x->requirement].id);
+                    ++traced;
+                }
+            }
+        }
+        for (const auto& reason : json["reasons"].GetArray())
+            for (const char* key : {"requirement", "kind", "levels", "status", "found", "required"})
+                CHECK_MESSAGE(reason.HasMember(key), key);
+    }
+    CHECK(decisions > 70);
+    CHECK(traced > 1000);
+}
+
+TEST_CASE("a check that records no ids of its own rests on those of its requirement") {
+    const auto rules = mt::welder();
+    bool seen_mean = false;
+    for (const auto& line : mt::read_lines(mt::shared_dir() / "spec/master-welder/candidates.jsonl")) {
+        auto d = rules.evaluate_json(line);
+        if (!d) continue;
+        rapidjson::Document json;
+        json.Parse(masterpro::to_json(*d).c_str());
+        for (const auto& r : json["reasons"].GetArray()) {
+            if (!r.HasMember("check") || std::string(r["check"].GetString()) != "mean") continue;
+            // The mean of the agreed scores: the counted assessments of the competence.
+            REQUIRE(r.HasMember("assessments"));
+            const std::string competence = r["competence"].GetString();
+            for (const auto& a : r["assessments"].GetArray())
+                CHECK(std::string(a.GetString()).find("/" + competence + "@") != std::string::npos);
+            seen_mean = true;
+        }
+    }
+    CHECK(seen_mean);
+}
+
+TEST_CASE("a decision kept for its reasons only renders the same, in less memory") {
+    const auto rules = mt::welder();
+    auto lines = mt::read_lines(mt::shared_dir() / "spec/master-welder/candidates.jsonl");
+    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) lines.push_back(line);
+    int kept = 0;
+    for (const auto& line : lines) {
+        auto d = rules.evaluate_json(line);
+        if (!d) continue;
+        const std::string json = masterpro::to_json(*d, {true, true});
+        const std::string text = masterpro::explain(*d);
+        const std::size_t before = d->trace.size();
+        masterpro::keep_reasons_only(*d);
+        CHECK(d->trace.size() < before);
+        CHECK(d->children.empty());
+        for (const auto& e : d->trace) CHECK(e.result != masterpro::status::pass);
+        CHECK(masterpro::to_json(*d, {true, true}) == json);
+        CHECK(masterpro::explain(*d) == text);
+        masterpro::keep_reasons_only(*d); // idempotent
+        CHECK(masterpro::to_json(*d, {true, true}) == json);
+        ++kept;
+    }
+    CHECK(kept > 70);
 }
 
 TEST_CASE("the explanation is rendered from the recorded reasons") {
@@ -104,4 +257,44 @@ TEST_CASE("same inputs give byte-identical decisions") {
         REQUIRE(a.has_value() == b.has_value());
         if (a) CHECK(masterpro::to_json(*a, {true, true}) == masterpro::to_json(*b, {true, true}));
     }
+}
+
+TEST_CASE("docs: decisions.md shows MW-DEMO-2's reason, gaps and explanation as they are") {
+    const std::string page = mt::read_text(mt::source_dir() / "docs" / "decisions.md");
+    const auto d = sample_trace();
+    rapidjson::Document json;
+    json.Parse(masterpro::to_json(d).c_str());
+
+    // The fenced block that starts with `opening` (after `after`, when given).
+    const auto block = [&](const std::string& opening, const std::string& after = "") {
+        const auto start = page.find(opening, page.find(after));
+        REQUIRE(start != std::string::npos);
+        const auto body = page.find('\n', start) + 1;
+        return page.substr(body, page.find("```", body) - body);
+    };
+    // The reason shown is one of the decision's reasons, key for key.
+    rapidjson::Document reason;
+    reason.Parse(block("```json\n{\"requirement\"").c_str());
+    REQUIRE_FALSE(reason.HasParseError());
+    const auto* same = find_entry(json["reasons"], "R4", "min_items", "C6");
+    REQUIRE(same != nullptr);
+    CHECK(mt::compact(*same) == mt::compact(reason));
+    // So are the gaps in the decision object.
+    const std::string object = block("```json", "## The decision object");
+    const auto gaps = object.find("\"gaps\": ");
+    REQUIRE(gaps != std::string::npos);
+    rapidjson::Document shown;
+    shown.Parse(object.substr(gaps + 8, object.find('}', gaps) - gaps - 7).c_str());
+    REQUIRE_FALSE(shown.HasParseError());
+    CHECK(mt::compact(shown) == mt::compact(json["gaps"]));
+    // Every line of the explanation shown, but those abridged with "...".
+    const std::string text = masterpro::explain(d);
+    std::istringstream lines(block("```text"));
+    int checked = 0;
+    for (std::string line; std::getline(lines, line);) {
+        if (line.find("...") != std::string::npos) continue;
+        CHECK_MESSAGE(text.find(line + "\n") != std::string::npos, line);
+        ++checked;
+    }
+    CHECK(checked >= 3);
 }

@@ -134,3 +134,48 @@ def test_other_python_threads_run_while_a_batch_is_decided(welder: masterpro.Rul
     # Had the call held the GIL, the other thread could have run only at its very start or end.
     quarter = (end - start) / 4
     assert any(start + quarter < s < end - quarter for s in stamps)
+
+
+def test_held_decisions_render_as_the_cli_writes_them(welder: masterpro.RuleSet, jsonl: Path) -> None:
+    """A batch's decisions are kept compact; what they render is what the CLI writes from the full trace."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT, WELDER
+
+    result = subprocess.run([sys.executable, "-m", "masterpro", "evaluate", str(WELDER), str(jsonl), "--explain"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    held = welder.evaluate_many(jsonl, threads=2)
+    assert result.stdout.splitlines() == [r.to_json(explanation=True) if r.ok else r.to_json() for r in held]
+
+
+def _live_heap_bytes() -> int:
+    import ctypes
+    import ctypes.util
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+    except (OSError, AttributeError):
+        pytest.skip("needs glibc's mallinfo2 to count the heap")
+    info = libc.mallinfo2()
+    return int(info.uordblks + info.hblkhd)
+
+
+def test_a_held_decision_is_small(welder: masterpro.RuleSet, jsonl: Path) -> None:
+    """A decision holds its statuses and the results its reasons show (rendered when asked), a few
+    KB; without reasons, its statuses alone."""
+    import gc
+
+    for reasons, bound in ((True, 16 * 1024), (False, 2 * 1024)):
+        gc.collect()
+        before = _live_heap_bytes()
+        results = welder.evaluate_many(jsonl, reasons=reasons)
+        gc.collect()
+        held = (_live_heap_bytes() - before) / len(results)
+        assert held < bound, (reasons, held)
+        del results

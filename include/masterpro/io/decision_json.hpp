@@ -10,19 +10,38 @@ namespace masterpro {
 
 /// Options for the JSON form of a decision.
 struct decision_json_options {
-    bool reasons = true;     ///< include `reasons` (every requirement that is not pass) and `gaps`
+    bool reasons = true;      ///< include `reasons` (the results that decided) and `gaps`
     bool explanation = false; ///< include `explanation` (the plain-language text)
 };
 
 /// One compact JSON object (no newline) with the keys `id`, `as_of`, `qualification`,
 /// `version`, `outcome`, `level`, `partial`, `valid_until`, `levels` (level → status) and
-/// `competences` (level → competence → status), then `reasons` and `gaps` when asked.
+/// `competences` (level → competence → status), then, when asked, `reasons` and `gaps`:
+///
+/// - `reasons`: the requirement results that decided, i.e. every result that is not pass and
+///   has no sub-result that is not pass (the checks, not the combinators above them), in
+///   evaluation order; the same finding at several levels is one reason with a `levels` list.
+///   Each has `requirement`, `title` (when the rule gives one), `kind`, `check` (a check
+///   within a vocabulary requirement), `levels`, `competence` (in competence scope), `status`,
+///   `found`, `required` and the `evidence`, `assessors`, `assessments` or `credentials` ids it
+///   rests on (a check that records none rests on those of its requirement).
+/// - `gaps`: level not reached → indices into `reasons` of what stands in the way.
 std::string to_json(const decision& d, const decision_json_options& options = {});
 
-/// The decision in plain language: outcome, each level's status, why each requirement that is
-/// not met is not met (found, required, ids), and what stands between the candidate and each
-/// level not reached. Rendered from the recorded trace, never the other way round.
+/// to_json appended to `out`: for writing many decisions into one reused buffer.
+void append_json(std::string& out, const decision& d, const decision_json_options& options = {});
+
+/// The decision in plain language: outcome, each level's status, and for each level not
+/// reached what stands in the way (found, required, ids). Rendered from the recorded trace,
+/// never the other way round.
 std::string explain(const decision& d);
+
+/// Shrinks `d` to what to_json and explain show, for holding many decisions: the trace keeps
+/// only the results that decided (those listed as reasons, each with the ids it rests on),
+/// without sub-result links; `children`, `level_roots` and `competence_roots` are emptied and
+/// `gaps` point into the shorter trace. to_json and explain give the same text before and
+/// after. Idempotent.
+void keep_reasons_only(decision& d);
 
 /// `{"category": ..., "message": ..., "file"/"line"/"column"/"pointer"/"path" when known}`.
 std::string to_json(const error& e);
