@@ -217,14 +217,36 @@ inline finding expression_input(std::string_view data) {
                     return f;
             return {};
         }
-        static const char* const data_json =
-            R"({"a":1,"b":[1,2,"3",null],"c":{"d":"x","e":[{"f":true}]},"s":"abc","n":-0.5})";
-        auto applied = rule->apply(data_json);
-        if (applied && !is_json(*applied))
-            return "a JsonLogic result is not valid JSON: " + *applied;
-        if (!applied)
-            if (auto f = render_error(applied.error()); !f.empty())
-                return f;
+        // The same rule read with the data entire (a computed `var` path turns the layout and
+        // shared passes off) must give the same results, as must data loaded beforehand.
+        const std::string wrapped = R"({"if":[{"var":{"cat":[""]}},)" + std::string(text) + "," + std::string(text) + "]}";
+        auto entire = jsonlogic_rule::compile(wrapped, "fuzz.json");
+        static const char* const data_documents[] = {
+            R"({"a":1,"b":[1,2,"3",null],"c":{"d":"x","e":[{"f":true}]},"s":"abc","n":-0.5})",
+            R"({"a":"C1","b":[{"a":"C1","b":3,"c":true},{"a":"C2","b":1},{"b":"3","a":["C1"]},{"a":1,"a":"x"}],"c":{"d":null}})",
+            R"([{"a":2},[1,"C1"],"C1",0,{"0":"x"}])",
+        };
+        for (const char* data_json : data_documents) {
+            auto applied = rule->apply(data_json);
+            if (applied && !is_json(*applied))
+                return "a JsonLogic result is not valid JSON: " + *applied;
+            if (!applied) {
+                if (auto f = render_error(applied.error()); !f.empty())
+                    return f;
+                continue;
+            }
+            auto loaded = rule->load(data_json);
+            if (!loaded)
+                return "data applied as text could not be loaded: " + loaded.error().message;
+            auto from_loaded = rule->apply(*loaded);
+            if (!from_loaded || *from_loaded != *applied)
+                return "loaded data gave another result: " + from_loaded.value_or("(error)") + " vs " + *applied;
+            if (entire) {
+                auto reference = entire->apply(data_json);
+                if (reference && *reference != *applied)
+                    return "laid-out data gave another result than entire data: " + *applied + " vs " + *reference;
+            }
+        }
         return {};
     }
     static const item_scope items[] = {item_scope::none, item_scope::evidence, item_scope::assessor,
