@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 #include <istream>
 #include <ostream>
@@ -75,64 +76,116 @@ std::string record_id_json(std::string_view line) {
     return b.GetString();
 }
 
-batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options) {
-    unsigned threads = options.threads ? options.threads : std::max(1U, std::thread::hardware_concurrency());
-    const std::size_t chunk = std::max<std::size_t>(1, options.chunk_lines);
-    std::optional<boost::asio::thread_pool> pool;
-    if (threads > 1) pool.emplace(threads);
-    batch_summary summary;
-    std::vector<std::string> lines(chunk);
-    std::vector<const char*> outcomes(chunk);
-    // The output of a chunk: one buffer per slice of consecutive lines (a slice per thread),
-    // written in order, in a few large writes. Their memory is reused from chunk to chunk.
-    std::vector<std::string> slices(threads);
-    for (;;) {
-        // A chunk ends at `chunk_lines` lines or 64 MB, whichever comes first, so that memory
-        // stays bounded even when lines are huge.
-        std::size_t count = 0, bytes = 0;
-        while (count < chunk && bytes < (64U << 20) && std::getline(in, lines[count])) bytes += lines[count++].size();
-        if (count == 0) break;
-        const std::size_t first_number = summary.records + 1;
-        auto decide_range = [&](std::size_t from, std::size_t to, std::string& text) {
-            text.clear();
-            for (std::size_t i = from; i < to; ++i)
-                outcomes[i] = decide_line(rules, lines[i], first_number + i, options, text);
-        };
-        std::size_t used = 1;
-        if (!pool || count < 2 * threads) {
-            decide_range(0, count, slices[0]);
-        } else {
-            // Contiguous slices, one per thread, written in slice order: the same bytes as on
-            // one thread.
-            std::vector<std::future<void>> done;
-            const std::size_t step = (count + threads - 1) / threads;
-            used = 0;
-            for (std::size_t from = 0; from < count; from += step, ++used) {
-                const std::size_t to = std::min(count, from + step);
-                std::string& text = slices[used];
-                auto task = std::make_shared<std::packaged_task<void()>>(
-                    [&, from, to] { decide_range(from, to, text); });
-                done.push_back(task->get_future());
-                boost::asio::post(*pool, [task] { (*task)(); });
-            }
-            for (auto& d : done) d.get();
-        }
-        for (std::size_t k = 0; k < used; ++k) {
-            out.write(slices[k].data(), static_cast<std::streamsize>(slices[k].size()));
-            // A slice holds about chunk_lines / threads decisions; one that huge lines made
-            // much larger is let go.
-            release_if_huge(slices[k], std::size_t{64} << 20);
-        }
-        for (std::size_t i = 0; i < count; ++i) {
-            if (outcomes[i]) ++summary.outcomes[outcomes[i]];
-            else ++summary.errors;
-            release_if_huge(lines[i], std::size_t{1} << 20);
-        }
-        summary.records += count;
-        out.flush();
-        if (options.progress) options.progress(summary.records);
-        if (!in) break;
+namespace {
+
+/// One chunk of input lines and what was decided for them. Two alternate, so that the main
+/// thread reads the next chunk and writes the previous one while the workers decide this one.
+struct chunk_state {
+    std::vector<std::string> lines;
+    std::size_t count = 0;
+    std::size_t first_number = 1;
+    std::vector<const char*> outcomes;
+    /// Output per piece of consecutive lines, written in piece order: the same bytes whatever
+    /// thread decided which piece. Memory is reused from chunk to chunk.
+    std::vector<std::string> pieces;
+    std::size_t piece_lines = 1;
+    std::size_t piece_count = 0;
+    std::atomic<std::size_t> next_piece{0};
+    std::vector<std::future<void>> done;
+};
+
+/// Reads up to `chunk` lines (or 64 MB, so that memory stays bounded even when lines are huge).
+void read_chunk(std::istream& in, chunk_state& c, std::size_t chunk, std::size_t first_number) {
+    c.count = 0;
+    c.first_number = first_number;
+    std::size_t bytes = 0;
+    while (c.count < chunk && bytes < (64U << 20) && std::getline(in, c.lines[c.count])) bytes += c.lines[c.count++].size();
+}
+
+void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, const batch_options& options) {
+    std::string& text = c.pieces[piece];
+    text.clear();
+    const std::size_t from = piece * c.piece_lines, to = std::min(c.count, from + c.piece_lines);
+    for (std::size_t i = from; i < to; ++i) c.outcomes[i] = decide_line(rules, c.lines[i], c.first_number + i, options, text);
+}
+
+/// Hands the chunk's pieces to the workers, each taking the next undecided piece, so that a
+/// slow stretch of records does not leave the other threads idle.
+void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_set& rules, chunk_state& c,
+                 const batch_options& options) {
+    c.piece_lines = std::max<std::size_t>(1, c.count / (std::size_t{threads} * 8));
+    c.piece_count = (c.count + c.piece_lines - 1) / c.piece_lines;
+    if (c.pieces.size() < c.piece_count) c.pieces.resize(c.piece_count);
+    c.next_piece = 0;
+    c.done.clear();
+    for (unsigned t = 0; t < threads; ++t) {
+        auto task = std::make_shared<std::packaged_task<void()>>([&rules, &c, &options] {
+            for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options);
+        });
+        c.done.push_back(task->get_future());
+        boost::asio::post(pool, [task] { (*task)(); });
     }
+}
+
+void finish_chunk(chunk_state& c) {
+    for (auto& d : c.done) d.get(); // rethrows what a worker threw
+    c.done.clear();
+}
+
+void write_chunk(std::ostream& out, chunk_state& c, batch_summary& summary, const batch_options& options) {
+    for (std::size_t k = 0; k < c.piece_count; ++k) {
+        out.write(c.pieces[k].data(), static_cast<std::streamsize>(c.pieces[k].size()));
+        // A piece that huge lines made much larger is let go.
+        release_if_huge(c.pieces[k], std::size_t{64} << 20);
+    }
+    for (std::size_t i = 0; i < c.count; ++i) {
+        if (c.outcomes[i]) ++summary.outcomes[c.outcomes[i]];
+        else ++summary.errors;
+        release_if_huge(c.lines[i], std::size_t{1} << 20);
+    }
+    summary.records += c.count;
+    out.flush();
+    if (options.progress) options.progress(summary.records);
+}
+
+} // namespace
+
+batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options) {
+    const unsigned threads = options.threads ? options.threads : std::max(1U, std::thread::hardware_concurrency());
+    const std::size_t chunk = std::max<std::size_t>(1, options.chunk_lines);
+    batch_summary summary;
+    chunk_state chunks[2];
+    for (auto& c : chunks) {
+        c.lines.resize(chunk);
+        c.outcomes.resize(chunk);
+    }
+    if (threads == 1) {
+        chunk_state& c = chunks[0];
+        for (read_chunk(in, c, chunk, 1); c.count > 0; read_chunk(in, c, chunk, summary.records + 1)) {
+            c.piece_lines = c.count;
+            c.piece_count = 1;
+            if (c.pieces.empty()) c.pieces.resize(1);
+            decide_piece(rules, c, 0, options);
+            write_chunk(out, c, summary, options);
+        }
+        return summary;
+    }
+    // Pipelined: while the workers decide one chunk, this thread writes the one before and
+    // reads the one after.
+    boost::asio::thread_pool pool(threads);
+    std::size_t current = 0;
+    read_chunk(in, chunks[current], chunk, 1);
+    if (chunks[current].count > 0) start_chunk(pool, threads, rules, chunks[current], options);
+    while (chunks[current].count > 0) {
+        chunk_state& now = chunks[current];
+        chunk_state& next = chunks[1 - current];
+        read_chunk(in, next, chunk, now.first_number + now.count);
+        finish_chunk(now);
+        if (next.count > 0) start_chunk(pool, threads, rules, next, options);
+        write_chunk(out, now, summary, options);
+        current = 1 - current;
+    }
+    pool.join();
     return summary;
 }
 
