@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """masterpro from Python on the Master Welder population: RuleSet.evaluate_many from a JSON-lines
-path with one thread and with two, outputs compared byte for byte. Prints one JSON report line.
+path with one thread and with two, outputs compared byte for byte. Without reasons
+(reasons=False), as the CLI figure it is compared with (`--no-reasons`). Prints one JSON report
+line.
 
 Usage: welder_py.py RULES.json POPULATION.jsonl [RUNS]
 """
@@ -34,14 +36,15 @@ def main() -> None:
         takes_threads = "threads" in inspect.signature(rules.evaluate_many).parameters
     except (TypeError, ValueError):  # a pybind11 signature may not be introspectable
         takes_threads = "threads" in (rules.evaluate_many.__doc__ or "")
+    options = {"reasons": False} if "reasons" in (rules.evaluate_many.__doc__ or "") else {}
 
     def timed(threads: int):
         """Best time of the runs, and the decisions' JSON texts and outcomes of the last."""
         best, texts, outcomes = None, None, None
         for _ in range(runs):
             start = time.perf_counter()
-            out = (rules.evaluate_many(population, threads=threads) if takes_threads
-                   else rules.evaluate_many(population))
+            out = (rules.evaluate_many(population, threads=threads, **options) if takes_threads
+                   else rules.evaluate_many(population, **options))
             seconds = time.perf_counter() - start
             best = seconds if best is None else min(best, seconds)
             errors = [r for r in out if not r.ok]
