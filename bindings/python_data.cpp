@@ -50,6 +50,12 @@ class converter {
         : rules_(rules), layout_(rules.layout), keys_(keys), arena_(arena) {}
 
     bool convert(PyObject* o, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
+        // The exact types json.loads makes first: no subtype checks for them.
+        PyTypeObject* type = Py_TYPE(o);
+        if (type == &PyUnicode_Type) return text(o, in_layout, out);
+        if (type == &PyLong_Type) return number(o, out);
+        if (type == &PyDict_Type) return object(o, how, depth, out);
+        if (type == &PyList_Type) return array(o, how, depth, out);
         if (o == Py_None) {
             out = value::null();
             return true;
@@ -58,38 +64,48 @@ class converter {
             out = value::of_bool(o == Py_True);
             return true;
         }
-        if (PyLong_Check(o)) {
-            const double d = PyLong_AsDouble(o);
-            if (d == -1.0 && PyErr_Occurred()) {
-                PyErr_Clear();
-                return false;
-            }
-            out = value::of_number(d);
-            return true;
-        }
+        if (PyLong_Check(o)) return number(o, out);
         if (PyFloat_Check(o)) {
             const double d = PyFloat_AS_DOUBLE(o);
             if (!std::isfinite(d)) return false;
             out = value::of_number(d);
             return true;
         }
-        if (PyUnicode_Check(o)) {
-            Py_ssize_t n = 0;
-            const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-            if (!s) { // lone surrogates: the JSON route refuses them with its message
-                PyErr_Clear();
-                return false;
-            }
-            out = value::of_text(s, static_cast<std::size_t>(n));
-            if (in_layout) out.atom = layout_.atom_of(s, static_cast<std::size_t>(n));
-            return true;
-        }
+        if (PyUnicode_Check(o)) return text(o, in_layout, out);
         if (PyDict_Check(o)) return object(o, how, depth, out);
         if (PyList_Check(o) || PyTuple_Check(o)) return array(o, how, depth, out);
         return false;
     }
 
   private:
+    bool text(PyObject* o, bool in_layout, value& out) {
+        Py_ssize_t n = 0;
+        const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+        if (!s) { // lone surrogates: the JSON route refuses them with its message
+            PyErr_Clear();
+            return false;
+        }
+        out = value::of_text(s, static_cast<std::size_t>(n));
+        if (in_layout) out.atom = layout_.atom_of(s, static_cast<std::size_t>(n));
+        return true;
+    }
+    static bool number(PyObject* o, value& out) {
+        int overflow = 0;
+        const long long small = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0 && !(small == -1 && PyErr_Occurred())) {
+            out = value::of_number(static_cast<double>(small));
+            return true;
+        }
+        PyErr_Clear();
+        const double d = PyLong_AsDouble(o);
+        if (d == -1.0 && PyErr_Occurred()) {
+            PyErr_Clear();
+            return false;
+        }
+        out = value::of_number(d);
+        return true;
+    }
+
     static bool string_keys_only(PyObject* o) {
         PyObject *key, *item;
         Py_ssize_t at = 0;
@@ -119,11 +135,34 @@ class converter {
             return true;
         }
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
-        const auto& names = keys_.keys[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
         member* members = arena_.make<member>(slots + 1);
+        for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
+        // A dict with a few members more than the rule reads is walked once, its keys matched
+        // against the rule's; a larger one is asked for the rule's keys.
+        if (count <= 2 * slots + 2) {
+            while (PyDict_Next(o, &at, &key, &item)) {
+                if (!PyUnicode_Check(key)) return false; // JSON's keys are strings: the JSON route
+                Py_ssize_t n = 0;
+                const char* text = PyUnicode_AsUTF8AndSize(key, &n);
+                if (!text) {
+                    PyErr_Clear();
+                    return false;
+                }
+                const std::int32_t slot = shape.slots.find(text, static_cast<std::size_t>(n));
+                if (slot < 0) continue;
+                const std::int32_t child = shape.load_children[static_cast<std::size_t>(slot)];
+                if (child == skip) continue;
+                member& m = members[slot];
+                m.key = shape.keys[static_cast<std::size_t>(slot)].data();
+                m.key_size = static_cast<std::uint32_t>(shape.keys[static_cast<std::size_t>(slot)].size());
+                if (!convert(item, child, true, depth + 1, m.item)) return false;
+            }
+            out = value::of_object(members, slots);
+            return true;
+        }
+        const auto& names = keys_.keys[static_cast<std::size_t>(how)];
         for (std::size_t k = 0; k < slots; ++k) {
-            members[k] = member{nullptr, 0, value::null()};
             const std::int32_t child = shape.load_children[k];
             if (child == skip) continue;
             PyObject* found = PyDict_GetItemWithError(o, names[k].ptr());

@@ -110,7 +110,8 @@ void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, cons
 }
 
 /// Hands the chunk's pieces to the workers, each taking the next undecided piece, so that a
-/// slow stretch of records does not leave the other threads idle.
+/// slow stretch of records does not leave the other threads idle. `threads` counts the calling
+/// thread, which helps with help_chunk() between its reads and writes.
 void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_set& rules, chunk_state& c,
                  const batch_options& options) {
     c.piece_lines = std::max<std::size_t>(1, c.count / (std::size_t{threads} * 8));
@@ -118,13 +119,18 @@ void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_se
     if (c.pieces.size() < c.piece_count) c.pieces.resize(c.piece_count);
     c.next_piece = 0;
     c.done.clear();
-    for (unsigned t = 0; t < threads; ++t) {
+    for (unsigned t = 1; t < threads; ++t) {
         auto task = std::make_shared<std::packaged_task<void()>>([&rules, &c, &options] {
             for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options);
         });
         c.done.push_back(task->get_future());
         boost::asio::post(pool, [task] { (*task)(); });
     }
+}
+
+/// The calling thread decides pieces too, until none is left.
+void help_chunk(const rule_set& rules, chunk_state& c, const batch_options& options) {
+    for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options);
 }
 
 void finish_chunk(chunk_state& c) {
@@ -171,8 +177,8 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
         return summary;
     }
     // Pipelined: while the workers decide one chunk, this thread writes the one before and
-    // reads the one after.
-    boost::asio::thread_pool pool(threads);
+    // reads the one after, then decides pieces of it too; `threads` threads in all.
+    boost::asio::thread_pool pool(threads - 1);
     std::size_t current = 0;
     read_chunk(in, chunks[current], chunk, 1);
     if (chunks[current].count > 0) start_chunk(pool, threads, rules, chunks[current], options);
@@ -180,6 +186,7 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
         chunk_state& now = chunks[current];
         chunk_state& next = chunks[1 - current];
         read_chunk(in, next, chunk, now.first_number + now.count);
+        help_chunk(rules, now, options);
         finish_chunk(now);
         if (next.count > 0) start_chunk(pool, threads, rules, next, options);
         write_chunk(out, now, summary, options);
