@@ -482,13 +482,15 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
         std::atomic<std::size_t> next{0};
         constexpr std::size_t block = 32;
         auto work = [&] {
+            mp::evaluation_options what; // without reasons only the statuses are kept: no gaps
+            what.gaps = reasons;
             try {
                 for (std::size_t start; (start = next.fetch_add(block)) < texts.size();) {
                     for (std::size_t i = start; i < std::min(start + block, texts.size()); ++i) {
                         if (texts[i].error)
                             results[i] = tl::make_unexpected(*texts[i].error);
                         else
-                            results[i] = self.rules.evaluate_json(texts[i].json(), when);
+                            results[i] = self.rules.evaluate_json(texts[i].json(), when, what);
                         if (*results[i]) {
                             // Held as long as the caller keeps the list: small, and the
                             // record's text is no longer needed.

@@ -29,6 +29,13 @@ struct jsonlogic_preview {
     std::string not_expressible; ///< why not (dates, durations, level order, outer names in quantifiers)
 };
 
+/// What a decision holds beyond its outcome, statuses and trace.
+struct evaluation_options {
+    /// The gap to each level not reached (decision::gaps). Callers that show no reasons (as
+    /// `masterpro evaluate --no-reasons`) save its cost by leaving it out.
+    bool gaps = true;
+};
+
 /// An immutable, compiled rule set. Copies share the compiled program; all member functions are
 /// const and safe to call from many threads at once.
 class rule_set {
@@ -59,10 +66,12 @@ class rule_set {
     /// Decides a candidate as of its `as_of` (or `as_of` here when the candidate has none).
     /// Errors: `candidate_data` when neither gives a date; `limit` when deciding would take more
     /// than `bounds().max_evaluation_steps`.
-    decision_or_error evaluate(const candidate& who, std::optional<date> as_of = {}) const;
+    decision_or_error evaluate(const candidate& who, std::optional<date> as_of = {},
+                               const evaluation_options& options = {}) const;
 
     /// read_candidate then evaluate.
-    decision_or_error evaluate_json(std::string_view json, std::optional<date> as_of = {}) const;
+    decision_or_error evaluate_json(std::string_view json, std::optional<date> as_of = {},
+                                    const evaluation_options& options = {}) const;
 
     /// Every infix expression of the rule file with its JsonLogic form where there is one.
     std::vector<jsonlogic_preview> jsonlogic_previews() const;

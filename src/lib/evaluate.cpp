@@ -826,7 +826,7 @@ class evaluator {
         }
     }
 
-    void run() {
+    void run(bool gaps) {
         const std::size_t levels = q_.levels.size();
         const std::size_t competences = q_.competences.size();
         out_.competence_status.assign(levels, std::vector<status>(competences, status::insufficient));
@@ -850,7 +850,7 @@ class evaluator {
         }
         decide_outcome();
         out_.gaps.resize(levels);
-        for (std::size_t l = 0; l < levels; ++l) {
+        for (std::size_t l = 0; l < levels && gaps; ++l) {
             if (out_.level_status[l] == status::pass) continue;
             collect_gap(out_.level_roots[l], out_.gaps[l]);
         }
@@ -1359,7 +1359,7 @@ error steps_exceeded(const limits& bounds) {
                  {}};
 }
 
-bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out) {
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool gaps) {
     out.candidate_id = who.id;
     out.as_of = as_of;
     out.evidence_ids.clear();
@@ -1371,7 +1371,7 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
     out.assessments.clear();
     for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
     step_budget steps{rules.bounds.max_evaluation_steps};
-    evaluator(rules, who, as_of, out, thread_scratch(), steps).run();
+    evaluator(rules, who, as_of, out, thread_scratch(), steps).run(gaps);
     return !steps.spent;
 }
 

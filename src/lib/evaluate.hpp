@@ -14,7 +14,8 @@ namespace masterpro::detail {
 /// Evaluates every competence at every level, every level, the outcome and the gaps into `out`
 /// (which should be empty). Never throws for any candidate the loader accepted. Returns false
 /// when evaluation took more than limits::max_evaluation_steps (`out` is then meaningless).
-bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out);
+/// `gaps`: also the gap to each level not reached.
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool gaps = true);
 
 /// Evaluates an expression that reads no candidate data (see is_candidate_independent) for one
 /// level and competence (-1 when not in scope); used by the compiler's load-time checks.

@@ -26,7 +26,9 @@ tl::expected<rule_set, diagnostics> fail(error e) { return tl::make_unexpected(d
 /// hostile record is refused at the bound rather than held in memory in full.
 class depth_bounded_handler {
   public:
-    depth_bounded_handler(rapidjson::Document& document, std::size_t max_depth) : d_(document), max_depth_(max_depth) {}
+    /// `escapes`: the text has \uD escapes, so strings are checked for lone surrogates.
+    depth_bounded_handler(rapidjson::Document& document, std::size_t max_depth, bool escapes)
+        : d_(document), max_depth_(max_depth), escapes_(escapes) {}
     bool Null() { return d_.Null(); }
     bool Bool(bool b) { return d_.Bool(b); }
     bool Int(int i) { return d_.Int(i); }
@@ -50,11 +52,12 @@ class depth_bounded_handler {
         return !too_deep_;
     }
     bool text(std::string_view s) {
-        surrogate_ = detail::has_surrogate(s);
+        surrogate_ = escapes_ && detail::has_surrogate(s);
         return !surrogate_;
     }
     rapidjson::Document& d_;
     std::size_t max_depth_;
+    bool escapes_;
     std::size_t depth_ = 0;
     bool too_deep_ = false;
     bool surrogate_ = false;
@@ -123,7 +126,9 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     bool too_deep = false;
     bool surrogate = false;
     auto generate = [&](rapidjson::Document& into) {
-        depth_bounded_handler handler(into, program_->bounds.max_json_depth);
+        // Only a \uD800-\uDFFF escape can make a lone surrogate: text without one is not checked.
+        const bool escapes = json.find("\\uD") != std::string_view::npos || json.find("\\ud") != std::string_view::npos;
+        depth_bounded_handler handler(into, program_->bounds.max_json_depth, escapes);
         result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(bytes, handler);
         too_deep = handler.too_deep();
         surrogate = handler.surrogate();
@@ -141,7 +146,8 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     return detail::read_candidate(*program_, document, as_of);
 }
 
-decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> as_of) const {
+decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> as_of,
+                                     const evaluation_options& options) const {
     const std::optional<date> when = who.as_of ? who.as_of : as_of;
     if (!when) {
         error e;
@@ -153,7 +159,7 @@ decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> a
     }
     decision d;
     d.rules = program_;
-    if (!detail::evaluate_into(*program_, who, *when, d)) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
+    if (!detail::evaluate_into(*program_, who, *when, d, options.gaps)) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     return d;
 }
 
@@ -169,8 +175,9 @@ std::vector<jsonlogic_preview> rule_set::jsonlogic_previews() const {
     return out;
 }
 
-decision_or_error rule_set::evaluate_json(std::string_view json, std::optional<date> as_of) const {
-    return read_candidate(json, as_of).and_then([&](const candidate& c) { return evaluate(c, as_of); });
+decision_or_error rule_set::evaluate_json(std::string_view json, std::optional<date> as_of,
+                                          const evaluation_options& options) const {
+    return read_candidate(json, as_of).and_then([&](const candidate& c) { return evaluate(c, as_of, options); });
 }
 
 } // namespace masterpro
