@@ -6,6 +6,7 @@
 
 #include "expression.hpp"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -91,13 +92,14 @@ class text_table {
         std::int32_t id;
     };
     std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
-        if (entries_.size() <= 8) { // a few keys: comparing them all beats hashing
-            for (const entry& x : entries_)
-                if (x.head.low == head.low && x.text.size() == n && x.head.high == head.high &&
-                    (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
-                    return x.id;
+        if (n < by_length_.size()) { // texts of this length, chained: usually one to compare
+            for (std::int32_t e = by_length_[n]; e >= 0; e = same_length_[static_cast<std::size_t>(e)]) {
+                const entry& x = entries_[static_cast<std::size_t>(e)];
+                if (x.head == head && (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0)) return x.id;
+            }
             return -1;
         }
+        if (entries_.empty()) return -1;
         for (std::size_t i = bucket(head, n);; i = (i + 1) & (slots_.size() - 1)) {
             const std::int32_t e = slots_[i];
             if (e < 0) return -1;
@@ -111,6 +113,14 @@ class text_table {
                (slots_.size() - 1);
     }
     void rebuild() {
+        by_length_.fill(-1);
+        same_length_.assign(entries_.size(), -1);
+        for (std::size_t e = entries_.size(); e-- > 0;) {
+            const std::size_t n = entries_[e].text.size();
+            if (n >= by_length_.size()) continue;
+            same_length_[e] = by_length_[n];
+            by_length_[n] = static_cast<std::int32_t>(e);
+        }
         std::size_t capacity = 8;
         while (capacity < entries_.size() * 2) capacity *= 2;
         slots_.assign(capacity, -1);
@@ -122,6 +132,14 @@ class text_table {
     }
     std::vector<entry> entries_;
     std::vector<std::int32_t> slots_;
+    /// Texts shorter than 64 bytes by length: the first entry, then the next of that length.
+    std::array<std::int32_t, 64> by_length_ = filled();
+    std::vector<std::int32_t> same_length_;
+    static std::array<std::int32_t, 64> filled() {
+        std::array<std::int32_t, 64> a{};
+        a.fill(-1);
+        return a;
+    }
 };
 
 /// What the rule reads of the values at one place of the data.
