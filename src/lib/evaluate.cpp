@@ -555,7 +555,12 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         return current;
     }
     case op::jl_not: return value::of_bool(!js::truthy(n.count ? argument(f, n, 0) : value::null()));
-    case op::jl_truthy: return value::of_bool(js::truthy(n.count ? argument(f, n, 0) : js::plain(eval(f, n.a), f.rules->descriptor, arena)));
+    case op::jl_truthy: {
+        // {"!!": [x]} has its operand as an argument; the truthiness a rule file asks of an
+        // expression has it in `a`; {"!!": []} has neither (undefined: false).
+        if (n.count) return value::of_bool(js::truthy(argument(f, n, 0)));
+        return value::of_bool(n.a >= 0 && js::truthy(js::plain(eval(f, n.a), f.rules->descriptor, arena)));
+    }
     case op::jl_loose_equal:
     case op::jl_loose_not_equal: {
         const bool same = js::loose_equal(argument(f, n, 0), n.count > 1 ? argument(f, n, 1) : value::null(), arena);

@@ -157,6 +157,9 @@ TEST_CASE("JsonLogic: a counting reduce over a filter is fused, with the same re
     CHECK(*masterpro::apply_jsonlogic(count, R"({"xs": [1, 2, 3, "4", null]})") == "3");
     CHECK(*masterpro::apply_jsonlogic(R"({"some": [{"var": "xs"}, {"==": [{"var": ""}, 1]}]})", R"({"xs": [1, {"a": 1}]})") == "true");
     CHECK_FALSE(masterpro::apply_jsonlogic(R"({"var": "a"})", R"({"a": 1} {"a": 2})").has_value());
+    // Operations given no operands (a fuzz finding for "!!").
+    CHECK(*masterpro::apply_jsonlogic(R"({"!!": []})", "{}") == "false");
+    CHECK(*masterpro::apply_jsonlogic(R"({"!": []})", "{}") == "true");
     CHECK_FALSE(masterpro::apply_jsonlogic(R"({"var": "a"})", R"({"a": 1} x)").has_value());
 }
 
