@@ -349,7 +349,13 @@ class rule_compiler {
     void award(const json& root) {
         const json* a = member(root, "award", true);
         if (!a || !a->IsObject()) return;
-        if (auto years = number_value(*a, "valid_for_years", true)) q_.valid_for_years = static_cast<int>(*years);
+        if (auto years = number_value(*a, "valid_for_years", true)) {
+            // Whole years a credential can last (date arithmetic stays within the calendar).
+            if (*years >= 1 && *years <= 200 && std::floor(*years) == *years)
+                q_.valid_for_years = static_cast<int>(*years);
+            else
+                problem(*member(*a, "valid_for_years", true), "valid_for_years must be a whole number of years from 1 to 200");
+        }
         if (const json* partial = member(*a, "partial_level", false)) {
             const auto found = partial->IsString() ? qualification::find_id(q_.levels, partial->GetString()) : std::nullopt;
             if (!found) problem(*partial, "partial_level must name a level of the qualification");
