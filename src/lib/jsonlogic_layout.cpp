@@ -150,6 +150,8 @@ class planner {
         data_shape& p = layout_.shapes[static_cast<std::size_t>(parent)];
         std::int32_t slot = p.slot_of(key);
         if (slot >= 0) return p.children[static_cast<std::size_t>(slot)];
+        // A scope the evaluator makes has only its own members: any other name is absent there.
+        if (p.made) return made_values;
         // A numeric step reads an array element as well as a member of that name.
         const bool numeric = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
         const std::int32_t made = numeric ? element_of(parent) : add_shape(parent);

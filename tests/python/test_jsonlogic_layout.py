@@ -58,7 +58,8 @@ def rules(depth: int = 3) -> st.SearchStrategy[Any]:
     count = st.builds(lambda p, b: {"reduce": [{"filter": [var(p), b]}, {"+": [{"var": "accumulator"}, 1]}, 0]},
                       st.sampled_from(["items", "a"]), body)
     reduce = st.builds(lambda p, b: {"reduce": [var(p), {"+": [{"var": "accumulator"}, b]}, 0]},
-                       st.sampled_from(["items", "a"]), st.builds(var, st.sampled_from(["current", "current.score", "current.0"])))
+                       st.sampled_from(["items", "a"]), st.builds(var, st.sampled_from(["current", "current.score", "current.0", "accumulator",
+                                                         "zz", "items", "current.kind"])))
     other = st.builds(lambda xs: {"missing": xs}, st.lists(st.sampled_from(["a", "b", "a.kind", "zz"]), max_size=3)) \
         | st.builds(lambda x: {"!": [x]}, sub) | st.builds(lambda x: {"!!": [x]}, sub) \
         | st.builds(lambda x, y: {"in": [x, y]}, sub, sub) \
