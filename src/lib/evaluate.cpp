@@ -324,7 +324,6 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     return at;
 }
 
-/// One test of a flattened condition on an element.
 /// Reads a one-step path by its slot when the element is a laid-out object, else as `var` does.
 value read_field(const value& element, const expr_pool& pool, std::int32_t path, std::int32_t slot) {
     if (path < 0) return element;
@@ -335,12 +334,9 @@ value read_field(const value& element, const expr_pool& pool, std::int32_t path,
     return read_var(element, pool, path, value::null());
 }
 
-bool passes_generic(const element_test& t, const value& v, scratch& arena) {
-    if (t.code == op::jl_truthy) return js::truthy(v);
-    if (t.code == op::jl_not) return !js::truthy(v);
-    const value& a = t.constant_first ? t.constant : v;
-    const value& b = t.constant_first ? v : t.constant;
-    switch (t.code) {
+/// jl_compare's general case: JavaScript's coercions.
+bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena) {
+    switch (code) {
     case op::jl_loose_equal: return js::loose_equal(a, b, arena);
     case op::jl_loose_not_equal: return !js::loose_equal(a, b, arena);
     case op::jl_strict_equal: return js::strict_equal(a, b);
@@ -353,35 +349,35 @@ bool passes_generic(const element_test& t, const value& v, scratch& arena) {
     }
 }
 
-/// One test of a flattened condition on an element: the usual cases (a number compared with a
-/// number, an interned string or a boolean tested for equality) inline, the rest as `var` would.
+/// A JsonLogic comparison (==, !=, ===, !==, <, <=, >, >=) with JavaScript's semantics. Two
+/// numbers, and equality of two values of one type (interned strings: their atoms), are the
+/// usual cases and are decided inline.
+inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) {
+    if (a.type == value_type::number && b.type == value_type::number) {
+        switch (code) { // JavaScript's comparisons of numbers are the machine's (NaN: false)
+        case op::jl_loose_equal: case op::jl_strict_equal: return a.number == b.number;
+        case op::jl_loose_not_equal: case op::jl_strict_not_equal: return !(a.number == b.number);
+        case op::jl_less: return a.number < b.number;
+        case op::jl_less_equal: return a.number <= b.number;
+        case op::jl_greater: return a.number > b.number;
+        case op::jl_greater_equal: return a.number >= b.number;
+        default: return false;
+        }
+    }
+    if (a.type == b.type && code != op::jl_less && code != op::jl_less_equal && code != op::jl_greater &&
+        code != op::jl_greater_equal) {
+        const bool equal = code == op::jl_loose_equal || code == op::jl_strict_equal;
+        return js::strict_equal(a, b) == equal;
+    }
+    return jl_compare_coercing(code, a, b, arena);
+}
+
+/// One test of a flattened condition on an element.
 bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
     const value v = read_field(element, pool, t.path, t.slot);
-    switch (t.fast) {
-    case element_test::number:
-        if (v.type == value_type::number) {
-            const double a = t.constant_first ? t.constant.number : v.number;
-            const double b = t.constant_first ? v.number : t.constant.number;
-            switch (t.code) {
-            case op::jl_loose_equal: case op::jl_strict_equal: return a == b;
-            case op::jl_loose_not_equal: case op::jl_strict_not_equal: return !(a == b);
-            case op::jl_less: return a < b;
-            case op::jl_less_equal: return a <= b;
-            case op::jl_greater: return a > b;
-            case op::jl_greater_equal: return a >= b;
-            default: break;
-            }
-        }
-        break;
-    case element_test::interned_text:
-        if (v.type == value_type::string && v.atom != 0) return (v.atom == t.constant.atom) == t.equal;
-        break;
-    case element_test::boolean:
-        if (v.type == value_type::boolean) return (v.boolean == t.constant.boolean) == t.equal;
-        break;
-    default: break;
-    }
-    return passes_generic(t, v, arena);
+    if (t.code == op::jl_truthy) return js::truthy(v);
+    if (t.code == op::jl_not) return !js::truthy(v);
+    return t.constant_first ? jl_compare(t.code, t.constant, v, arena) : jl_compare(t.code, v, t.constant, arena);
 }
 
 /// Runs a shared pass: every operation over the list, in one walk over its elements, each
@@ -562,38 +558,19 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         return value::of_bool(n.a >= 0 && js::truthy(js::plain(eval(f, n.a), f.rules->descriptor, arena)));
     }
     case op::jl_loose_equal:
-    case op::jl_loose_not_equal: {
-        const bool same = js::loose_equal(argument(f, n, 0), n.count > 1 ? argument(f, n, 1) : value::null(), arena);
-        return value::of_bool(same == (n.code == op::jl_loose_equal));
-    }
+    case op::jl_loose_not_equal:
     case op::jl_strict_equal:
-    case op::jl_strict_not_equal: {
-        const bool same = js::strict_equal(argument(f, n, 0), n.count > 1 ? argument(f, n, 1) : value::null());
-        return value::of_bool(same == (n.code == op::jl_strict_equal));
-    }
-    case op::jl_less:
-    case op::jl_less_equal:
+    case op::jl_strict_not_equal:
     case op::jl_greater:
-    case op::jl_greater_equal: {
-        const value a = argument(f, n, 0), b = n.count > 1 ? argument(f, n, 1) : value::null();
-        if (n.count == 2 && a.type == value_type::number && b.type == value_type::number) {
-            switch (n.code) { // numbers: JavaScript's comparisons are the machine's (NaN: false)
-            case op::jl_less: return value::of_bool(a.number < b.number);
-            case op::jl_less_equal: return value::of_bool(a.number <= b.number);
-            case op::jl_greater: return value::of_bool(a.number > b.number);
-            default: return value::of_bool(a.number >= b.number);
-            }
-        }
-        switch (n.code) {
-        case op::jl_greater: return value::of_bool(js::less(b, a, arena));
-        case op::jl_greater_equal: return value::of_bool(js::less_equal(b, a, arena));
-        default: break;
-        }
-        const bool strict = n.code == op::jl_less;
-        const bool first = strict ? js::less(a, b, arena) : js::less_equal(a, b, arena);
+    case op::jl_greater_equal:
+        return value::of_bool(jl_compare(n.code, argument(f, n, 0), argument(f, n, 1), arena));
+    case op::jl_less:
+    case op::jl_less_equal: {
+        // With three arguments, "between": a < b < c (or <=).
+        const value b = argument(f, n, 1);
+        const bool first = jl_compare(n.code, argument(f, n, 0), b, arena);
         if (n.count < 3 || !first) return value::of_bool(first);
-        const value c = argument(f, n, 2);
-        return value::of_bool(strict ? js::less(b, c, arena) : js::less_equal(b, c, arena));
+        return value::of_bool(jl_compare(n.code, b, argument(f, n, 2), arena));
     }
     case op::jl_add: {
         double sum = 0;

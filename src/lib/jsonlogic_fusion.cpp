@@ -95,16 +95,6 @@ bool key_test(const expr_pool& pool, std::int32_t body, element_test& out) {
     return true;
 }
 
-void choose_shortcut(element_test& t) {
-    const bool equality = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal ||
-                          t.code == op::jl_loose_not_equal || t.code == op::jl_strict_not_equal;
-    t.equal = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal;
-    if (t.code == op::jl_truthy || t.code == op::jl_not) return;
-    if (t.constant.type == value_type::number) t.fast = element_test::number;
-    else if (equality && t.constant.type == value_type::string && t.constant.atom > 1) t.fast = element_test::interned_text;
-    else if (equality && t.constant.type == value_type::boolean) t.fast = element_test::boolean;
-}
-
 class planner {
   public:
     planner(expr_pool& pool, fusion_plan& plan) : pool_(pool), plan_(plan) {}
@@ -149,10 +139,7 @@ class planner {
             o.code = n.code;
             o.body = n.b;
             o.flat = n.b >= 0 && flatten(pool_, n.b, o.tests);
-            for (auto& t : o.tests) {
-                t.slot = direct_slot(t.path);
-                choose_shortcut(t);
-            }
+            for (auto& t : o.tests) t.slot = direct_slot(t.path);
             pool_.nodes[static_cast<std::size_t>(index)].fused = static_cast<std::int32_t>(plan_.at.size());
             plan_.at.emplace_back(it->second, static_cast<std::uint32_t>(pass.operations.size()));
             pass.operations.push_back(std::move(o));

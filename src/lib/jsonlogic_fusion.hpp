@@ -22,10 +22,6 @@ struct element_test {
     op code = op::jl_truthy;
     value constant;
     bool constant_first = false; ///< the constant is the left operand
-    /// Cases the evaluator decides inline when the field's value has the constant's type:
-    /// numbers compared; an interned string or a boolean tested for (in)equality (`equal`).
-    enum shortcut : std::uint8_t { none, number, interned_text, boolean } fast = none;
-    bool equal = true;
 };
 
 /// An operation of a shared pass.

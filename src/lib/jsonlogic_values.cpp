@@ -161,23 +161,6 @@ double parse_float(const value& v, scratch& arena) {
     return std::strtod(std::string(t.substr(0, end)).c_str(), nullptr);
 }
 
-bool strict_equal(const value& a, const value& b) noexcept {
-    if (a.type != b.type) return false;
-    // Interned strings: equal to the same constant, or one is a constant the other is not.
-    if (a.atom > 1 || b.atom > 1) {
-        if (a.atom != 0 && b.atom != 0) return a.atom == b.atom;
-    }
-    switch (a.type) {
-    case value_type::null_t: return true;
-    case value_type::boolean: return a.boolean == b.boolean;
-    case value_type::number: return a.number == b.number;
-    case value_type::string: return a.text() == b.text();
-    case value_type::array: return a.elements == b.elements && a.size == b.size;
-    case value_type::object: return a.members == b.members && a.size == b.size;
-    default: return a.integer == b.integer;
-    }
-}
-
 bool loose_equal(const value& a, const value& b, scratch& arena) {
     if (a.type == b.type) return strict_equal(a, b);
     if (a.is_null() || b.is_null()) return false;

@@ -37,7 +37,23 @@ std::string_view to_text(const value& v, scratch& arena);
 
 /// `==` with JavaScript's coercions; `===`.
 bool loose_equal(const value& a, const value& b, scratch& arena);
-bool strict_equal(const value& a, const value& b) noexcept;
+inline bool strict_equal(const value& a, const value& b) noexcept {
+    if (a.type != b.type) return false;
+    // Interned strings: equal to the same constant, or one is a constant the other is not.
+    if (a.atom > 1 || b.atom > 1) {
+        if (a.atom != 0 && b.atom != 0) return a.atom == b.atom;
+    }
+    switch (a.type) {
+    case value_type::null_t: return true;
+    case value_type::boolean: return a.boolean == b.boolean;
+    case value_type::number: return a.number == b.number;
+    case value_type::string: return a.text() == b.text();
+    case value_type::array: return a.elements == b.elements && a.size == b.size;
+    case value_type::object: return a.members == b.members && a.size == b.size;
+    default: return a.integer == b.integer;
+    }
+}
+
 
 /// `<` and `<=` with JavaScript's coercions (strings compare as strings, else as numbers; any
 /// NaN makes both false).
