@@ -136,6 +136,10 @@ error io_error(const std::string& path, const std::string& reason) {
 
 } // namespace
 
+bool has_surrogate_escape(std::string_view json) noexcept {
+    return json.find("\\uD") != std::string_view::npos || json.find("\\ud") != std::string_view::npos;
+}
+
 bool has_surrogate(std::string_view text) noexcept {
     for (std::size_t i = text.find('\xED'); i != std::string_view::npos; i = text.find('\xED', i + 1))
         if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0xA0)

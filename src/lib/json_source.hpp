@@ -52,6 +52,10 @@ struct json_source {
 /// which is not valid UTF-8, so the parsers refuse such strings.
 bool has_surrogate(std::string_view text) noexcept;
 
+/// Whether JSON text has a \uD800-\uDFFF escape, the only way a lone surrogate (checked with
+/// has_surrogate after unescaping) can get into it: text without one needs no check.
+bool has_surrogate_escape(std::string_view json) noexcept;
+
 /// Appends `token` to a JSON pointer, escaping `~` as `~0` and `/` as `~1` (RFC 6901).
 void append_pointer_token(std::string& pointer, std::string_view token);
 

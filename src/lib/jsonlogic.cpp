@@ -34,7 +34,7 @@ class data_loader {
   public:
     // The stacks live as long as the thread, so loading allocates nothing once they have grown
     // to the largest record seen.
-    /// `escapes`: the text has \u escapes, so strings are checked for lone surrogates.
+    /// `escapes`: the text has \uD escapes, so strings are checked for lone surrogates.
     data_loader(scratch& arena, const detail::program& rules, bool escapes)
         : arena_(arena), bounds_(rules.bounds), layout_(rules.layout), items_(stack()), keys_(key_stack()),
           open_(open_stack()), next_(layout_.laid_out ? 0 : entire), escapes_(escapes) {
@@ -380,8 +380,7 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena, cons
                                      bool copy_strings = false) {
     // Text with \uD escapes (UTF-16 surrogates) goes to the SAX loader, which checks that each
     // one is half of a pair.
-    if (json.find("\\uD") != std::string_view::npos || json.find("\\ud") != std::string_view::npos)
-        return load_data_reporting(json, arena, rules);
+    if (detail::has_surrogate_escape(json)) return load_data_reporting(json, arena, rules);
     document_parser& p = thread_parser();
     // The parser refuses nesting past the bound (in values the rule skips too); the SAX loader
     // then says where.
@@ -399,7 +398,7 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena, cons
 }
 
 tl::expected<value, error> load_data_reporting(std::string_view json, scratch& arena, const detail::program& rules) {
-    data_loader builder(arena, rules, json.find("\\u") != std::string_view::npos);
+    data_loader builder(arena, rules, detail::has_surrogate_escape(json));
     rapidjson::Reader reader;
     // The text is copied into the arena and parsed in place, so that strings need no copies of
     // their own; UTF-8 is validated only when there is a byte outside ASCII. The copy ends in

@@ -131,11 +131,7 @@ class planner {
             return;
         }
         for (const value& key : keys) {
-            if (key.type != value_type::string && key.type != value_type::number) {
-                use_whole(scope);
-                return;
-            }
-            if (key.type == value_type::number) { // read as its text, as `var` does
+            if (key.type != value_type::string) { // a number (or anything else) read as text
                 use_whole(scope);
                 return;
             }

@@ -6,6 +6,7 @@
 
 #include "expression.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -68,14 +69,15 @@ struct text_head {
     }
 };
 
-/// A set of texts to look strings up in while data loads: a few integer comparisons per
-/// lookup, no hashing of the whole string.
+/// A set of texts to look strings up in while data loads: texts of the length looked up are
+/// chained, so a lookup usually compares one head (two integers) and no bytes.
 class text_table {
   public:
     /// Adds `text` (which must outlive the table) as `id`.
     void add(std::string_view text, std::int32_t id) {
-        entries_.push_back({text_head::of(text.data(), text.size()), text, id});
-        rebuild();
+        const std::size_t n = std::min(text.size(), by_length_.size() - 1); // the last: all longer
+        entries_.push_back({text_head::of(text.data(), text.size()), text, id, by_length_[n]});
+        by_length_[n] = static_cast<std::int32_t>(entries_.size() - 1);
     }
     /// The id of `text`, or -1.
     std::int32_t find(const char* s, std::size_t n) const noexcept { return find(text_head::of(s, n), s, n); }
@@ -90,56 +92,24 @@ class text_table {
         text_head head;
         std::string_view text;
         std::int32_t id;
+        std::int32_t next; ///< the entry added before of the same length bucket, or -1
     };
     std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
-        if (n < by_length_.size()) { // texts of this length, chained: usually one to compare
-            for (std::int32_t e = by_length_[n]; e >= 0; e = same_length_[static_cast<std::size_t>(e)]) {
-                const entry& x = entries_[static_cast<std::size_t>(e)];
-                if (x.head == head && (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0)) return x.id;
-            }
-            return -1;
-        }
-        if (entries_.empty()) return -1;
-        for (std::size_t i = bucket(head, n);; i = (i + 1) & (slots_.size() - 1)) {
-            const std::int32_t e = slots_[i];
-            if (e < 0) return -1;
+        for (std::int32_t e = by_length_[std::min(n, by_length_.size() - 1)]; e >= 0;) {
             const entry& x = entries_[static_cast<std::size_t>(e)];
             if (x.head == head && x.text.size() == n && (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
                 return x.id;
+            e = x.next;
         }
-    }
-    std::size_t bucket(const text_head& head, std::size_t n) const noexcept {
-        return static_cast<std::size_t>(((head.low ^ (head.high * 31) ^ n) * 0x9E3779B97F4A7C15ULL) >> 40) &
-               (slots_.size() - 1);
-    }
-    void rebuild() {
-        by_length_.fill(-1);
-        same_length_.assign(entries_.size(), -1);
-        for (std::size_t e = entries_.size(); e-- > 0;) {
-            const std::size_t n = entries_[e].text.size();
-            if (n >= by_length_.size()) continue;
-            same_length_[e] = by_length_[n];
-            by_length_[n] = static_cast<std::int32_t>(e);
-        }
-        std::size_t capacity = 8;
-        while (capacity < entries_.size() * 2) capacity *= 2;
-        slots_.assign(capacity, -1);
-        for (std::size_t e = 0; e < entries_.size(); ++e) {
-            std::size_t i = bucket(entries_[e].head, entries_[e].text.size());
-            while (slots_[i] >= 0) i = (i + 1) & (capacity - 1);
-            slots_[i] = static_cast<std::int32_t>(e);
-        }
+        return -1;
     }
     std::vector<entry> entries_;
-    std::vector<std::int32_t> slots_;
-    /// Texts shorter than 64 bytes by length: the first entry, then the next of that length.
-    std::array<std::int32_t, 64> by_length_ = filled();
-    std::vector<std::int32_t> same_length_;
-    static std::array<std::int32_t, 64> filled() {
+    /// Per length (texts of 63 bytes and more share the last): the latest entry of that length.
+    std::array<std::int32_t, 64> by_length_ = [] {
         std::array<std::int32_t, 64> a{};
         a.fill(-1);
         return a;
-    }
+    }();
 };
 
 /// What the rule reads of the values at one place of the data.

@@ -127,8 +127,7 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     bool surrogate = false;
     auto generate = [&](rapidjson::Document& into) {
         // Only a \uD800-\uDFFF escape can make a lone surrogate: text without one is not checked.
-        const bool escapes = json.find("\\uD") != std::string_view::npos || json.find("\\ud") != std::string_view::npos;
-        depth_bounded_handler handler(into, program_->bounds.max_json_depth, escapes);
+        depth_bounded_handler handler(into, program_->bounds.max_json_depth, detail::has_surrogate_escape(json));
         result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(bytes, handler);
         too_deep = handler.too_deep();
         surrogate = handler.surrogate();

@@ -245,6 +245,18 @@ TEST_CASE("JsonLogic data: validation and bounds are the same whichever parser r
             CHECK(loaded.error().category == c.category);
         }
     }
+    // Keys and constants of every length are found (the lookup chains texts by length).
+    for (std::size_t n : {0, 1, 7, 8, 9, 16, 17, 62, 63, 64, 100}) {
+        CAPTURE(n);
+        const std::string key(n, 'k'), text(n, 't');
+        const auto rule = masterpro::jsonlogic_rule::compile(
+            R"({"some": [{"var": "xs"}, {"==": [{"var": ")" + key + R"("}, ")" + text + R"("]}]})");
+        REQUIRE(rule.has_value());
+        const std::string other(n + 1, 'k');
+        CHECK(rule->apply(R"({"xs": [{")" + other + R"(": 1}, {")" + key + R"(": ")" + text + R"("}]})").value() ==
+              (n == 0 ? "false" : "true")); // a key "" is not a path: var "" is the element
+        CHECK(rule->apply(R"({"xs": [{")" + key + R"(": ")" + text + R"(x"}]})").value() == "false");
+    }
     // The whole data read back: members in their order, every one of them.
     CHECK(whole->apply(R"({"b": 1, "a": [true, null], "c": {"d": "e"}})").value() == R"({"b":1,"a":[true,null],"c":{"d":"e"}})");
 }
