@@ -367,17 +367,26 @@ inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) 
     if (a.type == b.type && code != op::jl_less && code != op::jl_less_equal && code != op::jl_greater &&
         code != op::jl_greater_equal) {
         const bool equal = code == op::jl_loose_equal || code == op::jl_strict_equal;
+        if (a.type == value_type::boolean) return (a.boolean == b.boolean) == equal;
         return js::strict_equal(a, b) == equal;
     }
     return jl_compare_coercing(code, a, b, arena);
 }
 
-/// One test of a flattened condition on an element.
-bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
-    const value v = read_field(element, pool, t.path, t.slot);
-    if (t.code == op::jl_truthy) return js::truthy(v);
-    if (t.code == op::jl_not) return !js::truthy(v);
-    return t.constant_first ? jl_compare(t.code, t.constant, v, arena) : jl_compare(t.code, v, t.constant, arena);
+/// One test of a flattened condition on an element: its field read by slot where it has one.
+inline bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
+    value v;
+    if (t.slot >= 0 && element.type == value_type::object) {
+        const member& m = element.members[t.slot];
+        if (m.key) v = m.item;
+    } else {
+        v = read_field(element, pool, t.path, t.slot);
+    }
+    switch (t.code) {
+    case op::jl_truthy: return js::truthy(v);
+    case op::jl_not: return !js::truthy(v);
+    default: return t.constant_first ? jl_compare(t.code, t.constant, v, arena) : jl_compare(t.code, v, t.constant, arena);
+    }
 }
 
 /// Runs a shared pass: every operation over the list, in one walk over its elements, each
@@ -401,16 +410,17 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
         else ++open;
     }
     const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
-    const bool is_array = list.type == value_type::array;
     frame inner = f;
-    auto check = [&](std::uint32_t k, const value& element) {
+    // `from`: the first test to run (the key test, known to hold, is skipped when keyed).
+    auto check = [&](std::uint32_t k, const value& element, std::uint32_t from) {
         if (decided[k]) return;
         const fused_operation& o = pass.operations[k];
-        bool yes;
+        bool yes = true;
         if (o.flat) {
-            yes = true;
-            for (const auto& t : o.tests)
-                if (!passes_test(t, element, pool, arena)) {
+            const element_test* t = o.tests.data() + from;
+            const element_test* end = o.tests.data() + o.tests.size();
+            for (; t != end; ++t)
+                if (!passes_test(*t, element, pool, arena)) {
                     yes = false;
                     break;
                 }
@@ -418,8 +428,11 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
             inner.data = element;
             yes = js::truthy(js::plain(eval(inner, o.body), f.rules->descriptor, arena));
         }
+        if (o.code == op::jl_count) {
+            matches[k] += yes ? 1 : 0;
+            return;
+        }
         switch (o.code) {
-        case op::jl_count: matches[k] += yes ? 1 : 0; return;
         case op::jl_some: if (!yes) return; results[k] = value::of_bool(true); break;
         case op::jl_none: if (!yes) return; results[k] = value::of_bool(false); break;
         default: if (yes) return; results[k] = value::of_bool(false); break; // all
@@ -427,20 +440,27 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
         decided[k] = true;
         --open;
     };
-    const std::uint32_t size = is_array ? list.size : 0;
+    const std::uint32_t size = list.type == value_type::array ? list.size : 0;
+    const bool keyed = pass.key_path >= 0;
     for (std::uint32_t i = 0; i < size && (open > 0 || counting); ++i) {
         if (!f.steps->take()) return; // the evaluation is reported as stopped
         const value& element = list.elements[i];
-        if (pass.key_path >= 0) {
-            const value key = read_field(element, pool, pass.key_path, pass.key_slot);
+        if (keyed) {
+            value key;
+            if (pass.key_slot >= 0 && element.type == value_type::object) {
+                const member& m = element.members[pass.key_slot];
+                if (m.key) key = m.item;
+            } else {
+                key = read_field(element, pool, pass.key_path, pass.key_slot);
+            }
             if (key.type == value_type::string && key.atom != 0) {
-                for (std::uint32_t k : pass.unkeyed) check(k, element);
+                for (std::uint32_t k : pass.unkeyed) check(k, element, 0);
                 if (key.atom < pass.by_atom.size())
-                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element);
+                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element, pass.operations[k].key_tests);
                 continue;
             }
         }
-        for (std::uint32_t k = 0; k < count; ++k) check(k, element);
+        for (std::uint32_t k = 0; k < count; ++k) check(k, element, 0);
     }
     for (std::size_t k = 0; k < count; ++k) {
         if (decided[k]) continue;

@@ -137,7 +137,10 @@ error io_error(const std::string& path, const std::string& reason) {
 } // namespace
 
 bool has_surrogate_escape(std::string_view json) noexcept {
-    return json.find("\\uD") != std::string_view::npos || json.find("\\ud") != std::string_view::npos;
+    // One scan for backslashes (usually none), then a look at what follows each.
+    for (std::size_t i = json.find('\\'); i != std::string_view::npos; i = json.find('\\', i + 2))
+        if (i + 2 < json.size() && json[i + 1] == 'u' && (json[i + 2] == 'D' || json[i + 2] == 'd')) return true;
+    return false;
 }
 
 bool has_surrogate(std::string_view text) noexcept {

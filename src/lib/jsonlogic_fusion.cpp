@@ -184,6 +184,16 @@ class planner {
             const std::size_t atom = keys[i].constant.atom;
             if (pass.by_atom.size() <= atom) pass.by_atom.resize(atom + 1);
             pass.by_atom[atom].push_back(static_cast<std::uint32_t>(i));
+            // An element reached through the key has that text: its key test is known to hold.
+            auto& o = pass.operations[i];
+            if (!o.flat) continue;
+            auto same = std::find_if(o.tests.begin(), o.tests.end(), [&](const element_test& t) {
+                return t.path == keys[i].path && t.code == keys[i].code && t.constant_first == keys[i].constant_first &&
+                       t.constant.type == value_type::string && t.constant.atom == keys[i].constant.atom;
+            });
+            if (same == o.tests.end()) continue;
+            std::rotate(o.tests.begin(), same, same + 1);
+            o.key_tests = 1;
         }
     }
 

@@ -32,6 +32,9 @@ struct fused_operation {
     /// The body as a conjunction of tests (when `flat`), whose truthiness is the body's.
     bool flat = false;
     std::vector<element_test> tests;
+    /// Filed by the pass's key (fused_pass::by_atom) with its key test first in `tests`: that
+    /// test holds for every element reached through the key, and is skipped there.
+    std::uint32_t key_tests = 0;
 };
 
 /// The operations over one list of the data, read at the data's root.

@@ -69,15 +69,19 @@ struct text_head {
     }
 };
 
-/// A set of texts to look strings up in while data loads: texts of the length looked up are
-/// chained, so a lookup usually compares one head (two integers) and no bytes.
+/// A set of texts to look strings up in while data loads: texts are hashed by length and head
+/// into buckets (at least twice as many as texts), so a lookup usually compares one head (two
+/// integers) and no bytes.
 class text_table {
   public:
     /// Adds `text` (which must outlive the table) as `id`.
     void add(std::string_view text, std::int32_t id) {
-        const std::size_t n = std::min(text.size(), by_length_.size() - 1); // the last: all longer
-        entries_.push_back({text_head::of(text.data(), text.size()), text, id, by_length_[n]});
-        by_length_[n] = static_cast<std::int32_t>(entries_.size() - 1);
+        entries_.push_back({text_head::of(text.data(), text.size()), text, id, -1});
+        if (entries_.size() * 2 > buckets_.size()) {
+            rehash(buckets_.size() * 2);
+        } else {
+            place(entries_.size() - 1);
+        }
     }
     /// The id of `text`, or -1.
     std::int32_t find(const char* s, std::size_t n) const noexcept { return find(text_head::of(s, n), s, n); }
@@ -92,10 +96,24 @@ class text_table {
         text_head head;
         std::string_view text;
         std::int32_t id;
-        std::int32_t next; ///< the entry added before of the same length bucket, or -1
+        std::int32_t next; ///< the next entry of the same bucket, or -1
     };
+    std::size_t bucket(const text_head& head, std::size_t n) const noexcept {
+        const std::uint64_t mixed = (head.low ^ (head.high * 0x9E3779B97F4A7C15ULL) ^ n) * 0xC2B2AE3D27D4EB4FULL;
+        return static_cast<std::size_t>(mixed >> 32) & (buckets_.size() - 1);
+    }
+    void place(std::size_t e) {
+        entry& x = entries_[e];
+        std::int32_t& first = buckets_[bucket(x.head, x.text.size())];
+        x.next = first;
+        first = static_cast<std::int32_t>(e);
+    }
+    void rehash(std::size_t count) {
+        buckets_.assign(count, -1);
+        for (std::size_t e = 0; e < entries_.size(); ++e) place(e);
+    }
     std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
-        for (std::int32_t e = by_length_[std::min(n, by_length_.size() - 1)]; e >= 0;) {
+        for (std::int32_t e = buckets_[bucket(head, n)]; e >= 0;) {
             const entry& x = entries_[static_cast<std::size_t>(e)];
             if (x.head == head && x.text.size() == n && (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
                 return x.id;
@@ -104,12 +122,7 @@ class text_table {
         return -1;
     }
     std::vector<entry> entries_;
-    /// Per length (texts of 63 bytes and more share the last): the latest entry of that length.
-    std::array<std::int32_t, 64> by_length_ = [] {
-        std::array<std::int32_t, 64> a{};
-        a.fill(-1);
-        return a;
-    }();
+    std::vector<std::int32_t> buckets_ = std::vector<std::int32_t>(16, -1); ///< a power of two
 };
 
 /// What the rule reads of the values at one place of the data.
