@@ -16,6 +16,13 @@
 
 namespace masterpro::detail {
 
+/// For the few small functions of the loading loops that the compiler would otherwise call.
+#if defined(__GNUC__)
+#define MASTERPRO_HOT_INLINE __attribute__((always_inline)) inline
+#else
+#define MASTERPRO_HOT_INLINE inline
+#endif
+
 /// Zero bytes after loaded data text, so that a string's first 16 bytes can be read at once.
 constexpr std::size_t text_padding = 16;
 
@@ -26,7 +33,7 @@ struct text_head {
     bool operator==(const text_head& o) const noexcept { return low == o.low && high == o.high; }
 
     /// Reads only the text's own bytes (overlapping fixed-size loads, no call to memcpy).
-    static text_head of(const char* s, std::size_t n) noexcept {
+    MASTERPRO_HOT_INLINE static text_head of(const char* s, std::size_t n) noexcept {
         text_head h;
         if (n >= 16) {
             h.low = load8(s);
@@ -39,8 +46,10 @@ struct text_head {
         } else if (n >= 4) {
             const std::uint64_t first = load4(s), last = load4(s + n - 4);
             h.low = first | ((last >> (8 * (8 - n))) << 32);
-        } else {
-            for (std::size_t i = 0; i < n; ++i) h.low |= std::uint64_t{static_cast<unsigned char>(s[i])} << (8 * i);
+        } else if (n > 0) {
+            h.low = static_cast<unsigned char>(s[0]);
+            if (n > 1) h.low |= std::uint64_t{static_cast<unsigned char>(s[1])} << 8;
+            if (n > 2) h.low |= std::uint64_t{static_cast<unsigned char>(s[2])} << 16;
         }
         return h;
     }
@@ -76,6 +85,7 @@ class text_table {
   public:
     /// Adds `text` (which must outlive the table) as `id`.
     void add(std::string_view text, std::int32_t id) {
+        lengths_ |= std::uint64_t{1} << std::min<std::size_t>(text.size(), 63);
         entries_.push_back({text_head::of(text.data(), text.size()), text, id, -1});
         if (entries_.size() * 2 > buckets_.size()) {
             rehash(buckets_.size() * 2);
@@ -84,11 +94,15 @@ class text_table {
         }
     }
     /// The id of `text`, or -1.
-    std::int32_t find(const char* s, std::size_t n) const noexcept { return find(text_head::of(s, n), s, n); }
+    MASTERPRO_HOT_INLINE std::int32_t find(const char* s, std::size_t n) const noexcept {
+        return holds_length(n) ? find(text_head::of(s, n), s, n) : -1;
+    }
     /// find() for a text followed by at least 16 readable bytes.
     std::int32_t find_padded(const char* s, std::size_t n) const noexcept {
-        return entries_.empty() ? -1 : find(text_head::of_padded(s, n), s, n);
+        return holds_length(n) ? find(text_head::of_padded(s, n), s, n) : -1;
     }
+    /// Whether some text of the table has length `n` (lengths past 62 are not told apart).
+    bool holds_length(std::size_t n) const noexcept { return (lengths_ >> std::min<std::size_t>(n, 63)) & 1U; }
     std::size_t size() const noexcept { return entries_.size(); }
 
   private:
@@ -112,7 +126,7 @@ class text_table {
         buckets_.assign(count, -1);
         for (std::size_t e = 0; e < entries_.size(); ++e) place(e);
     }
-    std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
+    MASTERPRO_HOT_INLINE std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
         for (std::int32_t e = buckets_[bucket(head, n)]; e >= 0;) {
             const entry& x = entries_[static_cast<std::size_t>(e)];
             if (x.head == head && x.text.size() == n && (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
@@ -122,6 +136,7 @@ class text_table {
         return -1;
     }
     std::vector<entry> entries_;
+    std::uint64_t lengths_ = 0; ///< bit min(length, 63) set for each text's length
     std::vector<std::int32_t> buckets_ = std::vector<std::int32_t>(16, -1); ///< a power of two
 };
 
