@@ -373,7 +373,8 @@ inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) 
     return jl_compare_coercing(code, a, b, arena);
 }
 
-/// One test of a flattened condition on an element: its field read by slot where it has one.
+/// One test of a flattened condition on an element: its field read by slot where it has one,
+/// and the usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline.
 inline bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
     value v;
     if (t.slot >= 0 && element.type == value_type::object) {
@@ -382,6 +383,20 @@ inline bool passes_test(const element_test& t, const value& element, const expr_
     } else {
         v = read_field(element, pool, t.path, t.slot);
     }
+    using relation = element_test::relation;
+    if (t.fast == element_test::shortcut::number && v.type == value_type::number) {
+        const double x = v.number, c = t.constant.number; // NaN: only != holds, as in JavaScript
+        switch (t.compare) {
+        case relation::equal: return x == c;
+        case relation::not_equal: return !(x == c);
+        case relation::less: return x < c;
+        case relation::less_equal: return x <= c;
+        case relation::greater: return x > c;
+        case relation::greater_equal: return x >= c;
+        }
+    }
+    if (t.fast == element_test::shortcut::boolean && v.type == value_type::boolean)
+        return (v.boolean == t.constant.boolean) == (t.compare == relation::equal);
     switch (t.code) {
     case op::jl_truthy: return js::truthy(v);
     case op::jl_not: return !js::truthy(v);

@@ -139,7 +139,10 @@ class planner {
             o.code = n.code;
             o.body = n.b;
             o.flat = n.b >= 0 && flatten(pool_, n.b, o.tests);
-            for (auto& t : o.tests) t.slot = direct_slot(t.path);
+            for (auto& t : o.tests) {
+                t.slot = direct_slot(t.path);
+                plan_shortcut(t);
+            }
             pool_.nodes[static_cast<std::size_t>(index)].fused = static_cast<std::int32_t>(plan_.at.size());
             plan_.at.emplace_back(it->second, static_cast<std::uint32_t>(pass.operations.size()));
             pass.operations.push_back(std::move(o));
@@ -151,6 +154,34 @@ class planner {
     }
 
   private:
+    /// The inline decision of a test's usual case: a number field against a number constant,
+    /// a boolean field against a boolean constant (no coercion can happen in either).
+    static void plan_shortcut(element_test& t) {
+        using relation = element_test::relation;
+        if (!comparison(t.code)) return;
+        if (t.constant.type == value_type::number) {
+            relation r = relation::equal;
+            switch (t.code) { // as `field OP constant`; flipped when the constant is on the left
+            case op::jl_loose_equal: case op::jl_strict_equal: r = relation::equal; break;
+            case op::jl_loose_not_equal: case op::jl_strict_not_equal: r = relation::not_equal; break;
+            case op::jl_less: r = t.constant_first ? relation::greater : relation::less; break;
+            case op::jl_less_equal: r = t.constant_first ? relation::greater_equal : relation::less_equal; break;
+            case op::jl_greater: r = t.constant_first ? relation::less : relation::greater; break;
+            case op::jl_greater_equal: r = t.constant_first ? relation::less_equal : relation::greater_equal; break;
+            default: return;
+            }
+            t.fast = element_test::shortcut::number;
+            t.compare = r;
+            return;
+        }
+        if (t.constant.type == value_type::boolean &&
+            (t.code == op::jl_loose_equal || t.code == op::jl_strict_equal || t.code == op::jl_loose_not_equal ||
+             t.code == op::jl_strict_not_equal)) {
+            t.fast = element_test::shortcut::boolean;
+            t.compare = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal ? relation::equal : relation::not_equal;
+        }
+    }
+
     std::int32_t direct_slot(std::int32_t path) const {
         if (path < 0 || pool_.path_slots.empty()) return -1;
         const auto& slots = pool_.path_slots[static_cast<std::size_t>(path)];

@@ -22,6 +22,16 @@ struct element_test {
     op code = op::jl_truthy;
     value constant;
     bool constant_first = false; ///< the constant is the left operand
+    /// How the usual case is decided inline (others go through the general comparison).
+    enum class shortcut : std::uint8_t {
+        none,
+        /// A number constant: a number field is compared with it (`compare` below).
+        number,
+        /// ===, ==, !==, != with a boolean constant: a boolean field is compared with it.
+        boolean,
+    } fast = shortcut::none;
+    /// For `number`: the field's relation to the constant, as the field's comparison with it.
+    enum class relation : std::uint8_t { equal, not_equal, less, less_equal, greater, greater_equal } compare = relation::equal;
 };
 
 /// An operation of a shared pass.
