@@ -758,6 +758,8 @@ void* scratch::allocate(std::size_t bytes, std::size_t align) {
     for (;;) {
         if (block_ < blocks_.size()) {
             auto& [memory, capacity] = blocks_[block_];
+            base_ = memory.get();
+            capacity_ = capacity;
             const std::size_t start = (used_ + align - 1) & ~(align - 1);
             if (start + bytes <= capacity) {
                 used_ = start + bytes;

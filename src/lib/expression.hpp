@@ -146,14 +146,34 @@ class scratch {
     scratch() = default;
     /// `block_size`: bytes of each block (the first is allocated on first use).
     explicit scratch(std::size_t block_size) : block_size_(block_size) {}
+    scratch(scratch&& other) noexcept { *this = std::move(other); }
+    scratch& operator=(scratch&& other) noexcept {
+        blocks_ = std::move(other.blocks_);
+        block_ = other.block_;
+        used_ = other.used_;
+        base_ = other.base_;
+        capacity_ = other.capacity_;
+        block_size_ = other.block_size_;
+        other.blocks_.clear();
+        other.reset();
+        return *this;
+    }
     template <class T>
     T* make(std::size_t count) {
         static_assert(std::is_trivially_destructible_v<T>);
-        return static_cast<T*>(allocate(count * sizeof(T), alignof(T)));
+        const std::size_t bytes = count * sizeof(T);
+        const std::size_t start = (used_ + alignof(T) - 1) & ~(alignof(T) - 1);
+        if (start + bytes <= capacity_) { // the usual case, inline: room in the current block
+            used_ = start + bytes;
+            return reinterpret_cast<T*>(base_ + start);
+        }
+        return static_cast<T*>(allocate(bytes, alignof(T)));
     }
     void reset() noexcept {
         block_ = 0;
         used_ = 0;
+        base_ = blocks_.empty() ? nullptr : blocks_.front().first.get();
+        capacity_ = blocks_.empty() ? 0 : blocks_.front().second;
     }
     /// Bytes of the blocks held.
     std::size_t capacity() const noexcept {
@@ -167,6 +187,8 @@ class scratch {
     std::vector<std::pair<std::unique_ptr<unsigned char[]>, std::size_t>> blocks_;
     std::size_t block_ = 0;
     std::size_t used_ = 0;
+    unsigned char* base_ = nullptr; ///< the current block (blocks_[block_]) and its size
+    std::size_t capacity_ = 0;
     std::size_t block_size_ = 64 * 1024;
 };
 

@@ -265,7 +265,7 @@ class document_loader {
     /// The value, or nothing when a bound is crossed (the SAX loader then reports it).
     std::optional<value> load(simdjson::dom::element root) {
         value v;
-        if (!build(root, layout_.laid_out ? 0 : entire, layout_.laid_out, 1, v)) return std::nullopt;
+        if (!child(root, layout_.laid_out ? 0 : entire, layout_.laid_out, 1, v)) return std::nullopt;
         return v;
     }
 
@@ -285,8 +285,8 @@ class document_loader {
         return true;
     }
 
-    /// `how`: a shape of the layout or entire; `in_layout`: the value's container is laid out.
-    bool build(simdjson::dom::element e, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
+    /// A scalar: true with `out` set; false for an array or object (`out` untouched).
+    MASTERPRO_HOT_INLINE bool scalar(simdjson::dom::element e, bool in_layout, value& out) {
         using type = simdjson::dom::element_type;
         switch (e.type()) {
         case type::NULL_VALUE: out = value::null(); return true;
@@ -295,6 +295,19 @@ class document_loader {
         case type::UINT64: out = value::of_number(static_cast<double>(e.get_uint64().value_unsafe())); return true;
         case type::DOUBLE: out = value::of_number(e.get_double().value_unsafe()); return true;
         case type::STRING: return text(e.get_string().value_unsafe(), in_layout, out);
+        default: return false;
+        }
+    }
+
+    /// `how`: a shape of the layout or entire; `in_layout`: the value's container is laid out.
+    /// Scalars are read inline (scalar()); build() is called for containers.
+    MASTERPRO_HOT_INLINE bool child(simdjson::dom::element e, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
+        return scalar(e, in_layout, out) || build(e, how, depth, out);
+    }
+
+    bool build(simdjson::dom::element e, std::int32_t how, std::size_t depth, value& out) {
+        using type = simdjson::dom::element_type;
+        switch (e.type()) {
         case type::ARRAY: {
             if (depth > bounds_.max_json_depth) return false;
             const simdjson::dom::array a = e.get_array().value_unsafe();
@@ -305,7 +318,7 @@ class document_loader {
             std::size_t kept = 0;
             for (simdjson::dom::element child : a) {
                 if (element == skip) continue;
-                if (!build(child, element, how >= 0, depth + 1, items[kept])) return false;
+                if (!this->child(child, element, how >= 0, depth + 1, items[kept])) return false;
                 ++kept;
             }
             out = value::of_array(items, kept);
@@ -324,7 +337,7 @@ class document_loader {
                     if (!text(kv.key, false, key)) return false;
                     members[i].key = key.chars;
                     members[i].key_size = key.size;
-                    if (!build(kv.value, entire, false, depth + 1, members[i].item)) return false;
+                    if (!child(kv.value, entire, false, depth + 1, members[i].item)) return false;
                     ++i;
                 }
                 out = value::of_object(members, count);
@@ -337,18 +350,18 @@ class document_loader {
             for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
             for (simdjson::dom::key_value_pair kv : o) {
                 const std::int32_t slot = s.slots.find(kv.key.data(), kv.key.size());
-                const std::int32_t child = slot < 0 ? skip : s.load_children[static_cast<std::size_t>(slot)];
-                if (child == skip) continue;
+                const std::int32_t load = slot < 0 ? skip : s.load_children[static_cast<std::size_t>(slot)];
+                if (load == skip) continue;
                 member& m = members[slot];
                 m.key = s.keys[static_cast<std::size_t>(slot)].data();
                 m.key_size = static_cast<std::uint32_t>(s.keys[static_cast<std::size_t>(slot)].size());
-                if (!build(kv.value, child, true, depth + 1, m.item)) return false;
+                if (!child(kv.value, load, true, depth + 1, m.item)) return false;
             }
             out = value::of_object(members, slots);
             return true;
         }
+        default: return false; // scalars: scalar()
         }
-        return false;
     }
 
     const detail::data_shape& shape(std::int32_t s) const { return layout_.shapes[static_cast<std::size_t>(s)]; }

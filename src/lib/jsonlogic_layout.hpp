@@ -182,7 +182,7 @@ struct data_layout {
     text_table atoms;
 
     /// The atom a string of the data gets: its constant's, or 1 when it equals none.
-    std::uint16_t atom_of(const char* s, std::size_t n) const noexcept {
+    MASTERPRO_HOT_INLINE std::uint16_t atom_of(const char* s, std::size_t n) const noexcept {
         const std::int32_t a = atoms.find(s, n);
         return a < 0 ? 1 : static_cast<std::uint16_t>(a);
     }
