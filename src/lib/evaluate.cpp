@@ -211,9 +211,9 @@ value eval(const frame& f, std::int32_t index) {
         const value r = eval(f, n.b);
         if (l.is_null() || r.is_null()) return value::null();
         if (l.type == value_type::duration)
-            return value::of_duration({l.span.years + r.span.years, l.span.months + r.span.months, l.span.days + r.span.days});
+            return value::of_duration(month_span::of(std::int64_t{l.span.months} + r.span.months, std::int64_t{l.span.days} + r.span.days));
         if (l.type == value_type::date && r.type == value_type::duration)
-            return value::of_date(n.code == op::add ? add(date{l.integer}, r.span) : subtract(date{l.integer}, r.span));
+            return value::of_date(n.code == op::add ? add(date{l.integer}, r.span.as_duration()) : subtract(date{l.integer}, r.span.as_duration()));
         if (l.type == value_type::date) return value::of_number(l.integer - r.integer);
         switch (n.code) {
         case op::add: return value::of_number(l.number + r.number);
@@ -227,12 +227,13 @@ value eval(const frame& f, std::int32_t index) {
     case op::days: {
         const value v = eval(f, n.a);
         if (v.is_null()) return v;
-        const auto count = static_cast<std::int32_t>(std::trunc(v.number));
-        masterpro::duration d;
-        if (n.code == op::years) d.years = count;
-        else if (n.code == op::months) d.months = count;
-        else d.days = count;
-        return value::of_duration(d);
+        // Clamped before conversion (a number past int64 cannot be converted); month_span
+        // clamps further, and NaN counts as 0.
+        const double count = std::isnan(v.number) ? 0.0 : std::clamp(std::trunc(v.number), -1e12, 1e12);
+        const auto whole = static_cast<std::int64_t>(count);
+        if (n.code == op::years) return value::of_duration(month_span::of(whole * 12, 0));
+        if (n.code == op::months) return value::of_duration(month_span::of(whole, 0));
+        return value::of_duration(month_span::of(0, whole));
     }
     case op::minimum:
     case op::maximum: {
@@ -257,7 +258,7 @@ value eval(const frame& f, std::int32_t index) {
         const value d = eval(f, n.a);
         const value span = eval(f, n.b);
         if (d.is_null() || span.is_null()) return value::null();
-        return value::of_bool(subtract(f.as_of, span.span) <= date{d.integer} && date{d.integer} <= f.as_of);
+        return value::of_bool(subtract(f.as_of, span.span.as_duration()) <= date{d.integer} && date{d.integer} <= f.as_of);
     }
     case op::absolute: {
         value v = eval(f, n.a);

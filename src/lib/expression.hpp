@@ -5,6 +5,7 @@
 #include "masterpro/model/date.hpp"
 #include "masterpro/model/qualification.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -54,7 +55,28 @@ struct type_info {
 struct member;
 struct decision_table;
 
-/// A runtime value: 24 bytes, trivially copyable. Strings, lists, arrays and objects point into
+/// A duration as values hold it, in 8 bytes: calendar months (a year counts 12, as date
+/// arithmetic applies years: date.cpp) and days. Counts are clamped to a million years either
+/// way, so that date arithmetic on them cannot overflow.
+struct month_span {
+    std::int32_t months = 0;
+    std::int32_t days = 0;
+
+    static month_span of(std::int64_t months, std::int64_t days) noexcept {
+        constexpr std::int64_t max_months = 12'000'000, max_days = 366'000'000;
+        return {static_cast<std::int32_t>(std::clamp(months, -max_months, max_months)),
+                static_cast<std::int32_t>(std::clamp(days, -max_days, max_days))};
+    }
+    static month_span of(const masterpro::duration& d) noexcept {
+        return of(std::int64_t{d.years} * 12 + d.months, d.days);
+    }
+    masterpro::duration as_duration() const noexcept { return {0, months, days}; }
+    friend bool operator==(const month_span& a, const month_span& b) noexcept {
+        return a.months == b.months && a.days == b.days;
+    }
+};
+
+/// A runtime value: 16 bytes, trivially copyable. Strings, lists, arrays and objects point into
 /// the candidate, the qualification, the program's constants or a scratch arena, so values never
 /// own memory.
 struct value {
@@ -68,7 +90,7 @@ struct value {
         bool boolean;
         double number;
         std::int32_t integer; // dates (days) and interned ids
-        masterpro::duration span;
+        month_span span;
         const char* chars;
         const value* elements;
         const member* members;
@@ -104,12 +126,13 @@ struct value {
         return v;
     }
     static value of_text(const std::string& s) noexcept { return of_text(s.data(), s.size()); }
-    static value of_duration(masterpro::duration d) noexcept {
+    static value of_duration(month_span d) noexcept {
         value v;
         v.type = value_type::duration;
         v.span = d;
         return v;
     }
+    static value of_duration(const masterpro::duration& d) noexcept { return of_duration(month_span::of(d)); }
     static value of_array(const value* items, std::size_t n) noexcept {
         value v;
         v.type = value_type::array;
@@ -128,7 +151,7 @@ struct value {
     std::string_view text() const noexcept { return {chars, size}; }
 };
 
-static_assert(sizeof(value) <= 24, "values are passed by value everywhere: keep them small");
+static_assert(sizeof(value) <= 16, "values are passed by value everywhere: keep them small");
 
 /// A member of an object value. In data laid out for a rule (jsonlogic_layout.hpp) a member the
 /// data did not have is kept in its slot with a null `key`: absent, not null.
