@@ -143,6 +143,19 @@ bool has_surrogate_escape(std::string_view json) noexcept {
     return false;
 }
 
+bool is_ascii(std::string_view text) noexcept {
+    // Eight bytes at a time: any byte with its high bit set is not ASCII.
+    std::uint64_t any = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t chunk;
+        std::memcpy(&chunk, text.data() + i, 8);
+        any |= chunk;
+    }
+    for (; i < text.size(); ++i) any |= static_cast<unsigned char>(text[i]);
+    return (any & 0x8080808080808080ULL) == 0;
+}
+
 bool has_surrogate(std::string_view text) noexcept {
     for (std::size_t i = text.find('\xED'); i != std::string_view::npos; i = text.find('\xED', i + 1))
         if (i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0xA0)

@@ -56,6 +56,9 @@ bool has_surrogate(std::string_view text) noexcept;
 /// has_surrogate after unescaping) can get into it: text without one needs no check.
 bool has_surrogate_escape(std::string_view json) noexcept;
 
+/// Whether text is all ASCII (so needs no UTF-8 validation).
+bool is_ascii(std::string_view text) noexcept;
+
 /// Appends `token` to a JSON pointer, escaping `~` as `~0` and `/` as `~1` (RFC 6901).
 void append_pointer_token(std::string& pointer, std::string_view token);
 

@@ -241,19 +241,6 @@ class data_loader {
     std::string refused_syntax_;
 };
 
-bool ascii(std::string_view text) noexcept {
-    // Eight bytes at a time: any byte with its high bit set is not ASCII.
-    std::uint64_t any = 0;
-    std::size_t i = 0;
-    for (; i + 8 <= text.size(); i += 8) {
-        std::uint64_t chunk;
-        std::memcpy(&chunk, text.data() + i, 8);
-        any |= chunk;
-    }
-    for (; i < text.size(); ++i) any |= static_cast<unsigned char>(text[i]);
-    return (any & 0x8080808080808080ULL) == 0;
-}
-
 /// Builds arena values from a simdjson document (parsed and fully validated in one SIMD pass),
 /// keeping only what the rule reads, as data_loader does from SAX events. `copy_strings`: strings
 /// are copied into the arena (the parser's own copies last only until its next document).
@@ -422,7 +409,7 @@ tl::expected<value, error> load_data_reporting(std::string_view json, scratch& a
     rapidjson::InsituStringStream stream(text);
     // The recursive parser is safe here: the builder refuses nesting past max_json_depth.
     constexpr unsigned base = rapidjson::kParseInsituFlag | rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseFullPrecisionFlag;
-    const auto ok = ascii(json) ? reader.Parse<base>(stream, builder)
+    const auto ok = detail::is_ascii(json) ? reader.Parse<base>(stream, builder)
                                 : reader.Parse<base | rapidjson::kParseValidateEncodingFlag>(stream, builder);
     // In situ parsing reads up to a NUL: the whole text must have been one value.
     if (!ok.IsError()) {

@@ -24,10 +24,11 @@ tl::expected<rule_set, diagnostics> fail(error e) { return tl::make_unexpected(d
 
 /// Builds a document from SAX events, refusing nesting deeper than `max_depth`, so that a
 /// hostile record is refused at the bound rather than held in memory in full.
+template <class Document>
 class depth_bounded_handler {
   public:
     /// `escapes`: the text has \uD escapes, so strings are checked for lone surrogates.
-    depth_bounded_handler(rapidjson::Document& document, std::size_t max_depth, bool escapes)
+    depth_bounded_handler(Document& document, std::size_t max_depth, bool escapes)
         : d_(document), max_depth_(max_depth), escapes_(escapes) {}
     bool Null() { return d_.Null(); }
     bool Bool(bool b) { return d_.Bool(b); }
@@ -55,7 +56,7 @@ class depth_bounded_handler {
         surrogate_ = escapes_ && detail::has_surrogate(s);
         return !surrogate_;
     }
-    rapidjson::Document& d_;
+    Document& d_;
     std::size_t max_depth_;
     bool escapes_;
     std::size_t depth_ = 0;
@@ -118,17 +119,32 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     if (const auto nul = json.find('\0'); nul != std::string_view::npos)
         return refuse(error_category::json_syntax, "invalid JSON: NUL character", nul);
     // Iterative parsing keeps hostile nesting off the call stack; the reader then walks only
-    // the fixed shape of the contract.
-    rapidjson::Document document;
-    rapidjson::MemoryStream bytes(json.data(), json.size());
+    // the fixed shape of the contract. The text is parsed in place in a copy each thread keeps,
+    // into a document whose memory is a buffer each thread keeps too: reading a record
+    // allocates nothing once they have grown. UTF-8 is validated only when there is a byte
+    // outside ASCII.
+    struct thread_buffers {
+        std::vector<char> text;
+        std::vector<char> pool = std::vector<char>(64 * 1024);
+        rapidjson::CrtAllocator stack_allocator;
+    };
+    thread_local thread_buffers buffers;
+    buffers.text.assign(json.begin(), json.end());
+    buffers.text.push_back('\0');
+    rapidjson::MemoryPoolAllocator<> pool(buffers.pool.data(), buffers.pool.size());
+    using document_type = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>, rapidjson::CrtAllocator>;
+    document_type document(&pool, 1024, &buffers.stack_allocator);
+    rapidjson::InsituStringStream bytes(buffers.text.data());
     rapidjson::Reader reader;
     rapidjson::ParseResult result;
     bool too_deep = false;
     bool surrogate = false;
-    auto generate = [&](rapidjson::Document& into) {
+    const bool validate = !detail::is_ascii(json);
+    auto generate = [&](document_type& into) {
         // Only a \uD800-\uDFFF escape can make a lone surrogate: text without one is not checked.
         depth_bounded_handler handler(into, program_->bounds.max_json_depth, detail::has_surrogate_escape(json));
-        result = reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(bytes, handler);
+        constexpr unsigned base = rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag;
+        result = validate ? reader.Parse<base | rapidjson::kParseValidateEncodingFlag>(bytes, handler) : reader.Parse<base>(bytes, handler);
         too_deep = handler.too_deep();
         surrogate = handler.surrogate();
         return !result.IsError();
