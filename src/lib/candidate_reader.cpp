@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <type_traits>
 #include <unordered_map>
 
 namespace masterpro::detail {
@@ -33,7 +34,7 @@ std::string shown(const rapidjson::Value& v) {
 
 class reader {
   public:
-    reader(const program& rules) : q_(rules.descriptor), bounds(rules.bounds) {}
+    reader(const program& rules) : q_(rules.descriptor), words_(rules.vocabulary), bounds(rules.bounds) {}
 
     tl::expected<candidate, error> read(const json& record, std::optional<date> as_of) {
         try {
@@ -59,19 +60,20 @@ class reader {
     std::vector<step> at_;
 
     // Steps into a key or index for the rest of a scope. When a fault unwinds the scope, the
-    // step stays, so that the handler still knows where the fault was.
+    // step stays (fault() marks the reader first), so that the handler still knows where the
+    // fault was.
     struct enter {
         enter(reader& r, const char* key) : r_(r) { r_.at_.push_back({key, {}, -1}); }
         enter(reader& r, std::string key) : r_(r) { r_.at_.push_back({nullptr, std::move(key), -1}); }
         enter(reader& r, std::size_t index) : r_(r) { r_.at_.push_back({nullptr, {}, static_cast<long>(index)}); }
         ~enter() {
-            if (std::uncaught_exceptions() == unwinding_) r_.at_.pop_back();
+            if (!r_.faulted_) r_.at_.pop_back();
         }
         enter(const enter&) = delete;
         enter& operator=(const enter&) = delete;
         reader& r_;
-        int unwinding_ = std::uncaught_exceptions();
     };
+    mutable bool faulted_ = false;
 
     std::string pointer() const {
         std::string s;
@@ -99,8 +101,12 @@ class reader {
         }
         return s;
     }
-    [[noreturn]] static void fault(std::string message) { throw record_fault{std::move(message)}; }
-    [[noreturn]] static void limit_fault(std::string message) {
+    [[noreturn]] void fault(std::string message) const {
+        faulted_ = true;
+        throw record_fault{std::move(message)};
+    }
+    [[noreturn]] void limit_fault(std::string message) const {
+        faulted_ = true;
         throw record_fault{std::move(message), error_category::limit};
     }
 
@@ -116,6 +122,12 @@ class reader {
     auto text() const {
         return [this](const json& v) { return text_of(v); };
     }
+    auto a_date() const {
+        return [this](const json& v) { return date_of(v); };
+    }
+    auto a_bool() const {
+        return [this](const json& v) { return bool_of(v); };
+    }
     std::string text_of(const json& v) const {
         if (!v.IsString()) fault(std::string("expected a string, found ") + kind_of(v));
         if (v.GetStringLength() > bounds.max_string_bytes)
@@ -123,7 +135,7 @@ class reader {
                         std::to_string(bounds.max_string_bytes));
         return std::string(v.GetString(), v.GetStringLength());
     }
-    static date date_of(const json& v) {
+    date date_of(const json& v) const {
         if (!v.IsString()) fault(std::string("expected a date (YYYY-MM-DD), found ") + kind_of(v));
         const auto d = parse_date(std::string_view(v.GetString(), v.GetStringLength()));
         if (!d) fault("'" + shown(v) + "' is not a calendar date (YYYY-MM-DD)");
@@ -134,11 +146,11 @@ class reader {
             limit_fault("a list of " + std::to_string(array.Size()) + " items is longer than the limit of " +
                         std::to_string(bounds.max_items));
     }
-    static bool bool_of(const json& v) {
+    bool bool_of(const json& v) const {
         if (!v.IsBool()) fault(std::string("expected true or false, found ") + kind_of(v));
         return v.GetBool();
     }
-    static double number_of(const json& v) {
+    double number_of(const json& v) const {
         if (!v.IsNumber()) fault(std::string("expected a number, found ") + kind_of(v));
         return v.GetDouble();
     }
@@ -175,14 +187,12 @@ class reader {
         }
         return true;
     }
-    template <class Table>
-    id_index lookup(const Table& table, const json& v, const char* what) {
-        const std::string id = text_of(v);
-        std::optional<id_index> found;
-        if constexpr (std::is_same_v<typename Table::value_type, std::string>) found = qualification::find(table, id);
-        else found = qualification::find_id(table, id);
-        if (!found) fault(std::string("unknown ") + what + " '" + id + "'");
-        return *found;
+    /// An id of the qualification's vocabulary `index` (program::vocabulary): its index.
+    id_index lookup(const text_table& index, const json& v, const char* what) const {
+        if (!v.IsString() || v.GetStringLength() > bounds.max_string_bytes) text_of(v); // reports the fault
+        const std::int32_t found = index.find(v.GetString(), v.GetStringLength());
+        if (found < 0) fault(std::string("unknown ") + what + " '" + std::string(v.GetString(), v.GetStringLength()) + "'");
+        return static_cast<id_index>(found);
     }
 
     // ---- the record ----
@@ -194,7 +204,7 @@ class reader {
             if (id.empty()) fault("the candidate id must not be empty");
             return id;
         });
-        c.as_of = optional_field<date>(record, "as_of", date_of);
+        c.as_of = optional_field<date>(record, "as_of", a_date());
         if (!c.as_of) c.as_of = as_of;
         if (!c.as_of) {
             enter e(*this, "as_of");
@@ -220,26 +230,26 @@ class reader {
 
     experience_record experience_of(const json& item) {
         experience_record e;
-        e.from = required(item, "from", date_of);
-        e.to = optional_field<date>(item, "to", date_of);
+        e.from = required(item, "from", a_date());
+        e.to = optional_field<date>(item, "to", a_date());
         if (e.to && *e.to < e.from) {
             enter at(*this, "to");
             fault("'to' (" + to_string(*e.to) + ") is before 'from' (" + to_string(e.from) + ")");
         }
-        e.fte = required(item, "fte", [](const json& v) {
+        e.fte = required(item, "fte", [this](const json& v) {
             const double fte = number_of(v);
             if (!(fte > 0 && fte <= 1)) fault("fte must be in (0, 1]");
             return fte;
         });
-        e.role = required(item, "role", [&](const json& v) { return lookup(q_.experience_roles, v, "experience role"); });
+        e.role = required(item, "role", [&](const json& v) { return lookup(words_.experience_roles, v, "experience role"); });
         return e;
     }
 
     evidence_item evidence_of(const json& item) {
         evidence_item e;
         e.id = required(item, "id", text());
-        e.type = required(item, "type", [&](const json& v) { return lookup(q_.evidence_types, v, "evidence type"); });
-        e.dated = required(item, "date", date_of);
+        e.type = required(item, "type", [&](const json& v) { return lookup(words_.evidence_types, v, "evidence type"); });
+        e.dated = required(item, "date", a_date());
         if (const json* covers = field(item, "covers")) {
             enter at(*this, "covers");
             if (!covers->IsArray()) fault(std::string("expected an array of criterion ids, found ") + kind_of(*covers));
@@ -247,11 +257,11 @@ class reader {
             std::size_t i = 0;
             for (const auto& k : covers->GetArray()) {
                 enter at_k(*this, i++);
-                e.covers.push_back(lookup(q_.criteria, k, "criterion"));
+                e.covers.push_back(lookup(words_.criteria, k, "criterion"));
             }
         }
         for (std::size_t f = 0; f < q_.evidence_flags.size(); ++f) {
-            const auto set = optional_field<bool>(item, q_.evidence_flags[f].c_str(), bool_of);
+            const auto set = optional_field<bool>(item, q_.evidence_flags[f].c_str(), a_bool());
             if (set.value_or(false)) e.flags |= std::uint32_t{1} << f;
         }
         return e;
@@ -261,10 +271,10 @@ class reader {
         masterpro::assessor a;
         a.id = required(item, "id", text());
         a.employer = optional_field<std::string>(item, "employer", text()).value_or("");
-        a.industry = optional_field<bool>(item, "industry", bool_of).value_or(false);
-        a.trained = optional_field<bool>(item, "trained", bool_of).value_or(false);
-        a.held_level = optional_field<id_index>(item, "held_level", [&](const json& v) { return lookup(q_.levels, v, "level"); });
-        a.sector_years = optional_field<double>(item, "sector_years", [](const json& v) {
+        a.industry = optional_field<bool>(item, "industry", a_bool()).value_or(false);
+        a.trained = optional_field<bool>(item, "trained", a_bool()).value_or(false);
+        a.held_level = optional_field<id_index>(item, "held_level", [&](const json& v) { return lookup(words_.levels, v, "level"); });
+        a.sector_years = optional_field<double>(item, "sector_years", [this](const json& v) {
                              const double years = number_of(v);
                              if (years < 0) fault("sector_years must not be negative");
                              return years;
@@ -272,7 +282,7 @@ class reader {
         each(item, "relations", [&](const json& r) {
             assessor_relation rel;
             rel.kind = required(r, "kind", text());
-            rel.until = optional_field<date>(r, "until", date_of);
+            rel.until = optional_field<date>(r, "until", a_date());
             a.relations.push_back(std::move(rel));
         });
         return a;
@@ -286,8 +296,8 @@ class reader {
             if (found == assessors.end()) fault("assessor '" + id + "' is not in 'assessors'");
             return found->second;
         });
-        a.competence = required(item, "competence", [&](const json& v) { return lookup(q_.competences, v, "competence"); });
-        a.dated = required(item, "date", date_of);
+        a.competence = required(item, "competence", [&](const json& v) { return lookup(words_.competences, v, "competence"); });
+        a.dated = required(item, "date", a_date());
         const json* scores = field(item, "scores");
         enter at(*this, "scores");
         if (!scores) fault("missing required 'scores'");
@@ -295,8 +305,9 @@ class reader {
         for (const auto& m : scores->GetObject()) {
             const std::string key = text_of(m.name); // bounded before it becomes part of the path
             enter at_k(*this, key);
-            const auto k = qualification::find_id(q_.criteria, key);
-            if (!k) fault("unknown criterion '" + key + "'");
+            const std::int32_t found = words_.criteria.find(key.data(), key.size());
+            if (found < 0) fault("unknown criterion '" + key + "'");
+            const std::optional<id_index> k = static_cast<id_index>(found);
             if (q_.criteria[*k].competence != a.competence)
                 fault("criterion '" + key + "' is not a criterion of " + q_.competences[a.competence].id);
             const json& v = m.value;
@@ -317,9 +328,9 @@ class reader {
     masterpro::credential credential_of(const json& item) {
         masterpro::credential cr;
         cr.id = required(item, "id", text());
-        cr.type = required(item, "type", [&](const json& v) { return lookup(q_.credential_types, v, "credential type"); });
-        cr.issued = required(item, "issued", date_of);
-        cr.valid_until = optional_field<date>(item, "valid_until", date_of);
+        cr.type = required(item, "type", [&](const json& v) { return lookup(words_.credential_types, v, "credential type"); });
+        cr.issued = required(item, "issued", a_date());
+        cr.valid_until = optional_field<date>(item, "valid_until", a_date());
         if (cr.valid_until && *cr.valid_until < cr.issued) {
             enter at(*this, "valid_until");
             fault("'valid_until' is before 'issued'");
@@ -328,6 +339,7 @@ class reader {
     }
 
     const qualification& q_;
+    const program::vocabulary_index& words_;
     const limits& bounds;
 };
 
@@ -336,6 +348,25 @@ class reader {
 tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
                                               std::optional<date> as_of) {
     return reader(rules).read(record, as_of);
+}
+
+void index_vocabulary(program& rules) {
+    const qualification& q = rules.descriptor;
+    auto index = [](text_table& into, const auto& table) {
+        into = text_table();
+        for (std::size_t i = 0; i < table.size(); ++i) {
+            const std::string* id;
+            if constexpr (std::is_same_v<std::decay_t<decltype(table[i])>, std::string>) id = &table[i];
+            else id = &table[i].id;
+            if (into.find(id->data(), id->size()) < 0) into.add(*id, static_cast<std::int32_t>(i)); // the first wins
+        }
+    };
+    index(rules.vocabulary.competences, q.competences);
+    index(rules.vocabulary.criteria, q.criteria);
+    index(rules.vocabulary.levels, q.levels);
+    index(rules.vocabulary.experience_roles, q.experience_roles);
+    index(rules.vocabulary.evidence_types, q.evidence_types);
+    index(rules.vocabulary.credential_types, q.credential_types);
 }
 
 } // namespace masterpro::detail

@@ -20,4 +20,8 @@ namespace masterpro::detail {
 tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
                                               std::optional<date> as_of);
 
+/// Fills rules.vocabulary from rules.descriptor, once the descriptor is final: the index
+/// refers to the descriptor's strings.
+void index_vocabulary(program& rules);
+
 } // namespace masterpro::detail

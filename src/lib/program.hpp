@@ -98,6 +98,11 @@ class program {
     };
     std::vector<source_expression> infix_expressions;
 
+    /// The qualification's ids (descriptor's tables) by text, for reading candidate records.
+    struct vocabulary_index {
+        text_table competences, criteria, levels, experience_roles, evidence_types, credential_types;
+    } vocabulary;
+
     /// Standalone JsonLogic rules: what loading keeps of the data (see jsonlogic_layout.hpp).
     data_layout layout;
     /// Standalone JsonLogic rules: operations over the same list, computed in one pass.

@@ -100,6 +100,7 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
     compiled->exprs.max_depth = bounds.max_expression_depth;
     diagnostics semantic = detail::compile_rules(**source, *compiled);
     if (!schema.empty() || !semantic.empty()) return tl::make_unexpected(merge(std::move(schema), std::move(semantic)));
+    detail::index_vocabulary(*compiled);
     return rule_set(std::move(compiled));
 }
 
