@@ -4,16 +4,105 @@
 
 #include "masterpro/limits.hpp"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <limits>
 #include <type_traits>
 #include <unordered_map>
 
 namespace masterpro::detail {
 namespace {
 
-using json = rapidjson::Value;
+/// The reader walks either tree through one of these: RapidJSON's DOM (the path that reports
+/// JSON errors with their place) or simdjson's (the fast path, rule_set.cpp). `node` is a
+/// value's handle; members are looked up by name (the first of repeated names, in both).
+struct rapidjson_tree {
+    using node = const rapidjson::Value*;
+    static bool is_null(node v) { return v->IsNull(); }
+    static bool is_bool(node v) { return v->IsBool(); }
+    static bool is_number(node v) { return v->IsNumber(); }
+    static bool is_string(node v) { return v->IsString(); }
+    static bool is_array(node v) { return v->IsArray(); }
+    static bool is_object(node v) { return v->IsObject(); }
+    static bool is_int(node v) { return v->IsInt(); }
+    static int get_int(node v) { return v->GetInt(); }
+    static bool get_bool(node v) { return v->GetBool(); }
+    static double get_double(node v) { return v->GetDouble(); }
+    static std::string_view text(node v) { return {v->GetString(), v->GetStringLength()}; }
+    static std::size_t size(node array) { return array->Size(); }
+    static std::optional<node> member(node object, std::string_view key) {
+        auto it = object->FindMember(rapidjson::StringRef(key.data(), key.size()));
+        if (it == object->MemberEnd()) return std::nullopt;
+        return &it->value;
+    }
+    template <class Each>
+    static void elements(node array, Each body) {
+        for (const auto& item : array->GetArray()) body(&item);
+    }
+    template <class Each>
+    static void members(node object, Each body) {
+        for (const auto& m : object->GetObject()) body(text(&m.name), &m.value);
+    }
+};
+
+struct simdjson_tree {
+    using node = simdjson::dom::element;
+    using type = simdjson::dom::element_type;
+    static bool is_null(node v) { return v.type() == type::NULL_VALUE; }
+    static bool is_bool(node v) { return v.type() == type::BOOL; }
+    static bool is_number(node v) { return v.is_number(); }
+    static bool is_string(node v) { return v.type() == type::STRING; }
+    static bool is_array(node v) { return v.type() == type::ARRAY; }
+    static bool is_object(node v) { return v.type() == type::OBJECT; }
+    static bool is_int(node v) {
+        if (v.type() == type::INT64) {
+            const std::int64_t i = v.get_int64().value_unsafe();
+            return i >= std::numeric_limits<int>::min() && i <= std::numeric_limits<int>::max();
+        }
+        return v.type() == type::UINT64 && v.get_uint64().value_unsafe() <= static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+    }
+    static int get_int(node v) {
+        return v.type() == type::INT64 ? static_cast<int>(v.get_int64().value_unsafe()) : static_cast<int>(v.get_uint64().value_unsafe());
+    }
+    static bool get_bool(node v) { return v.get_bool().value_unsafe(); }
+    static double get_double(node v) {
+        switch (v.type()) {
+        case type::INT64: return static_cast<double>(v.get_int64().value_unsafe());
+        case type::UINT64: return static_cast<double>(v.get_uint64().value_unsafe());
+        default: return v.get_double().value_unsafe();
+        }
+    }
+    static std::string_view text(node v) { return v.get_string().value_unsafe(); }
+    /// Arrays of 16,777,215 elements or more count as that many (simdjson's tape holds no more).
+    static std::size_t size(node array) { return as_array(array).size(); }
+    static std::optional<node> member(node object, std::string_view key) {
+        for (simdjson::dom::key_value_pair kv : as_object(object))
+            if (kv.key == key) return kv.value;
+        return std::nullopt;
+    }
+    template <class Each>
+    static void elements(node array, Each body) {
+        for (simdjson::dom::element item : as_array(array)) body(item);
+    }
+    template <class Each>
+    static void members(node object, Each body) {
+        for (simdjson::dom::key_value_pair kv : as_object(object)) body(kv.key, kv.value);
+    }
+    // The callers have checked the type: the conversions cannot fail.
+    static simdjson::dom::array as_array(node v) {
+        simdjson::dom::array a{};
+        if (v.get_array().get(a) != simdjson::SUCCESS) return {};
+        return a;
+    }
+    static simdjson::dom::object as_object(node v) {
+        simdjson::dom::object o{};
+        if (v.get_object().get(o) != simdjson::SUCCESS) return {};
+        return o;
+    }
+};
 
 /// Thrown inside the reader only, caught at its boundary: the first fault of a record ends it.
 struct record_fault {
@@ -23,20 +112,22 @@ struct record_fault {
 
 /// A string from the record for use in a message: long ones are cut (at a UTF-8 character
 /// boundary, since the record's text is valid UTF-8) so that a message stays readable.
-std::string shown(const rapidjson::Value& v) {
+std::string shown(std::string_view s) {
     constexpr std::size_t max_shown = 64;
-    std::string_view s(v.GetString(), v.GetStringLength());
     if (s.size() <= max_shown) return std::string(s);
     std::size_t cut = max_shown;
     while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
     return std::string(s.substr(0, cut)) + "...";
 }
 
+template <class Tree>
 class reader {
-  public:
-    reader(const program& rules) : q_(rules.descriptor), words_(rules.vocabulary), bounds(rules.bounds) {}
+    using json = typename Tree::node;
 
-    tl::expected<candidate, error> read(const json& record, std::optional<date> as_of) {
+  public:
+    reader(const program& rules) : q_(rules.descriptor), words_(rules.vocabulary), bounds(rules.bounds) { at_.reserve(8); }
+
+    tl::expected<candidate, error> read(json record, std::optional<date> as_of) {
         try {
             candidate c = build(record, as_of);
             return c;
@@ -52,9 +143,9 @@ class reader {
 
   private:
     // ---- where we are ----
+    /// A key (pointing into the record's tree, which outlives the reader) or an index.
     struct step {
-        const char* key = nullptr;
-        std::string owned_key;
+        std::string_view key;
         long index = -1;
     };
     std::vector<step> at_;
@@ -63,9 +154,8 @@ class reader {
     // step stays (fault() marks the reader first), so that the handler still knows where the
     // fault was.
     struct enter {
-        enter(reader& r, const char* key) : r_(r) { r_.at_.push_back({key, {}, -1}); }
-        enter(reader& r, std::string key) : r_(r) { r_.at_.push_back({nullptr, std::move(key), -1}); }
-        enter(reader& r, std::size_t index) : r_(r) { r_.at_.push_back({nullptr, {}, static_cast<long>(index)}); }
+        enter(reader& r, std::string_view key) : r_(r) { r_.at_.push_back({key, -1}); }
+        enter(reader& r, std::size_t index) : r_(r) { r_.at_.push_back({{}, static_cast<long>(index)}); }
         ~enter() {
             if (!r_.faulted_) r_.at_.pop_back();
         }
@@ -81,7 +171,7 @@ class reader {
             s += '/';
             if (st.index >= 0) s += std::to_string(st.index);
             else {
-                for (char ch : st.key ? std::string_view(st.key) : std::string_view(st.owned_key)) {
+                for (char ch : st.key) {
                     if (ch == '~') s += "~0";
                     else if (ch == '/') s += "~1";
                     else s += ch;
@@ -96,7 +186,7 @@ class reader {
             if (st.index >= 0) s += '[' + std::to_string(st.index) + ']';
             else {
                 if (!s.empty()) s += '.';
-                s += st.key ? st.key : st.owned_key;
+                s += st.key;
             }
         }
         return s;
@@ -111,95 +201,97 @@ class reader {
     }
 
     // ---- typed fields ----
-    static const char* kind_of(const json& v) {
-        if (v.IsNull()) return "null";
-        if (v.IsBool()) return "a boolean";
-        if (v.IsNumber()) return "a number";
-        if (v.IsString()) return "a string";
-        if (v.IsArray()) return "an array";
+    static const char* kind_of(json v) {
+        if (Tree::is_null(v)) return "null";
+        if (Tree::is_bool(v)) return "a boolean";
+        if (Tree::is_number(v)) return "a number";
+        if (Tree::is_string(v)) return "a string";
+        if (Tree::is_array(v)) return "an array";
         return "an object";
     }
     auto text() const {
-        return [this](const json& v) { return text_of(v); };
+        return [this](json v) { return text_of(v); };
     }
     auto a_date() const {
-        return [this](const json& v) { return date_of(v); };
+        return [this](json v) { return date_of(v); };
     }
     auto a_bool() const {
-        return [this](const json& v) { return bool_of(v); };
+        return [this](json v) { return bool_of(v); };
     }
-    std::string text_of(const json& v) const {
-        if (!v.IsString()) fault(std::string("expected a string, found ") + kind_of(v));
-        if (v.GetStringLength() > bounds.max_string_bytes)
-            limit_fault("a string of " + std::to_string(v.GetStringLength()) + " bytes is longer than the limit of " +
+    std::string text_of(json v) const { return std::string(bounded_text(v)); }
+    /// A string of the record, at most max_string_bytes long.
+    std::string_view bounded_text(json v) const {
+        if (!Tree::is_string(v)) fault(std::string("expected a string, found ") + kind_of(v));
+        return bounded(Tree::text(v));
+    }
+    std::string_view bounded(std::string_view s) const {
+        if (s.size() > bounds.max_string_bytes)
+            limit_fault("a string of " + std::to_string(s.size()) + " bytes is longer than the limit of " +
                         std::to_string(bounds.max_string_bytes));
-        return std::string(v.GetString(), v.GetStringLength());
+        return s;
     }
-    date date_of(const json& v) const {
-        if (!v.IsString()) fault(std::string("expected a date (YYYY-MM-DD), found ") + kind_of(v));
-        const auto d = parse_date(std::string_view(v.GetString(), v.GetStringLength()));
-        if (!d) fault("'" + shown(v) + "' is not a calendar date (YYYY-MM-DD)");
+    date date_of(json v) const {
+        if (!Tree::is_string(v)) fault(std::string("expected a date (YYYY-MM-DD), found ") + kind_of(v));
+        const auto d = parse_date(Tree::text(v));
+        if (!d) fault("'" + shown(Tree::text(v)) + "' is not a calendar date (YYYY-MM-DD)");
         return *d;
     }
-    void check_size(const json& array) const {
-        if (array.Size() > bounds.max_items)
-            limit_fault("a list of " + std::to_string(array.Size()) + " items is longer than the limit of " +
-                        std::to_string(bounds.max_items));
+    void check_size(json array) const {
+        const std::size_t size = Tree::size(array);
+        if (size > bounds.max_items)
+            limit_fault("a list of " + std::to_string(size) + " items is longer than the limit of " + std::to_string(bounds.max_items));
     }
-    bool bool_of(const json& v) const {
-        if (!v.IsBool()) fault(std::string("expected true or false, found ") + kind_of(v));
-        return v.GetBool();
+    bool bool_of(json v) const {
+        if (!Tree::is_bool(v)) fault(std::string("expected true or false, found ") + kind_of(v));
+        return Tree::get_bool(v);
     }
-    double number_of(const json& v) const {
-        if (!v.IsNumber()) fault(std::string("expected a number, found ") + kind_of(v));
-        return v.GetDouble();
+    double number_of(json v) const {
+        if (!Tree::is_number(v)) fault(std::string("expected a number, found ") + kind_of(v));
+        return Tree::get_double(v);
     }
-    const json* field(const json& object, const char* key) {
-        auto it = object.FindMember(key);
-        return it == object.MemberEnd() ? nullptr : &it->value;
-    }
+    static std::optional<json> field(json object, const char* key) { return Tree::member(object, key); }
     template <class Read>
-    auto required(const json& object, const char* key, Read parse) {
-        const json* v = field(object, key);
+    auto required(json object, const char* key, Read parse) {
+        const std::optional<json> v = field(object, key);
         enter e(*this, key);
         if (!v) fault(std::string("missing required '") + key + "'");
         return parse(*v);
     }
     template <class T, class Read>
-    std::optional<T> optional_field(const json& object, const char* key, Read parse) {
-        const json* v = field(object, key);
-        if (!v || v->IsNull()) return std::nullopt;
+    std::optional<T> optional_field(json object, const char* key, Read parse) {
+        const std::optional<json> v = field(object, key);
+        if (!v || Tree::is_null(*v)) return std::nullopt;
         enter e(*this, key);
         return parse(*v);
     }
     template <class Each>
-    bool each(const json& object, const char* key, Each body) {
-        const json* v = field(object, key);
+    bool each(json object, const char* key, Each body) {
+        const std::optional<json> v = field(object, key);
         if (!v) return false;
         enter e(*this, key);
-        if (!v->IsArray()) fault(std::string("expected an array, found ") + kind_of(*v));
+        if (!Tree::is_array(*v)) fault(std::string("expected an array, found ") + kind_of(*v));
         check_size(*v);
         std::size_t i = 0;
-        for (const auto& item : v->GetArray()) {
+        Tree::elements(*v, [&](json item) {
             enter at_item(*this, i++);
-            if (!item.IsObject()) fault(std::string("expected an object, found ") + kind_of(item));
+            if (!Tree::is_object(item)) fault(std::string("expected an object, found ") + kind_of(item));
             body(item);
-        }
+        });
         return true;
     }
     /// An id of the qualification's vocabulary `index` (program::vocabulary): its index.
-    id_index lookup(const text_table& index, const json& v, const char* what) const {
-        if (!v.IsString() || v.GetStringLength() > bounds.max_string_bytes) text_of(v); // reports the fault
-        const std::int32_t found = index.find(v.GetString(), v.GetStringLength());
-        if (found < 0) fault(std::string("unknown ") + what + " '" + std::string(v.GetString(), v.GetStringLength()) + "'");
+    id_index lookup(const text_table& index, json v, const char* what) const {
+        const std::string_view id = bounded_text(v);
+        const std::int32_t found = index.find(id.data(), id.size());
+        if (found < 0) fault(std::string("unknown ") + what + " '" + std::string(id) + "'");
         return static_cast<id_index>(found);
     }
 
     // ---- the record ----
-    candidate build(const json& record, std::optional<date> as_of) {
-        if (!record.IsObject()) fault(std::string("a candidate record must be a JSON object, found ") + kind_of(record));
+    candidate build(json record, std::optional<date> as_of) {
+        if (!Tree::is_object(record)) fault(std::string("a candidate record must be a JSON object, found ") + kind_of(record));
         candidate c;
-        c.id = required(record, "id", [this](const json& v) {
+        c.id = required(record, "id", [this](json v) {
             std::string id = text_of(v);
             if (id.empty()) fault("the candidate id must not be empty");
             return id;
@@ -211,11 +303,11 @@ class reader {
             fault("no decision date: the record has no 'as_of' and none was given");
         }
         c.employer = optional_field<std::string>(record, "employer", text()).value_or("");
-        c.has_experience = each(record, "experience", [&](const json& item) { c.experience.push_back(experience_of(item)); });
-        each(record, "evidence", [&](const json& item) { c.evidence.push_back(evidence_of(item)); });
+        c.has_experience = each(record, "experience", [&](json item) { c.experience.push_back(experience_of(item)); });
+        each(record, "evidence", [&](json item) { c.evidence.push_back(evidence_of(item)); });
         // Assessments name assessors by id; the index keeps that linear in the record's size.
         std::unordered_map<std::string, std::uint32_t> assessor_index;
-        each(record, "assessors", [&](const json& item) {
+        each(record, "assessors", [&](json item) {
             masterpro::assessor a = assessor_of(item);
             if (!assessor_index.emplace(a.id, static_cast<std::uint32_t>(c.assessors.size())).second) {
                 enter e(*this, "id");
@@ -223,12 +315,12 @@ class reader {
             }
             c.assessors.push_back(std::move(a));
         });
-        each(record, "assessments", [&](const json& item) { c.assessments.push_back(assessment_of(item, assessor_index)); });
-        c.has_credentials = each(record, "credentials", [&](const json& item) { c.credentials.push_back(credential_of(item)); });
+        each(record, "assessments", [&](json item) { c.assessments.push_back(assessment_of(item, assessor_index)); });
+        c.has_credentials = each(record, "credentials", [&](json item) { c.credentials.push_back(credential_of(item)); });
         return c;
     }
 
-    experience_record experience_of(const json& item) {
+    experience_record experience_of(json item) {
         experience_record e;
         e.from = required(item, "from", a_date());
         e.to = optional_field<date>(item, "to", a_date());
@@ -236,29 +328,29 @@ class reader {
             enter at(*this, "to");
             fault("'to' (" + to_string(*e.to) + ") is before 'from' (" + to_string(e.from) + ")");
         }
-        e.fte = required(item, "fte", [this](const json& v) {
+        e.fte = required(item, "fte", [this](json v) {
             const double fte = number_of(v);
             if (!(fte > 0 && fte <= 1)) fault("fte must be in (0, 1]");
             return fte;
         });
-        e.role = required(item, "role", [&](const json& v) { return lookup(words_.experience_roles, v, "experience role"); });
+        e.role = required(item, "role", [&](json v) { return lookup(words_.experience_roles, v, "experience role"); });
         return e;
     }
 
-    evidence_item evidence_of(const json& item) {
+    evidence_item evidence_of(json item) {
         evidence_item e;
         e.id = required(item, "id", text());
-        e.type = required(item, "type", [&](const json& v) { return lookup(words_.evidence_types, v, "evidence type"); });
+        e.type = required(item, "type", [&](json v) { return lookup(words_.evidence_types, v, "evidence type"); });
         e.dated = required(item, "date", a_date());
-        if (const json* covers = field(item, "covers")) {
+        if (const std::optional<json> covers = field(item, "covers")) {
             enter at(*this, "covers");
-            if (!covers->IsArray()) fault(std::string("expected an array of criterion ids, found ") + kind_of(*covers));
+            if (!Tree::is_array(*covers)) fault(std::string("expected an array of criterion ids, found ") + kind_of(*covers));
             check_size(*covers);
             std::size_t i = 0;
-            for (const auto& k : covers->GetArray()) {
+            Tree::elements(*covers, [&](json k) {
                 enter at_k(*this, i++);
                 e.covers.push_back(lookup(words_.criteria, k, "criterion"));
-            }
+            });
         }
         for (std::size_t f = 0; f < q_.evidence_flags.size(); ++f) {
             const auto set = optional_field<bool>(item, q_.evidence_flags[f].c_str(), a_bool());
@@ -267,19 +359,19 @@ class reader {
         return e;
     }
 
-    masterpro::assessor assessor_of(const json& item) {
+    masterpro::assessor assessor_of(json item) {
         masterpro::assessor a;
         a.id = required(item, "id", text());
         a.employer = optional_field<std::string>(item, "employer", text()).value_or("");
         a.industry = optional_field<bool>(item, "industry", a_bool()).value_or(false);
         a.trained = optional_field<bool>(item, "trained", a_bool()).value_or(false);
-        a.held_level = optional_field<id_index>(item, "held_level", [&](const json& v) { return lookup(words_.levels, v, "level"); });
-        a.sector_years = optional_field<double>(item, "sector_years", [this](const json& v) {
+        a.held_level = optional_field<id_index>(item, "held_level", [&](json v) { return lookup(words_.levels, v, "level"); });
+        a.sector_years = optional_field<double>(item, "sector_years", [this](json v) {
                              const double years = number_of(v);
                              if (years < 0) fault("sector_years must not be negative");
                              return years;
                          }).value_or(0);
-        each(item, "relations", [&](const json& r) {
+        each(item, "relations", [&](json r) {
             assessor_relation rel;
             rel.kind = required(r, "kind", text());
             rel.until = optional_field<date>(r, "until", a_date());
@@ -288,47 +380,47 @@ class reader {
         return a;
     }
 
-    masterpro::assessment assessment_of(const json& item, const std::unordered_map<std::string, std::uint32_t>& assessors) {
+    masterpro::assessment assessment_of(json item, const std::unordered_map<std::string, std::uint32_t>& assessors) {
         masterpro::assessment a;
-        a.assessor = required(item, "assessor", [&](const json& v) {
+        a.assessor = required(item, "assessor", [&](json v) {
             const std::string id = text_of(v);
             const auto found = assessors.find(id);
             if (found == assessors.end()) fault("assessor '" + id + "' is not in 'assessors'");
             return found->second;
         });
-        a.competence = required(item, "competence", [&](const json& v) { return lookup(words_.competences, v, "competence"); });
+        a.competence = required(item, "competence", [&](json v) { return lookup(words_.competences, v, "competence"); });
         a.dated = required(item, "date", a_date());
-        const json* scores = field(item, "scores");
+        const std::optional<json> scores = field(item, "scores");
         enter at(*this, "scores");
         if (!scores) fault("missing required 'scores'");
-        if (!scores->IsObject()) fault(std::string("expected an object of criterion scores, found ") + kind_of(*scores));
-        for (const auto& m : scores->GetObject()) {
-            const std::string key = text_of(m.name); // bounded before it becomes part of the path
+        if (!Tree::is_object(*scores)) fault(std::string("expected an object of criterion scores, found ") + kind_of(*scores));
+        Tree::members(*scores, [&](std::string_view name, json v) {
+            const std::string_view key = bounded(name); // bounded before it becomes part of the path
             enter at_k(*this, key);
             const std::int32_t found = words_.criteria.find(key.data(), key.size());
-            if (found < 0) fault("unknown criterion '" + key + "'");
-            const std::optional<id_index> k = static_cast<id_index>(found);
-            if (q_.criteria[*k].competence != a.competence)
-                fault("criterion '" + key + "' is not a criterion of " + q_.competences[a.competence].id);
-            const json& v = m.value;
-            const bool whole = v.IsInt() || (v.IsNumber() && std::floor(v.GetDouble()) == v.GetDouble() && std::fabs(v.GetDouble()) < 1e9);
+            if (found < 0) fault("unknown criterion '" + std::string(key) + "'");
+            const auto k = static_cast<id_index>(found);
+            if (q_.criteria[k].competence != a.competence)
+                fault("criterion '" + std::string(key) + "' is not a criterion of " + q_.competences[a.competence].id);
+            const bool whole = Tree::is_int(v) || (Tree::is_number(v) && std::floor(Tree::get_double(v)) == Tree::get_double(v) &&
+                                                   std::fabs(Tree::get_double(v)) < 1e9);
             if (!whole) fault(std::string("a score must be a whole number ") + std::to_string(q_.rubric.min) + "-" +
-                              std::to_string(q_.rubric.max) + ", found " + (v.IsNumber() ? std::to_string(v.GetDouble()) : kind_of(v)));
-            const int score = v.IsInt() ? v.GetInt() : static_cast<int>(v.GetDouble());
+                              std::to_string(q_.rubric.max) + ", found " + (Tree::is_number(v) ? std::to_string(Tree::get_double(v)) : kind_of(v)));
+            const int score = Tree::is_int(v) ? Tree::get_int(v) : static_cast<int>(Tree::get_double(v));
             if (score < q_.rubric.min || score > q_.rubric.max)
                 fault("score " + std::to_string(score) + " is outside the rubric " + std::to_string(q_.rubric.min) + "-" +
                       std::to_string(q_.rubric.max));
-            if (std::any_of(a.scores.begin(), a.scores.end(), [&](const criterion_score& s) { return s.criterion == *k; }))
-                fault("criterion '" + key + "' is scored twice");
-            a.scores.push_back({*k, score});
-        }
+            if (std::any_of(a.scores.begin(), a.scores.end(), [&](const criterion_score& s) { return s.criterion == k; }))
+                fault("criterion '" + std::string(key) + "' is scored twice");
+            a.scores.push_back({k, score});
+        });
         return a;
     }
 
-    masterpro::credential credential_of(const json& item) {
+    masterpro::credential credential_of(json item) {
         masterpro::credential cr;
         cr.id = required(item, "id", text());
-        cr.type = required(item, "type", [&](const json& v) { return lookup(words_.credential_types, v, "credential type"); });
+        cr.type = required(item, "type", [&](json v) { return lookup(words_.credential_types, v, "credential type"); });
         cr.issued = required(item, "issued", a_date());
         cr.valid_until = optional_field<date>(item, "valid_until", a_date());
         if (cr.valid_until && *cr.valid_until < cr.issued) {
@@ -347,7 +439,12 @@ class reader {
 
 tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
                                               std::optional<date> as_of) {
-    return reader(rules).read(record, as_of);
+    return reader<rapidjson_tree>(rules).read(&record, as_of);
+}
+
+tl::expected<candidate, error> read_candidate(const program& rules, const simdjson::dom::element& record,
+                                              std::optional<date> as_of) {
+    return reader<simdjson_tree>(rules).read(record, as_of);
 }
 
 void index_vocabulary(program& rules) {

@@ -11,6 +11,10 @@
 
 #include <optional>
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace masterpro::detail {
 
 /// Builds a candidate from one JSON record. `as_of` is the caller's decision date; the record's
@@ -18,6 +22,9 @@ namespace masterpro::detail {
 /// fault (wrong type, bad date, `to` before `from`, fte outside (0, 1], unknown id, score off
 /// the rubric, duplicate assessor, assessment by an unknown assessor, missing id or date).
 tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
+                                              std::optional<date> as_of);
+/// The same from a simdjson document (the fast path: rule_set::read_candidate).
+tl::expected<candidate, error> read_candidate(const program& rules, const simdjson::dom::element& record,
                                               std::optional<date> as_of);
 
 /// Fills rules.vocabulary from rules.descriptor, once the descriptor is final: the index

@@ -11,6 +11,8 @@
 #include <cassert>
 #include <cerrno>
 #include <cstring>
+
+#include <simdjson.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -141,6 +143,22 @@ bool has_surrogate_escape(std::string_view json) noexcept {
     for (std::size_t i = json.find('\\'); i != std::string_view::npos; i = json.find('\\', i + 2))
         if (i + 2 < json.size() && json[i + 1] == 'u' && (json[i + 2] == 'D' || json[i + 2] == 'd')) return true;
     return false;
+}
+
+bool parse_fast(std::string_view json, std::size_t max_depth, simdjson::dom::element& root) {
+    // Each thread keeps a parser and a padded copy buffer: parsing allocates nothing once they
+    // have grown to the largest text seen.
+    struct thread_parser {
+        simdjson::dom::parser parser;
+        std::string padded;
+    };
+    thread_local thread_parser p;
+    if ((p.parser.max_depth() != max_depth || p.parser.capacity() < json.size()) &&
+        p.parser.allocate(std::max<std::size_t>(p.parser.capacity(), json.size()), max_depth) != simdjson::SUCCESS)
+        return false;
+    p.padded.assign(json.data(), json.size());
+    p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+    return p.parser.parse(p.padded.data(), json.size(), false).get(root) == simdjson::SUCCESS;
 }
 
 bool is_ascii(std::string_view text) noexcept {

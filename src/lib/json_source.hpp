@@ -14,6 +14,10 @@
 #include <unordered_map>
 #include <vector>
 
+namespace simdjson::dom {
+class element;
+}
+
 namespace masterpro::detail {
 
 /// A parsed JSON document with the 1-based line/column and the RFC 6901 pointer of every value,
@@ -55,6 +59,12 @@ bool has_surrogate(std::string_view text) noexcept;
 /// Whether JSON text has a \uD800-\uDFFF escape, the only way a lone surrogate (checked with
 /// has_surrogate after unescaping) can get into it: text without one needs no check.
 bool has_surrogate_escape(std::string_view json) noexcept;
+
+/// Parses `json` with this thread's simdjson parser: fast and fully validating, refusing nesting
+/// deeper than `max_depth`. `root` stays valid until the thread's next parse_fast. False for
+/// anything simdjson refuses (including integers past 64 bits, which RapidJSON reads as
+/// doubles): callers then parse with RapidJSON, whose errors say where.
+bool parse_fast(std::string_view json, std::size_t max_depth, simdjson::dom::element& root);
 
 /// Whether text is all ASCII (so needs no UTF-8 validation).
 bool is_ascii(std::string_view text) noexcept;

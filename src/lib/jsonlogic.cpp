@@ -359,18 +359,6 @@ class document_loader {
     bool copy_;
 };
 
-/// Each thread keeps a simdjson parser and a padded copy buffer: parsing allocates nothing once
-/// they have grown to the largest record seen.
-struct document_parser {
-    simdjson::dom::parser parser;
-    std::string padded;
-};
-
-document_parser& thread_parser() {
-    thread_local document_parser p;
-    return p;
-}
-
 /// Loads data with the SAX loader: slower, but it names the place of any fault.
 tl::expected<value, error> load_data_reporting(std::string_view json, scratch& arena, const detail::program& rules);
 
@@ -381,16 +369,10 @@ tl::expected<value, error> load_data(std::string_view json, scratch& arena, cons
     // Text with \uD escapes (UTF-16 surrogates) goes to the SAX loader, which checks that each
     // one is half of a pair.
     if (detail::has_surrogate_escape(json)) return load_data_reporting(json, arena, rules);
-    document_parser& p = thread_parser();
     // The parser refuses nesting past the bound (in values the rule skips too); the SAX loader
     // then says where.
-    if (p.parser.max_depth() != rules.bounds.max_json_depth &&
-        p.parser.allocate(std::max<std::size_t>(p.parser.capacity(), json.size()), rules.bounds.max_json_depth) != simdjson::SUCCESS)
-        return load_data_reporting(json, arena, rules);
-    p.padded.assign(json.data(), json.size());
-    p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
     simdjson::dom::element root;
-    if (p.parser.parse(p.padded.data(), json.size(), false).get(root) == simdjson::SUCCESS) {
+    if (detail::parse_fast(json, rules.bounds.max_json_depth, root)) {
         document_loader loader(arena, rules, copy_strings);
         if (auto v = loader.load(root)) return *v;
     }

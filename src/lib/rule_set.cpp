@@ -14,6 +14,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
+#include <simdjson.h>
 
 #include <algorithm>
 
@@ -119,6 +120,12 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     // RapidJSON reads NUL as the end of input, which would accept `{...}<NUL>garbage`.
     if (const auto nul = json.find('\0'); nul != std::string_view::npos)
         return refuse(error_category::json_syntax, "invalid JSON: NUL character", nul);
+    // The fast path: simdjson, then the reader on its tree. Anything simdjson refuses, and text
+    // with \uD escapes (whose surrogates the RapidJSON path checks), goes the RapidJSON way,
+    // which says where a fault is.
+    simdjson::dom::element root;
+    if (!detail::has_surrogate_escape(json) && detail::parse_fast(json, program_->bounds.max_json_depth, root))
+        return detail::read_candidate(*program_, root, as_of);
     // Iterative parsing keeps hostile nesting off the call stack; the reader then walks only
     // the fixed shape of the contract. The text is parsed in place in a copy each thread keeps,
     // into a document whose memory is a buffer each thread keeps too: reading a record

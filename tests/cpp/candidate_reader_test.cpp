@@ -1,6 +1,8 @@
 // The candidate contract: each fault is an error naming the JSON path; defaults apply otherwise.
 #include "test_support.hpp"
 
+#include "masterpro/io/decision_json.hpp"
+
 namespace mt = masterpro::testing;
 
 namespace {
@@ -39,6 +41,55 @@ TEST_CASE("a record that breaks the contract gets an error at the JSON path of t
     CHECK(fault_path(rules, head + assessors + R"(,"assessments":[{"assessor":"A1","competence":"C1","date":"2026-01-01","scores":{"C1.1":2.5}}]})") == "assessments[0].scores.C1.1");
     CHECK(fault_path(rules, head + assessors + R"(,"assessments":[{"assessor":"A1","competence":"C1","date":"2026-01-01","scores":{"C1.1":"3"}}]})") == "assessments[0].scores.C1.1");
     CHECK(fault_path(rules, R"([1,2])") == "");
+}
+
+TEST_CASE("records read the fast way (simdjson) and the reporting way (RapidJSON) give the same candidate or error") {
+    // A record whose text has a \uD escape is read the RapidJSON way (which checks surrogates);
+    // the same record with the escape in a member the reader ignores shows both routes.
+    const auto rules = mt::welder();
+    const auto decision_of = [&](const std::string& record) {
+        auto d = rules.evaluate_json(record);
+        if (!d) {
+            const auto& e = d.error();
+            return "error " + std::to_string(static_cast<int>(e.category)) + " " + e.message + " at " + e.where.pointer + " / " +
+                   e.where.path;
+        }
+        return masterpro::to_json(*d);
+    };
+    const std::string head = R"({"id":"P","as_of":"2026-06-30",)";
+    const std::string scored = std::string(assessors) + R"(,"assessments":[{"assessor":"A1","competence":"C1","date":"2026-01-01","scores":)";
+    std::vector<std::string> records = mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl");
+    for (const std::string& body : {
+             std::string(R"("experience":[{"from":"2020-01-01","to":"2019-01-01","fte":1,"role":"welding"}]})"),
+             std::string(R"("experience":[{"from":"2020-01-01","fte":1.5,"role":"welding"}]})"),
+             std::string(R"("experience":[{"from":"2020-01-01","fte":"1","role":"welding"}]})"),
+             std::string(R"("experience":[{"from":"2020-01-01","fte":1,"role":"painting"}]})"),
+             std::string(R"("experience":{}})"),
+             std::string(R"("experience":[7]})"),
+             std::string(R"("evidence":[{"id":"E","type":"cv","date":"2024-01-01","covers":["C1.1","C9.9"]}]})"),
+             std::string(R"("evidence":[{"id":"E","type":"cv","date":"2024-01-01","covers":"C1.1"}]})"),
+             std::string(R"("evidence":[{"id":"E","type":"cv","date":"2024-13-01"}]})"),
+             std::string(R"("evidence":[{"id":"E","type":"cv","date":"2024-01-01","observed":"yes"}]})"),
+             std::string(R"("assessors":[{"id":"A1"},{"id":"A1"}]})"),
+             std::string(R"("assessors":[{"id":"A1","sector_years":-1}]})"),
+             std::string(R"("assessors":[{"id":"A1","held_level":null,"trained":null}]})"),
+             scored + R"({"C1.1":3,"C1.1":4}}]})",
+             scored + R"({"C1.1":2.5}}]})",
+             scored + R"({"C1.1":4.0}}]})",
+             scored + R"({"C1.1":3000000000}}]})",
+             scored + R"({"C1.1":-2147483649}}]})",
+             scored + R"([]}]})",
+             scored + R"({"C2.1":3}}]})",
+         })
+        records.push_back(head + body);
+    records.push_back(R"({"id":"","as_of":"2026-06-30"})");
+    records.push_back(R"({"id":"P","id":"Q","as_of":"2026-06-30"})");
+    for (const auto& record : records) {
+        REQUIRE(record.front() == '{');
+        const std::string escaped = R"({"note":"\uD83D\uDE00",)" + record.substr(1);
+        CAPTURE(record);
+        CHECK(decision_of(record) == decision_of(escaped));
+    }
 }
 
 TEST_CASE("defaults: flags false, absent arrays empty, absent experience distinct from empty") {
