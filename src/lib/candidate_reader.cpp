@@ -264,13 +264,16 @@ class reader {
         enter e(*this, key);
         return parse(*v);
     }
-    template <class Each>
-    bool each(json object, const char* key, Each body) {
+    /// Reads each object of the array `key` of `object` with `body`; `reserve` is told their
+    /// number first. False when there is no such member.
+    template <class Each, class Reserve = void (*)(std::size_t)>
+    bool each(json object, const char* key, Each body, Reserve reserve = [](std::size_t) {}) {
         const std::optional<json> v = field(object, key);
         if (!v) return false;
         enter e(*this, key);
         if (!Tree::is_array(*v)) fault(std::string("expected an array, found ") + kind_of(*v));
         check_size(*v);
+        reserve(Tree::size(*v));
         std::size_t i = 0;
         Tree::elements(*v, [&](json item) {
             enter at_item(*this, i++);
@@ -303,8 +306,9 @@ class reader {
             fault("no decision date: the record has no 'as_of' and none was given");
         }
         c.employer = optional_field<std::string>(record, "employer", text()).value_or("");
-        c.has_experience = each(record, "experience", [&](json item) { c.experience.push_back(experience_of(item)); });
-        each(record, "evidence", [&](json item) { c.evidence.push_back(evidence_of(item)); });
+        c.has_experience = each(record, "experience", [&](json item) { c.experience.push_back(experience_of(item)); },
+                                [&](std::size_t n) { c.experience.reserve(n); });
+        each(record, "evidence", [&](json item) { c.evidence.push_back(evidence_of(item)); }, [&](std::size_t n) { c.evidence.reserve(n); });
         // Assessments name assessors by id; the index keeps that linear in the record's size.
         std::unordered_map<std::string, std::uint32_t> assessor_index;
         each(record, "assessors", [&](json item) {
@@ -314,8 +318,9 @@ class reader {
                 fault("duplicate assessor id '" + a.id + "'");
             }
             c.assessors.push_back(std::move(a));
-        });
-        each(record, "assessments", [&](json item) { c.assessments.push_back(assessment_of(item, assessor_index)); });
+        }, [&](std::size_t n) { c.assessors.reserve(n); });
+        each(record, "assessments", [&](json item) { c.assessments.push_back(assessment_of(item, assessor_index)); },
+             [&](std::size_t n) { c.assessments.reserve(n); });
         c.has_credentials = each(record, "credentials", [&](json item) { c.credentials.push_back(credential_of(item)); });
         return c;
     }
@@ -346,6 +351,7 @@ class reader {
             enter at(*this, "covers");
             if (!Tree::is_array(*covers)) fault(std::string("expected an array of criterion ids, found ") + kind_of(*covers));
             check_size(*covers);
+            e.covers.reserve(Tree::size(*covers));
             std::size_t i = 0;
             Tree::elements(*covers, [&](json k) {
                 enter at_k(*this, i++);
