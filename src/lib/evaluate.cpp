@@ -797,6 +797,9 @@ struct evaluation_scratch {
     std::vector<std::uint32_t> pending;            ///< children of entries being evaluated
     std::vector<std::uint32_t> usable, unusable, matching, held, types, covered;
     std::vector<int> sorted;
+    /// The largest trace, refs and children lists this thread's decisions have had: a
+    /// decision's lists are reserved at that size, so that recording seldom reallocates.
+    std::size_t trace_size = 0, refs_size = 0, children_size = 0;
 
     void reset(std::size_t competences, std::size_t levels) {
         arena.reset();
@@ -1389,7 +1392,16 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
     out.assessments.clear();
     for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
     step_budget steps{rules.bounds.max_evaluation_steps};
-    evaluator(rules, who, as_of, out, thread_scratch(), steps).run(gaps);
+    evaluation_scratch& work = thread_scratch();
+    out.trace.reserve(work.trace_size);
+    out.refs.reserve(work.refs_size);
+    out.children.reserve(work.children_size);
+    evaluator(rules, who, as_of, out, work, steps).run(gaps);
+    // Bounded, so that one huge record does not make every later decision reserve as much.
+    constexpr std::size_t most = std::size_t{1} << 14;
+    work.trace_size = std::min(most, std::max(work.trace_size, out.trace.size()));
+    work.refs_size = std::min(most, std::max(work.refs_size, out.refs.size()));
+    work.children_size = std::min(most, std::max(work.children_size, out.children.size()));
     return !steps.spent;
 }
 
