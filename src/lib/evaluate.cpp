@@ -797,6 +797,10 @@ struct evaluation_scratch {
     std::vector<std::uint32_t> pending;            ///< children of entries being evaluated
     std::vector<std::uint32_t> usable, unusable, matching, held, types, covered;
     std::vector<int> sorted;
+    /// Recalled conditions (program::recalled) of the current record: -1 not yet evaluated,
+    /// else 0 or 1; `recall_at` is where each entry's results start.
+    std::vector<std::int8_t> recall;
+    std::vector<std::size_t> recall_at;
     /// The largest trace, refs and children lists this thread's decisions have had: a
     /// decision's lists are reserved at that size, so that recording seldom reallocates.
     std::size_t trace_size = 0, refs_size = 0, children_size = 0;
@@ -825,10 +829,19 @@ class evaluator {
   public:
     evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work,
               step_budget& steps)
-        : rules_(rules), q_(rules.descriptor), who_(who), out_(out), arena_(work.arena), latest_(work.latest),
+        : rules_(rules), q_(rules.descriptor), who_(who), out_(out), recall_(work.recall), recall_at_(work.recall_at),
+          arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted) {
         work.reset(q_.competences.size(), q_.levels.size());
+        // Room for each recalled condition's results: per item or assessor (and level).
+        recall_at_.clear();
+        std::size_t total = 0;
+        for (const auto& e : rules.recalled.entries) {
+            recall_at_.push_back(total);
+            total += (e.per_expert ? who.assessors.size() : who.evidence.size()) * (e.per_level ? q_.levels.size() : 1);
+        }
+        recall_.assign(total, -1);
         base_.rules = &rules;
         base_.who = &who;
         base_.as_of = as_of;
@@ -878,6 +891,21 @@ class evaluator {
     }
 
   private:
+    /// holds() for a condition of the item or assessor in `f`, recalled when the rules allow.
+    bool holds_for(const frame& f, std::int32_t condition) {
+        const std::int32_t slot = condition < 0 ? -1 : rules_.recalled.slot[static_cast<std::size_t>(condition)];
+        if (slot < 0) return holds(f, condition);
+        const auto& e = rules_.recalled.entries[static_cast<std::size_t>(slot)];
+        if (e.per_level && f.level < 0) return holds(f, condition);
+        const std::size_t count = e.per_expert ? who_.assessors.size() : who_.evidence.size();
+        const std::size_t whom = e.per_expert ? static_cast<std::size_t>(f.expert - who_.assessors.data())
+                                              : static_cast<std::size_t>(f.item - who_.evidence.data());
+        const std::size_t at = recall_at_[static_cast<std::size_t>(slot)] + (e.per_level ? static_cast<std::size_t>(f.level) * count : 0) + whom;
+        std::int8_t& known = recall_[at];
+        if (known < 0) known = holds(f, condition) ? 1 : 0;
+        return known == 1;
+    }
+
     // ---- recording ----
     // Children of the entry being evaluated gather on a stack and move to the decision as one
     // range when it is done, so that every entry's children are contiguous.
@@ -1080,7 +1108,7 @@ class evaluator {
             for (id_index k : item.covers) supports = supports || q_.criteria[k].competence == f.competence;
             if (!supports) continue;
             g.item = &item;
-            (holds(g, r.usable) ? usable_ : unusable_).push_back(i);
+            (holds_for(g, r.usable) ? usable_ : unusable_).push_back(i);
         }
         const detail_value usable_ids = ids(ref_kind::evidence, usable_);
         rests_on(self, usable_ids);
@@ -1114,7 +1142,7 @@ class evaluator {
             matching_.clear();
             for (std::uint32_t i : usable_) {
                 g.item = &who_.evidence[i];
-                if (holds(g, cond.where)) matching_.push_back(i);
+                if (holds_for(g, cond.where)) matching_.push_back(i);
             }
             const double need = number(f, cond.min);
             rests_on(check(self, f, check_kind::count_condition, static_cast<std::uint32_t>(ci),
@@ -1146,7 +1174,7 @@ class evaluator {
         for (std::uint32_t a : latest_[static_cast<std::size_t>(f.competence)]) {
             const std::uint32_t who = who_.assessments[a].assessor;
             g.expert = &who_.assessors[who];
-            if (holds(g, rules_.valid_assessor)) p.valid.push_back(who), p.assessments.push_back(a);
+            if (holds_for(g, rules_.valid_assessor)) p.valid.push_back(who), p.assessments.push_back(a);
             else p.excluded.push_back(who);
         }
         const double min_scorers = number(f, rules_.agreement.min_scorers);
@@ -1207,7 +1235,7 @@ class evaluator {
             matching_.clear();
             for (std::uint32_t a : p.valid) {
                 g.expert = &who_.assessors[a];
-                if (holds(g, cond.where)) matching_.push_back(a);
+                if (holds_for(g, cond.where)) matching_.push_back(a);
             }
             const double need = number(f, cond.min);
             rests_on(check(self, f, check_kind::count_condition, static_cast<std::uint32_t>(ci),
@@ -1362,6 +1390,8 @@ class evaluator {
     const qualification& q_;
     const candidate& who_;
     decision& out_;
+    std::vector<std::int8_t>& recall_;
+    std::vector<std::size_t>& recall_at_;
     frame base_;
     scratch& arena_;
     std::vector<std::vector<std::uint32_t>>& latest_;
@@ -1378,6 +1408,29 @@ error steps_exceeded(const limits& bounds) {
                  "evaluation stopped after " + std::to_string(bounds.max_evaluation_steps) +
                      " steps (elements visited by quantifiers and list operations; limits::max_evaluation_steps)",
                  {}};
+}
+
+void plan_recalled_conditions(program& rules) {
+    auto& plan = rules.recalled;
+    plan.slot.assign(rules.exprs.nodes.size(), -1);
+    plan.entries.clear();
+    // `of`: reads_item or reads_expert, the scope the condition is evaluated in.
+    const auto consider = [&](std::int32_t node, unsigned of) {
+        if (node < 0 || plan.slot[static_cast<std::size_t>(node)] >= 0) return;
+        const unsigned reads = scope_reads(rules.exprs, node);
+        if ((reads & ~(of | reads_level)) != 0) return; // reads the competence, or anything else
+        plan.slot[static_cast<std::size_t>(node)] = static_cast<std::int32_t>(plan.entries.size());
+        plan.entries.push_back({of == reads_expert, (reads & reads_level) != 0});
+    };
+    for (const auto& r : rules.requirements) {
+        if (r.kind == requirement_kind::evidence) {
+            consider(r.usable, reads_item);
+            for (const auto& c : r.counts) consider(c.where, reads_item);
+        } else if (r.kind == requirement_kind::panel) {
+            for (const auto& c : r.counts) consider(c.where, reads_expert);
+        }
+    }
+    consider(rules.valid_assessor, reads_expert);
 }
 
 bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool gaps) {

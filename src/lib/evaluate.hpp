@@ -17,6 +17,9 @@ namespace masterpro::detail {
 /// `gaps`: also the gap to each level not reached.
 bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool gaps = true);
 
+/// Fills rules.recalled (program.hpp) once the rules are compiled.
+void plan_recalled_conditions(program& rules);
+
 /// Evaluates an expression that reads no candidate data (see is_candidate_independent) for one
 /// level and competence (-1 when not in scope); used by the compiler's load-time checks.
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level,

@@ -777,6 +777,33 @@ void* scratch::allocate(std::size_t bytes, std::size_t align) {
     }
 }
 
+unsigned scope_reads(const expr_pool& pool, std::int32_t node) noexcept {
+    if (node < 0) return 0;
+    const expr_node& n = pool.nodes[static_cast<std::size_t>(node)];
+    unsigned reads = 0;
+    switch (n.code) {
+    case op::level_current: case op::level_param: reads = reads_level; break;
+    case op::competence_current: case op::competence_tags: case op::competence_credits: reads = reads_competence; break;
+    case op::evidence_id: case op::evidence_type_of: case op::evidence_date: case op::evidence_covers:
+    case op::evidence_direct: case op::evidence_authentic: case op::evidence_flag:
+        reads = reads_item;
+        break;
+    case op::assessor_id: case op::assessor_employer: case op::assessor_industry: case op::assessor_held_level:
+    case op::assessor_sector_years: case op::assessor_trained: case op::assessor_relations:
+    case op::relation_kind: case op::relation_until:
+        reads = reads_expert;
+        break;
+    case op::constant: case op::as_of: case op::candidate_id: case op::candidate_employer:
+    case op::element: // bound by a quantifier inside the expression
+        break;
+    default:
+        if (n.code >= op::jl_var && n.code != op::table_call) reads = reads_unknown;
+        break;
+    }
+    for (std::uint32_t i = 0; i < n.count; ++i) reads |= scope_reads(pool, pool.arg_lists[n.args + i]);
+    return reads | scope_reads(pool, n.a) | scope_reads(pool, n.b) | scope_reads(pool, n.c);
+}
+
 bool is_candidate_independent(const expr_pool& pool, std::int32_t node) noexcept {
     if (node < 0) return true;
     const expr_node& n = pool.nodes[static_cast<std::size_t>(node)];

@@ -321,6 +321,16 @@ std::int32_t compile_expression(std::string_view text, const qualification& q, c
                                 value_type expected, expr_pool& pool,
                                 std::vector<expr_diagnostic>& problems);
 
+/// What an expression reads of its scope beyond the record itself (bits of scope_read).
+enum scope_read : unsigned {
+    reads_level = 1U,       ///< the level (or its parameters)
+    reads_competence = 2U,  ///< the competence (its id, tags, credits)
+    reads_item = 4U,        ///< the evidence item
+    reads_expert = 8U,      ///< the assessor (or their relations)
+    reads_unknown = 16U,    ///< JsonLogic data, or anything not classified
+};
+unsigned scope_reads(const expr_pool& pool, std::int32_t node) noexcept;
+
 /// Whether the node reads nothing from the candidate (only constants, `level`, `competence`),
 /// so that it can be evaluated at load time for each level and competence.
 bool is_candidate_independent(const expr_pool& pool, std::int32_t node) noexcept;

@@ -98,6 +98,18 @@ class program {
     };
     std::vector<source_expression> infix_expressions;
 
+    /// Conditions evaluated for each evidence item or each assessor (evidence `usable` and
+    /// `where`, panel `where`, valid_assessor) that read nothing else of the scope but perhaps
+    /// the level: evaluated once per record and item or assessor (and level), then recalled.
+    struct recalled_conditions {
+        std::vector<std::int32_t> slot; ///< per expression node: its entry, or -1
+        struct entry {
+            bool per_expert = false; ///< of an assessor (else of an evidence item)
+            bool per_level = false;
+        };
+        std::vector<entry> entries;
+    } recalled;
+
     /// The qualification's ids (descriptor's tables) by text, for reading candidate records.
     struct vocabulary_index {
         text_table competences, criteria, levels, experience_roles, evidence_types, credential_types;

@@ -102,6 +102,7 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
     diagnostics semantic = detail::compile_rules(**source, *compiled);
     if (!schema.empty() || !semantic.empty()) return tl::make_unexpected(merge(std::move(schema), std::move(semantic)));
     detail::index_vocabulary(*compiled);
+    detail::plan_recalled_conditions(*compiled);
     return rule_set(std::move(compiled));
 }
 
