@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -342,9 +343,40 @@ inline finding batch_input(std::string_view data) {
 
 /// (c) A candidate record: load it and decide it against the Master Welder and the IT service
 /// management rules, rendering every decision and error; then the same bytes as a batch.
+/// The record with a first member holding a \uD escape, which sends it the RapidJSON way (the
+/// way that checks surrogates and reports JSON errors with their place) instead of simdjson's;
+/// nothing when the text does not start as an object.
+inline std::optional<std::string> read_the_other_way(std::string_view data) {
+    const std::size_t open = data.find_first_not_of(" \t\n\r");
+    if (open == std::string_view::npos || data[open] != '{') return std::nullopt;
+    const std::size_t next = data.find_first_not_of(" \t\n\r", open + 1);
+    std::string text(data.substr(0, open + 1));
+    text += R"("note\u0020":"\uD83D\uDE00")";
+    if (next != std::string_view::npos && data[next] != '}') text += ',';
+    text += data.substr(open + 1);
+    return text;
+}
+
+/// A candidate read, as compared between the two ways: the decision, or the error (JSON syntax
+/// errors only by category: their byte offsets differ).
+inline std::string read_outcome(const rule_set& rules, const tl::expected<candidate, error>& who) {
+    if (!who) {
+        const error& e = who.error();
+        if (e.category == error_category::json_syntax) return "json_syntax";
+        return std::to_string(static_cast<int>(e.category)) + " " + e.message + " at " + e.where.pointer + " " + e.where.path;
+    }
+    auto decided = rules.evaluate(*who, fuzz_date());
+    return decided ? to_json(*decided) : "evaluation error " + decided.error().message;
+}
+
 inline finding candidate_input(std::string_view data) {
     for (const rule_set* rules : {&welder(), &itsm()}) {
         auto who = rules->read_candidate(data, fuzz_date());
+        if (const auto other = read_the_other_way(data)) {
+            const std::string here = read_outcome(*rules, who);
+            if (here != "json_syntax" && here != read_outcome(*rules, rules->read_candidate(*other, fuzz_date())))
+                return "the record read through simdjson and through RapidJSON differs: " + here;
+        }
         if (!who) {
             if (auto f = render_error(who.error()); !f.empty())
                 return f;
