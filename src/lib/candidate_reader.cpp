@@ -33,6 +33,7 @@ struct rapidjson_tree {
     static double get_double(node v) { return v->GetDouble(); }
     static std::string_view text(node v) { return {v->GetString(), v->GetStringLength()}; }
     static std::size_t size(node array) { return array->Size(); }
+    static std::size_t member_count(node object) { return object->MemberCount(); }
     static std::optional<node> member(node object, std::string_view key) {
         auto it = object->FindMember(rapidjson::StringRef(key.data(), key.size()));
         if (it == object->MemberEnd()) return std::nullopt;
@@ -78,6 +79,7 @@ struct simdjson_tree {
     static std::string_view text(node v) { return v.get_string().value_unsafe(); }
     /// Arrays of 16,777,215 elements or more count as that many (simdjson's tape holds no more).
     static std::size_t size(node array) { return as_array(array).size(); }
+    static std::size_t member_count(node object) { return as_object(object).size(); }
     static std::optional<node> member(node object, std::string_view key) {
         for (simdjson::dom::key_value_pair kv : as_object(object))
             if (kv.key == key) return kv.value;
@@ -400,6 +402,7 @@ class reader {
         enter at(*this, "scores");
         if (!scores) fault("missing required 'scores'");
         if (!Tree::is_object(*scores)) fault(std::string("expected an object of criterion scores, found ") + kind_of(*scores));
+        a.scores.reserve(Tree::member_count(*scores));
         Tree::members(*scores, [&](std::string_view name, json v) {
             const std::string_view key = bounded(name); // bounded before it becomes part of the path
             enter at_k(*this, key);
