@@ -426,7 +426,7 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
         else ++open;
     }
     const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
-    frame inner = f;
+    std::optional<frame> inner; // for bodies that are not flat tests, made on first use
     // `from`: the first test to run (the key test, known to hold, is skipped when keyed).
     auto check = [&](std::uint32_t k, const value& element, std::uint32_t from) {
         if (decided[k]) return;
@@ -441,8 +441,9 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
                     break;
                 }
         } else {
-            inner.data = element;
-            yes = js::truthy(js::plain(eval(inner, o.body), f.rules->descriptor, arena));
+            if (!inner) inner.emplace(f);
+            inner->data = element;
+            yes = js::truthy(js::plain(eval(*inner, o.body), f.rules->descriptor, arena));
         }
         if (o.code == op::jl_count) {
             matches[k] += yes ? 1 : 0;
@@ -470,7 +471,8 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
                 key = read_field(element, pool, pass.key_path, pass.key_slot);
             }
             if (key.type == value_type::string && key.atom != 0) {
-                for (std::uint32_t k : pass.unkeyed) check(k, element, 0);
+                if (!pass.unkeyed.empty())
+                    for (std::uint32_t k : pass.unkeyed) check(k, element, 0);
                 if (key.atom < pass.by_atom.size())
                     for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element, pass.operations[k].key_tests);
                 continue;
