@@ -183,10 +183,13 @@ class rule_compiler {
         if (!r->IsObject()) return problem(*r, "'rubric' must be an object");
         const auto lo = number_value(*r, "min", true);
         const auto hi = number_value(*r, "max", true);
-        if (lo) q_.rubric.min = static_cast<int>(*lo);
-        if (hi) q_.rubric.max = static_cast<int>(*hi);
-        if (lo && hi && (*lo != std::floor(*lo) || *hi != std::floor(*hi) || *lo >= *hi))
-            problem(*r, "the rubric needs whole numbers with min < max");
+        // Whole scores of at most a million either way (converted only then: a number past
+        // int's range has no int value).
+        const auto whole_score = [](double x) { return std::isfinite(x) && x == std::floor(x) && std::fabs(x) <= 1e6; };
+        if (lo && whole_score(*lo)) q_.rubric.min = static_cast<int>(*lo);
+        if (hi && whole_score(*hi)) q_.rubric.max = static_cast<int>(*hi);
+        if ((lo && !whole_score(*lo)) || (hi && !whole_score(*hi)) || (lo && hi && *lo >= *hi))
+            problem(*r, "the rubric needs whole numbers (at most a million either way) with min < max");
         if (const json* labels = member(*r, "labels", false); labels && labels->IsObject()) {
             for (const auto& m : labels->GetObject()) {
                 char* end = nullptr;
@@ -214,8 +217,11 @@ class rule_compiler {
             out.id = text(l, "id", true);
             claim_id(seen, l, out.id, "level");
             out.title = text(l, "title", false);
-            if (auto v = number_value(l, "ltqf", true)) out.ltqf = static_cast<int>(*v);
-            if (auto v = number_value(l, "eqf", true)) out.eqf = static_cast<int>(*v);
+            // A framework level is a whole 1-8; anything else becomes 0 (refused below) before
+            // it could be converted out of int's range.
+            const auto framework_level = [](double v) { return v >= 1 && v <= 8 && v == std::floor(v) ? static_cast<int>(v) : 0; };
+            if (auto v = number_value(l, "ltqf", true)) out.ltqf = framework_level(*v);
+            if (auto v = number_value(l, "eqf", true)) out.eqf = framework_level(*v);
             if (out.ltqf < 1 || out.ltqf > 8) problem(l, "'ltqf' must be a framework level 1-8");
             if (out.eqf < 1 || out.eqf > 8) problem(l, "'eqf' must be a framework level 1-8");
             if (const json* params = member(l, "params", false); params && params->IsObject()) {
