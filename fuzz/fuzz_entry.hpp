@@ -372,10 +372,13 @@ inline std::string read_outcome(const rule_set& rules, const tl::expected<candid
 inline finding candidate_input(std::string_view data) {
     for (const rule_set* rules : {&welder(), &itsm()}) {
         auto who = rules->read_candidate(data, fuzz_date());
+        // Compared when both parsers accept the text: they differ at the edges of JSON numbers
+        // (RapidJSON refuses 0e309, whose value is 0), and there the reader has nothing to do.
         if (const auto other = read_the_other_way(data)) {
             const std::string here = read_outcome(*rules, who);
-            if (here != "json_syntax" && here != read_outcome(*rules, rules->read_candidate(*other, fuzz_date())))
-                return "the record read through simdjson and through RapidJSON differs: " + here;
+            const std::string there = read_outcome(*rules, rules->read_candidate(*other, fuzz_date()));
+            if (here != "json_syntax" && there != "json_syntax" && here != there)
+                return "the record read through simdjson and through RapidJSON differs: " + here + " / " + there;
         }
         if (!who) {
             if (auto f = render_error(who.error()); !f.empty())
