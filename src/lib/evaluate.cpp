@@ -803,6 +803,9 @@ struct evaluation_scratch {
     /// else 0 or 1; `recall_at` is where each entry's results start.
     std::vector<std::int8_t> recall;
     std::vector<std::size_t> recall_at;
+    /// Per evidence item of the current record: the competences its criteria belong to (a bit
+    /// each, for the first 64).
+    std::vector<std::uint64_t> supported;
     /// The largest trace, refs and children lists this thread's decisions have had: a
     /// decision's lists are reserved at that size, so that recording seldom reallocates.
     std::size_t trace_size = 0, refs_size = 0, children_size = 0;
@@ -832,6 +835,7 @@ class evaluator {
     evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work,
               step_budget& steps)
         : rules_(rules), q_(rules.descriptor), who_(who), out_(out), recall_(work.recall), recall_at_(work.recall_at),
+          supported_(work.supported),
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted) {
@@ -844,6 +848,10 @@ class evaluator {
             total += (e.per_expert ? who.assessors.size() : who.evidence.size()) * (e.per_level ? q_.levels.size() : 1);
         }
         recall_.assign(total, -1);
+        supported_.assign(who.evidence.size(), 0);
+        for (std::size_t i = 0; i < who.evidence.size(); ++i)
+            for (id_index k : who.evidence[i].covers)
+                if (q_.criteria[k].competence < 64) supported_[i] |= std::uint64_t{1} << q_.criteria[k].competence;
         base_.rules = &rules;
         base_.who = &who;
         base_.as_of = as_of;
@@ -1107,7 +1115,8 @@ class evaluator {
         for (std::uint32_t i = 0; i < who_.evidence.size(); ++i) {
             const auto& item = who_.evidence[i];
             bool supports = false;
-            for (id_index k : item.covers) supports = supports || q_.criteria[k].competence == f.competence;
+            if (f.competence < 64) supports = (supported_[i] >> f.competence) & 1U;
+            else for (id_index k : item.covers) supports = supports || q_.criteria[k].competence == f.competence;
             if (!supports) continue;
             g.item = &item;
             (holds_for(g, r.usable) ? usable_ : unusable_).push_back(i);
@@ -1394,6 +1403,7 @@ class evaluator {
     decision& out_;
     std::vector<std::int8_t>& recall_;
     std::vector<std::size_t>& recall_at_;
+    std::vector<std::uint64_t>& supported_;
     frame base_;
     scratch& arena_;
     std::vector<std::vector<std::uint32_t>>& latest_;
