@@ -294,7 +294,13 @@ value eval(const frame& f, std::int32_t index) {
 value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     if (i >= n.count) return value::null();
     const auto& pool = f.rules->exprs;
-    return js::plain(eval(f, pool.arg_lists[n.args + i]), f.rules->descriptor, *f.arena);
+    const std::int32_t index = pool.arg_lists[n.args + i];
+    // JsonLogic operands are mostly constants and JsonLogic operations: straight to them.
+    const expr_node& operand = pool.nodes[static_cast<std::size_t>(index)];
+    if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
+    if (operand.code >= op::jl_var && operand.code != op::table_call)
+        return js::plain(eval_jsonlogic(f, operand), f.rules->descriptor, *f.arena);
+    return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
 }
 
 /// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
