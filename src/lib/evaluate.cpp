@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <numeric>
 
@@ -772,6 +773,14 @@ struct panel_state {
     std::vector<criterion_state> criteria;
 };
 
+/// A way to close the gap to an `at_least` or `min_total`: a child not passed, the leaves that
+/// stand in its way and what its passing would add.
+struct gap_option {
+    std::vector<std::uint32_t> leaves;
+    double weight = 0;
+    std::uint32_t order = 0; ///< the child's position, which breaks ties
+};
+
 /// Working memory of the evaluator, kept per thread and cleared (not freed) between
 /// candidates, so that a warm thread allocates almost nothing while it evaluates.
 struct evaluation_scratch {
@@ -781,6 +790,9 @@ struct evaluation_scratch {
     std::vector<std::uint32_t> pending;            ///< children of entries being evaluated
     std::vector<std::uint32_t> usable, unusable, matching, held, types, covered;
     std::vector<int> sorted;
+    /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
+    /// deeper level never moves a shallower one's).
+    std::deque<std::vector<gap_option>> gap_options;
 
     void reset(std::size_t competences, std::size_t levels) {
         arena.reset();
@@ -808,7 +820,8 @@ class evaluator {
               step_budget& steps)
         : rules_(rules), q_(rules.descriptor), who_(who), out_(out), arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
-          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted) {
+          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted),
+          gap_options_(work.gap_options) {
         work.reset(q_.competences.size(), q_.levels.size());
         base_.rules = &rules;
         base_.who = &who;
@@ -1302,11 +1315,10 @@ class evaluator {
         case requirement_kind::min_total: {
             // Close the gap with the cheapest children: fewest leaves first (for a weighted
             // total, the heaviest first among equals).
-            struct option {
-                std::vector<std::uint32_t> leaves;
-                double weight;
-            };
-            std::vector<option> options;
+            const std::size_t depth = gap_depth_++;
+            if (gap_options_.size() == depth) gap_options_.emplace_back();
+            std::vector<gap_option>& options = gap_options_[depth];
+            std::size_t used = 0;
             double have = 0;
             for (std::uint32_t i = 0; i < count; ++i) {
                 const double w = r.weights.empty() ? 1.0 : r.weights[i];
@@ -1314,21 +1326,26 @@ class evaluator {
                     have += w;
                     continue;
                 }
-                option o{{}, w};
+                if (options.size() == used) options.emplace_back();
+                gap_option& o = options[used++];
+                o.leaves.clear();
+                o.weight = w;
+                o.order = i;
                 collect_gap(children[i], o.leaves);
-                options.push_back(std::move(o));
             }
-            std::stable_sort(options.begin(), options.end(), [](const option& a, const option& b) {
-                if (a.leaves.size() != b.leaves.size()) return a.leaves.size() < b.leaves.size();
-                return a.weight > b.weight;
-            });
+            std::sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(used),
+                      [](const gap_option& a, const gap_option& b) {
+                          if (a.leaves.size() != b.leaves.size()) return a.leaves.size() < b.leaves.size();
+                          if (a.weight != b.weight) return a.weight > b.weight;
+                          return a.order < b.order;
+                      });
             const double need = e.required.number;
-            for (const auto& o : options) {
-                if (have >= need) break;
-                have += o.weight;
-                for (std::uint32_t leaf : o.leaves)
+            for (std::size_t k = 0; k < used && have < need; ++k) {
+                have += options[k].weight;
+                for (std::uint32_t leaf : options[k].leaves)
                     if (std::find(gap.begin(), gap.end(), leaf) == gap.end()) gap.push_back(leaf);
             }
+            --gap_depth_;
             return;
         }
         default:
@@ -1350,6 +1367,8 @@ class evaluator {
     std::vector<std::uint32_t>& pending_;
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
     std::vector<int>& sorted_;
+    std::deque<std::vector<gap_option>>& gap_options_;
+    std::size_t gap_depth_ = 0;
 };
 
 } // namespace
