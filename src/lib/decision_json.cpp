@@ -16,6 +16,7 @@
 #include <memory>
 #include <numeric>
 #include <string_view>
+#include <unordered_map>
 
 namespace masterpro {
 
@@ -58,6 +59,7 @@ struct reason_list {
     std::vector<std::uint32_t> ids_from;  ///< per trace entry shown: the entry whose ids it rests on
     // Working memory, kept between decisions.
     std::vector<std::uint32_t> table, same_key, next;
+    std::vector<std::uint8_t> titled; ///< per requirement: its title is in `titles` already
 };
 
 /// What reasons are merged by besides their finding: requirement, check and competence.
@@ -130,7 +132,8 @@ void find_reasons(const decision& d, reason_list& r) {
         r.shown.push_back(i);
     }
     for (const auto& gap : d.gaps)
-        for ([[maybe_unused]] std::uint32_t i : gap) assert(ids_from[i] != none && "a gap names a result that is not shown");
+        for ([[maybe_unused]] std::uint32_t i : gap)
+            assert(ids_from[i] != none && "a gap names a result that is not shown");
 
     // The same check of the same requirement and competence at several levels: one reason per
     // distinct finding, named by its first entry. Entries with one key are found through a hash
@@ -188,9 +191,26 @@ struct fragments {
     std::string qualification, version;         ///< quoted, like every string here
     std::vector<std::string> level, competence, criterion, evidence_type, credential_type;
     std::vector<std::string> scorers, spread;   ///< per criterion: the check names "<id> scorers", "<id> spread"
-    std::vector<std::string> requirement;       ///< `"requirement":..,"title":..,"kind":..` per requirement
+    /// Per requirement: `"requirement":..,"kind":..`, with its `"title":..` between where its id
+    /// does not name one title.
+    std::vector<std::string> requirement;
+    std::vector<std::string> title;             ///< `"<id>":"<title>"` per requirement, or empty
+    std::vector<std::uint32_t> title_from;      ///< per requirement: whose `title` is its in `titles`, or none
     std::vector<std::vector<std::string>> count_title; ///< per requirement: each `at_least` entry's title
 };
+
+/// False for a combinator whose status, when not pass, is that of a child that is not pass
+/// (`all_of`, `sequence`, `when`, a competence): never a reason itself. (`at_least` and
+/// `min_total` can fail with every child passed, when they ask for more than the children give.)
+bool can_be_reason(const detail::requirement& r) {
+    switch (r.kind) {
+    case detail::requirement_kind::all_of:
+    case detail::requirement_kind::sequence:
+    case detail::requirement_kind::when:
+    case detail::requirement_kind::competence: return false;
+    default: return true;
+    }
+}
 
 const fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
     thread_local fragments f;
@@ -208,11 +228,28 @@ const fragments& fragments_of(const std::shared_ptr<const detail::program>& rule
     }
     for (const auto& t : q.evidence_types) f.evidence_type.push_back(quoted(t.id));
     for (const auto& t : q.credential_types) f.credential_type.push_back(quoted(t));
-    for (const auto& r : rules->requirements) {
-        std::string members = "\"requirement\":" + quoted(r.id);
-        if (!r.title.empty()) members += ",\"title\":" + quoted(r.title);
-        members += ",\"kind\":" + quoted(detail::to_string(r.kind));
-        f.requirement.push_back(std::move(members));
+    // `titles` gives each requirement id's title once, by the first requirement with that id
+    // that can be a reason. Ids are unique within a tree only: where trees share an id but not
+    // its title, the reasons of those requirements carry their own `title` instead.
+    const auto& requirements = rules->requirements;
+    std::unordered_map<std::string_view, std::uint32_t> first_with_id;
+    std::vector<std::uint8_t> one_title(requirements.size(), 1);
+    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
+        if (!can_be_reason(requirements[i])) continue;
+        const std::uint32_t first = first_with_id.emplace(requirements[i].id, i).first->second;
+        if (requirements[i].title != requirements[first].title) one_title[first] = 0;
+    }
+    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
+        const auto& r = requirements[i];
+        const auto found = first_with_id.find(r.id);
+        const std::uint32_t first = found != first_with_id.end() && can_be_reason(r) ? found->second : i;
+        const bool own = !one_title[first] && !r.title.empty();
+        f.requirement.push_back("\"requirement\":" + quoted(r.id) +
+                                (own ? ",\"title\":" + quoted(r.title) : "") +
+                                ",\"kind\":" + quoted(detail::to_string(r.kind)));
+        const bool names = i == first && one_title[i] && !r.title.empty();
+        f.title.push_back(names ? quoted(r.id) + ":" + quoted(r.title) : "");
+        f.title_from.push_back(one_title[first] && !r.title.empty() ? first : none);
         f.count_title.emplace_back();
         for (const auto& c : r.counts) f.count_title.back().push_back(quoted(c.title));
     }
@@ -563,7 +600,7 @@ void write_reason(const render& r, json_text& out, const reason_list& reasons, s
     out.put('}');
 }
 
-/// `"reasons":[...],"gaps":{...}`.
+/// `"reasons":[...],"gaps":{...},"titles":{...}`.
 void write_reasons(const render& r, json_text& out) {
     const decision& d = r.d;
     reason_list& reasons = thread_reasons();
@@ -586,6 +623,18 @@ void write_reasons(const render& r, json_text& out) {
             out.put_uint(reasons.number[d.gaps[l][g]]);
         }
         out.put(']');
+    }
+    // The title of each requirement the reasons name, once (in the order they first name it).
+    out.put("},\"titles\":{");
+    first = true;
+    reasons.titled.assign(r.f.title.size(), 0);
+    for (std::uint32_t i : reasons.first) {
+        const std::uint32_t from = r.f.title_from[d.trace[i].requirement];
+        if (from == none || reasons.titled[from]) continue;
+        reasons.titled[from] = 1;
+        if (!first) out.put(',');
+        first = false;
+        out.put(r.f.title[from]);
     }
     out.put('}');
 }
@@ -635,7 +684,7 @@ void write_decision(const render& r, const decision_json_options& options) {
     }
     w.EndObject();
     if (options.reasons) {
-        json_text out(w.raw_members(2));
+        json_text out(w.raw_members(3));
         write_reasons(r, out);
     }
     if (options.explanation) {
