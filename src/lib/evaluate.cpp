@@ -793,6 +793,9 @@ struct evaluation_scratch {
     /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
     /// deeper level never moves a shallower one's).
     std::deque<std::vector<gap_option>> gap_options;
+    /// How long the last decision's trace, refs and children got: the next decision reserves as
+    /// much, instead of growing its lists from nothing (copying them each time they double).
+    std::size_t trace_size = 0, refs_size = 0, children_size = 0;
 
     void reset(std::size_t competences, std::size_t levels) {
         arena.reset();
@@ -1392,7 +1395,14 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
     out.assessments.clear();
     for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
     step_budget steps{rules.bounds.max_evaluation_steps};
-    evaluator(rules, who, as_of, out, thread_scratch(), steps).run(gaps);
+    evaluation_scratch& work = thread_scratch();
+    out.trace.reserve(work.trace_size);
+    out.refs.reserve(work.refs_size);
+    out.children.reserve(work.children_size);
+    evaluator(rules, who, as_of, out, work, steps).run(gaps);
+    work.trace_size = out.trace.size();
+    work.refs_size = out.refs.size();
+    work.children_size = out.children.size();
     return !steps.spent;
 }
 
