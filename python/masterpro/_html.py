@@ -24,11 +24,12 @@ def _value(v: Any) -> str:
     return str(v)
 
 
-def gap_text(entry: Dict[str, Any]) -> str:
-    """One requirement that stands in the way, in words."""
+def gap_text(entry: Dict[str, Any], titles: Dict[str, str]) -> str:
+    """One requirement that stands in the way, in words (`titles`: the decision's, by id)."""
     s = entry["requirement"]
-    if entry.get("title"):
-        s += f" {entry['title']}"
+    title = entry.get("title") or titles.get(entry["requirement"])
+    if title:
+        s += f" {title}"
     if entry.get("competence"):
         s = f"{entry['competence']}: {s}"
     if entry.get("check"):
@@ -64,9 +65,10 @@ def decision_html(d: "Decision") -> str:
     parts.append("</table>")
     gaps = d.gaps if d.has_reasons else {}
     if gaps:
+        titles = d.to_dict()["titles"]
         parts.append("<p>What stands in the way:</p><ul>")
         for level, entries in gaps.items():
-            items = "".join(f"<li>{escape(gap_text(e))}</li>" for e in entries)
+            items = "".join(f"<li>{escape(gap_text(e, titles))}</li>" for e in entries)
             parts.append(f"<li>{escape(level)}<ul>{items}</ul></li>")
         parts.append("</ul>")
     parts.append("</div>")

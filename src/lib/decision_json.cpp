@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <numeric>
 #include <string_view>
+#include <unordered_map>
 
 namespace masterpro {
 
@@ -53,12 +55,25 @@ struct reason_list {
     std::vector<std::uint32_t> first;     ///< per reason: its first trace entry
     std::vector<std::uint32_t> level_end; ///< per reason: end of its range in `levels`
     std::vector<std::int16_t> levels;     ///< the levels of each reason, sorted, reason by reason
-    std::vector<std::uint32_t> number;    ///< per trace entry: its reason, or `none`
-    std::vector<std::uint32_t> ids_from;  ///< per trace entry: the entry whose ids it rests on
+    std::vector<std::uint32_t> number;    ///< per trace entry shown: its reason
+    std::vector<std::uint32_t> ids_from;  ///< per trace entry shown: the entry whose ids it rests on
     // Working memory, kept between decisions.
-    std::vector<std::uint8_t> decided;
-    std::vector<std::uint32_t> by_key, same_as, next;
+    std::vector<std::uint32_t> table, same_key, next;
+    std::vector<std::uint8_t> titled; ///< per requirement: its title is in `titles` already
 };
+
+/// What reasons are merged by besides their finding: requirement, check and competence.
+bool same_key(const trace_entry& a, const trace_entry& b) {
+    return a.requirement == b.requirement && a.check == b.check && a.check_arg == b.check_arg &&
+           a.competence == b.competence;
+}
+
+std::size_t key_hash(const trace_entry& e) {
+    const std::uint64_t x = (std::uint64_t{e.requirement} << 32 | e.check_arg) * 0x9E3779B97F4A7C15ULL ^
+                            (std::uint64_t{static_cast<std::uint8_t>(e.check)} << 16 |
+                             static_cast<std::uint16_t>(e.competence)) * 0xC2B2AE3D27D4EB4FULL;
+    return static_cast<std::size_t>(x >> 32);
+}
 
 bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
     if (a_count != b_count) return false;
@@ -92,12 +107,13 @@ bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std:
 void find_reasons(const decision& d, reason_list& r) {
     const auto n = static_cast<std::uint32_t>(d.trace.size());
     const trace_entry* trace = d.trace.data();
-    r.number.assign(n, none);
-    r.ids_from.resize(n);
-    r.decided.assign(n, 0);
+    r.number.resize(n);
+    r.ids_from.assign(n, none); // `none`: its own, for now
     std::uint32_t* ids_from = r.ids_from.data();
-    std::uint8_t* decided = r.decided.data();
-    for (std::uint32_t i = 0; i < n; ++i) ids_from[i] = i;
+    r.shown.clear();
+    // Children come after their parent: by the time an entry is reached, its parent has said
+    // whose ids it rests on. What a gap names is a result without sub-results that is not
+    // pass, so it is shown already.
     for (std::uint32_t i = 0; i < n; ++i) {
         const trace_entry& e = trace[i];
         // A result that passes is no reason, and the checks of a requirement that passes pass.
@@ -111,59 +127,36 @@ void find_reasons(const decision& d, reason_list& r) {
             // judged over the ids of its requirement.
             if (child.check != check_kind::whole && child.refs_count == 0) ids_from[children[k]] = i;
         }
-        decided[i] = deepest;
+        if (!deepest) continue;
+        if (ids_from[i] == none) ids_from[i] = i;
+        r.shown.push_back(i);
     }
     for (const auto& gap : d.gaps)
-        for (std::uint32_t i : gap) decided[i] = 1;
-    r.shown.clear();
-    for (std::uint32_t i = 0; i < n; ++i)
-        if (decided[i]) r.shown.push_back(i);
+        for ([[maybe_unused]] std::uint32_t i : gap)
+            assert(ids_from[i] != none && "a gap names a result that is not shown");
 
     // The same check of the same requirement and competence at several levels: one reason per
-    // distinct finding, named by its first entry.
-    r.by_key.assign(r.shown.begin(), r.shown.end());
-    std::sort(r.by_key.begin(), r.by_key.end(), [&](std::uint32_t a, std::uint32_t b) {
-        const trace_entry& x = d.trace[a];
-        const trace_entry& y = d.trace[b];
-        if (x.requirement != y.requirement) return x.requirement < y.requirement;
-        if (x.check != y.check) return x.check < y.check;
-        if (x.check_arg != y.check_arg) return x.check_arg < y.check_arg;
-        if (x.competence != y.competence) return x.competence < y.competence;
-        return a < b;
-    });
-    r.same_as.resize(n);
-    for (std::size_t run = 0; run < r.by_key.size();) {
-        const trace_entry& head = d.trace[r.by_key[run]];
-        std::size_t end = run + 1;
-        while (end < r.by_key.size()) {
-            const trace_entry& e = d.trace[r.by_key[end]];
-            if (e.requirement != head.requirement || e.check != head.check || e.check_arg != head.check_arg ||
-                e.competence != head.competence)
-                break;
-            ++end;
-        }
-        for (std::size_t j = run; j < end; ++j) {
-            const std::uint32_t i = r.by_key[j];
-            r.same_as[i] = i;
-            for (std::size_t k = run; k < j; ++k) {
-                const std::uint32_t earlier = r.by_key[k];
-                if (r.same_as[earlier] == earlier && same_finding(d, r, earlier, i)) {
-                    r.same_as[i] = earlier;
-                    break;
-                }
-            }
-        }
-        run = end;
-    }
-
+    // distinct finding, named by its first entry. Entries with one key are found through a hash
+    // table of the first reason with that key; its other findings follow in `same_key`.
+    std::size_t size = 16;
+    while (size < 2 * r.shown.size()) size *= 2;
+    r.table.assign(size, none);
+    r.same_key.clear();
     r.first.clear();
     for (std::uint32_t i : r.shown) {
-        if (r.same_as[i] == i) {
-            r.number[i] = static_cast<std::uint32_t>(r.first.size());
+        const trace_entry& e = trace[i];
+        std::size_t slot = key_hash(e) & (size - 1);
+        while (r.table[slot] != none && !same_key(trace[r.first[r.table[slot]]], e)) slot = (slot + 1) & (size - 1);
+        std::uint32_t* link = &r.table[slot];
+        while (*link != none && !same_finding(d, r, r.first[*link], i)) link = &r.same_key[*link];
+        std::uint32_t reason = *link;
+        if (reason == none) {
+            reason = static_cast<std::uint32_t>(r.first.size());
+            *link = reason; // before same_key grows, which `link` may point into
             r.first.push_back(i);
-        } else {
-            r.number[i] = r.number[r.same_as[i]];
+            r.same_key.push_back(none);
         }
+        r.number[i] = reason;
     }
     // Each reason's levels, in one array (a counting sort by reason), sorted within a reason.
     r.level_end.assign(r.first.size(), 0);
@@ -198,10 +191,26 @@ struct fragments {
     std::string qualification, version;         ///< quoted, like every string here
     std::vector<std::string> level, competence, criterion, evidence_type, credential_type;
     std::vector<std::string> scorers, spread;   ///< per criterion: the check names "<id> scorers", "<id> spread"
-    std::vector<std::string> requirement;       ///< `"requirement":..,"title":..,"kind":..` per requirement
-    std::vector<std::uint8_t> requirement_members;
+    /// Per requirement: `"requirement":..,"kind":..`, with its `"title":..` between where its id
+    /// does not name one title.
+    std::vector<std::string> requirement;
+    std::vector<std::string> title;             ///< `"<id>":"<title>"` per requirement, or empty
+    std::vector<std::uint32_t> title_from;      ///< per requirement: whose `title` is its in `titles`, or none
     std::vector<std::vector<std::string>> count_title; ///< per requirement: each `at_least` entry's title
 };
+
+/// False for a combinator whose status, when not pass, is that of a child that is not pass
+/// (`all_of`, `sequence`, `when`, a competence): never a reason itself. (`at_least` and
+/// `min_total` can fail with every child passed, when they ask for more than the children give.)
+bool can_be_reason(const detail::requirement& r) {
+    switch (r.kind) {
+    case detail::requirement_kind::all_of:
+    case detail::requirement_kind::sequence:
+    case detail::requirement_kind::when:
+    case detail::requirement_kind::competence: return false;
+    default: return true;
+    }
+}
 
 const fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
     thread_local fragments f;
@@ -219,12 +228,28 @@ const fragments& fragments_of(const std::shared_ptr<const detail::program>& rule
     }
     for (const auto& t : q.evidence_types) f.evidence_type.push_back(quoted(t.id));
     for (const auto& t : q.credential_types) f.credential_type.push_back(quoted(t));
-    for (const auto& r : rules->requirements) {
-        std::string members = "\"requirement\":" + quoted(r.id);
-        if (!r.title.empty()) members += ",\"title\":" + quoted(r.title);
-        members += ",\"kind\":" + quoted(detail::to_string(r.kind));
-        f.requirement.push_back(std::move(members));
-        f.requirement_members.push_back(r.title.empty() ? 2 : 3);
+    // `titles` gives each requirement id's title once, by the first requirement with that id
+    // that can be a reason. Ids are unique within a tree only: where trees share an id but not
+    // its title, the reasons of those requirements carry their own `title` instead.
+    const auto& requirements = rules->requirements;
+    std::unordered_map<std::string_view, std::uint32_t> first_with_id;
+    std::vector<std::uint8_t> one_title(requirements.size(), 1);
+    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
+        if (!can_be_reason(requirements[i])) continue;
+        const std::uint32_t first = first_with_id.emplace(requirements[i].id, i).first->second;
+        if (requirements[i].title != requirements[first].title) one_title[first] = 0;
+    }
+    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
+        const auto& r = requirements[i];
+        const auto found = first_with_id.find(r.id);
+        const std::uint32_t first = found != first_with_id.end() && can_be_reason(r) ? found->second : i;
+        const bool own = !one_title[first] && !r.title.empty();
+        f.requirement.push_back("\"requirement\":" + quoted(r.id) +
+                                (own ? ",\"title\":" + quoted(r.title) : "") +
+                                ",\"kind\":" + quoted(detail::to_string(r.kind)));
+        const bool names = i == first && one_title[i] && !r.title.empty();
+        f.title.push_back(names ? quoted(r.id) + ":" + quoted(r.title) : "");
+        f.title_from.push_back(one_title[first] && !r.title.empty() ? first : none);
         f.count_title.emplace_back();
         for (const auto& c : r.counts) f.count_title.back().push_back(quoted(c.title));
     }
@@ -236,6 +261,22 @@ const fragments& fragments_of(const std::shared_ptr<const detail::program>& rule
 // ---------------------------------------------------------------------------------------------
 // JSON.
 
+/// Copies JSON text to `to`. Most fragments are ids of a few bytes: two overlapping fixed-size
+/// copies (inlined) instead of a call to memcpy.
+inline void copy_text(char* to, std::string_view json) {
+    const std::size_t n = json.size();
+    const char* from = json.data();
+    if (n >= 8 && n <= 16) {
+        std::memcpy(to, from, 8);
+        std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+        std::memcpy(to, from, 4);
+        std::memcpy(to + n - 4, from + n - 4, 4);
+    } else {
+        std::memcpy(to, from, n);
+    }
+}
+
 /// RapidJSON's writer, plus text escaped beforehand (the fragments), which it copies as is.
 class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
   public:
@@ -243,13 +284,14 @@ class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
     /// A key or string value given as JSON text (quoted and escaped).
     void raw_string(std::string_view json) {
         Prefix(rapidjson::kStringType);
-        copy(json);
+        copy_text(os_->Push(json.size()), json);
     }
-    /// `count` members given as JSON text (`"a":1,"b":2`) into the object being written.
-    void raw_members(std::string_view json, std::size_t count) {
+    /// Starts `count` members of the object being written that the caller then appends to the
+    /// returned buffer as JSON text (`"a":1,"b":2`).
+    rapidjson::StringBuffer& raw_members(std::size_t count) {
         Prefix(rapidjson::kStringType); // the separator, and the first key counted
-        copy(json);
         level_stack_.template Top<Level>()->valueCount += 2 * count - 1;
+        return *os_;
     }
     /// A key or string value known at compile time, e.g. `literal("\"status\"")`: copied with
     /// a fixed-size copy the compiler inlines (most of what a reason writes).
@@ -258,24 +300,68 @@ class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
         std::memcpy(os_->Push(N - 1), json, N - 1);
     }
     void text(std::string_view s) { String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+};
+
+/// JSON text appended as is: the reasons are made of text escaped beforehand (fragments, the
+/// id cache) and numbers, so they are written without the writer's per-value bookkeeping, into
+/// room taken from the buffer a few KB at a time; what is not used goes back at the end.
+class json_text {
+  public:
+    explicit json_text(rapidjson::StringBuffer& out) : out_(out) {}
+    json_text(const json_text&) = delete;
+    json_text& operator=(const json_text&) = delete;
+    ~json_text() { out_.Pop(static_cast<std::size_t>(end_ - at_)); }
+
+    void put(char c) {
+        room(1);
+        *at_++ = c;
+    }
+    /// Text known at compile time, copied with a fixed-size copy the compiler inlines.
+    template <std::size_t N> void put(const char (&json)[N]) {
+        room(N - 1);
+        std::memcpy(at_, json, N - 1);
+        at_ += N - 1;
+    }
+    void put(std::string_view json) {
+        room(json.size());
+        copy_text(at_, json);
+        at_ += json.size();
+    }
+    void put_uint(std::uint32_t u) {
+        room(10);
+        at_ = rapidjson::internal::u32toa(u, at_);
+    }
+    /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
+    /// finite. The same digits as RapidJSON's writer.
+    void put_number(double n) {
+        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) {
+            room(21);
+            at_ = rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at_);
+            return;
+        }
+        const double rounded = std::round(n * 10000) / 10000;
+        if (!std::isfinite(rounded)) {
+            put("null");
+            return;
+        }
+        room(25);
+        at_ = rapidjson::internal::dtoa(rounded, at_);
+    }
 
   private:
-    void copy(std::string_view json) {
-        const std::size_t n = json.size();
-        const char* from = json.data();
-        char* to = os_->Push(n);
-        // Most fragments are ids of a few bytes: two overlapping fixed-size copies (inlined)
-        // instead of a call to memcpy.
-        if (n >= 8 && n <= 16) {
-            std::memcpy(to, from, 8);
-            std::memcpy(to + n - 8, from + n - 8, 8);
-        } else if (n >= 4 && n < 8) {
-            std::memcpy(to, from, 4);
-            std::memcpy(to + n - 4, from + n - 4, 4);
-        } else {
-            std::memcpy(to, from, n);
-        }
+    void room(std::size_t n) {
+        if (static_cast<std::size_t>(end_ - at_) < n) grow(n);
     }
+    void grow(std::size_t n) {
+        out_.Pop(static_cast<std::size_t>(end_ - at_));
+        const std::size_t size = std::max<std::size_t>(n, 4096);
+        at_ = out_.Push(size); // right after what was written, wherever the buffer now is
+        end_ = at_ + size;
+    }
+
+    rapidjson::StringBuffer& out_;
+    char* at_ = nullptr;
+    char* end_ = nullptr;
 };
 
 void write_status(json_writer& w, status s) {
@@ -320,6 +406,18 @@ const char* phrase_text(std::uint32_t p) {
     case phrase::insufficient: return "insufficient";
     }
     return "";
+}
+
+/// phrase_text as a JSON string.
+std::string_view phrase_json(std::uint32_t p) {
+    switch (static_cast<phrase>(p)) {
+    case phrase::no_experience_recorded: return "\"no experience recorded\"";
+    case phrase::no_credentials_recorded: return "\"no credentials recorded\"";
+    case phrase::pass: return "\"pass\"";
+    case phrase::fail: return "\"fail\"";
+    case phrase::insufficient: return "\"insufficient\"";
+    }
+    return "\"\"";
 }
 
 /// The candidate's ids as JSON strings, each escaped the first time the decision shows it:
@@ -384,35 +482,31 @@ struct render {
     id_cache& ids;
 };
 
-void write_ref(const render& r, const trace_ref& ref) {
+void write_ref(const render& r, json_text& out, const trace_ref& ref) {
     switch (ref.kind) {
     case ref_kind::evidence:
     case ref_kind::assessor:
     case ref_kind::credential:
-    case ref_kind::assessment: r.w.raw_string(r.ids.quoted(ref)); return;
-    case ref_kind::criterion: r.w.raw_string(r.f.criterion[ref.index]); return;
-    case ref_kind::evidence_type: r.w.raw_string(r.f.evidence_type[ref.index]); return;
-    case ref_kind::credential_type: r.w.raw_string(r.f.credential_type[ref.index]); return;
+    case ref_kind::assessment: out.put(r.ids.quoted(ref)); return;
+    case ref_kind::criterion: out.put(r.f.criterion[ref.index]); return;
+    case ref_kind::evidence_type: out.put(r.f.evidence_type[ref.index]); return;
+    case ref_kind::credential_type: out.put(r.f.credential_type[ref.index]); return;
     }
 }
 
-void write_value(const render& r, const detail_value& v) {
+void write_value(const render& r, json_text& out, const detail_value& v) {
     switch (v.what) {
-    case detail_value::kind::number: {
-        const double n = v.number;
-        // Whole numbers print as integers; others keep 4 decimals, enough for FTE years.
-        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) r.w.Int64(static_cast<std::int64_t>(n));
-        else if (std::isfinite(n)) r.w.Double(std::round(n * 10000) / 10000);
-        else r.w.Null();
-        return;
-    }
-    case detail_value::kind::phrase: r.w.String(phrase_text(v.first)); return;
+    case detail_value::kind::number: out.put_number(v.number); return;
+    case detail_value::kind::phrase: out.put(phrase_json(v.first)); return;
     case detail_value::kind::refs:
-        r.w.StartArray();
-        for (std::uint32_t i = 0; i < v.count; ++i) write_ref(r, r.d.refs[v.first + i]);
-        r.w.EndArray();
+        out.put('[');
+        for (std::uint32_t i = 0; i < v.count; ++i) {
+            if (i) out.put(',');
+            write_ref(r, out, r.d.refs[v.first + i]);
+        }
+        out.put(']');
         return;
-    case detail_value::kind::none: r.w.Null(); return;
+    case detail_value::kind::none: out.put("null"); return;
     }
 }
 
@@ -428,73 +522,121 @@ int id_group(ref_kind k) {
 
 constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"assessments\"", "\"credentials\""};
 
-/// The ids an entry rests on, grouped by kind (`"evidence": [...]`, ...), groups in the order
+/// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-void write_ids(const render& r, const trace_entry& e) {
+void write_ids(const render& r, json_text& out, const trace_entry& e) {
     const trace_ref* refs = r.d.refs.data() + e.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < e.refs_count; ++i) {
         const int group = id_group(refs[i].kind);
         if (written & (1U << group)) continue;
         written |= 1U << group;
-        r.w.raw_string(id_keys[group]);
-        r.w.StartArray();
-        for (std::uint32_t j = i; j < e.refs_count; ++j)
-            if (id_group(refs[j].kind) == group) write_ref(r, refs[j]);
-        r.w.EndArray();
+        out.put(',');
+        out.put(id_keys[group]);
+        out.put(":[");
+        write_ref(r, out, refs[i]);
+        for (std::uint32_t j = i + 1; j < e.refs_count; ++j) {
+            if (id_group(refs[j].kind) != group) continue;
+            out.put(',');
+            write_ref(r, out, refs[j]);
+        }
+        out.put(']');
     }
 }
 
-void write_check(const render& r, const trace_entry& e) {
+/// `,"check":...`, unless the entry is the requirement as a whole.
+void write_check(const render& r, json_text& out, const trace_entry& e) {
     switch (e.check) {
     case check_kind::whole: return;
-    case check_kind::not_usable: r.w.literal("\"not_usable\""); return;
-    case check_kind::min_items: r.w.literal("\"min_items\""); return;
-    case check_kind::min_distinct_types: r.w.literal("\"min_distinct_types\""); return;
-    case check_kind::count_condition: r.w.raw_string(r.f.count_title[e.requirement][e.check_arg]); return;
-    case check_kind::cover_every_criterion: r.w.literal("\"cover_every_criterion\""); return;
-    case check_kind::not_valid: r.w.literal("\"not_valid\""); return;
-    case check_kind::min_size: r.w.literal("\"min_size\""); return;
-    case check_kind::scorers: r.w.raw_string(r.f.scorers[e.check_arg]); return;
-    case check_kind::spread: r.w.raw_string(r.f.spread[e.check_arg]); return;
-    case check_kind::agreed: r.w.raw_string(r.f.criterion[e.check_arg]); return;
-    case check_kind::agreed_scores: r.w.literal("\"agreed_scores\""); return;
-    case check_kind::criterion_score: r.w.raw_string(r.f.criterion[e.check_arg]); return;
-    case check_kind::mean: r.w.literal("\"mean\""); return;
+    case check_kind::not_usable: out.put(",\"check\":\"not_usable\""); return;
+    case check_kind::min_items: out.put(",\"check\":\"min_items\""); return;
+    case check_kind::min_distinct_types: out.put(",\"check\":\"min_distinct_types\""); return;
+    case check_kind::cover_every_criterion: out.put(",\"check\":\"cover_every_criterion\""); return;
+    case check_kind::not_valid: out.put(",\"check\":\"not_valid\""); return;
+    case check_kind::min_size: out.put(",\"check\":\"min_size\""); return;
+    case check_kind::agreed_scores: out.put(",\"check\":\"agreed_scores\""); return;
+    case check_kind::mean: out.put(",\"check\":\"mean\""); return;
+    default: break;
+    }
+    out.put(",\"check\":");
+    switch (e.check) {
+    case check_kind::count_condition: out.put(r.f.count_title[e.requirement][e.check_arg]); return;
+    case check_kind::scorers: out.put(r.f.scorers[e.check_arg]); return;
+    case check_kind::spread: out.put(r.f.spread[e.check_arg]); return;
+    default: out.put(r.f.criterion[e.check_arg]); return; // agreed, criterion_score
     }
 }
 
-void write_reason(const render& r, const reason_list& reasons, std::size_t k) {
+void write_reason(const render& r, json_text& out, const reason_list& reasons, std::size_t k) {
     const std::uint32_t i = reasons.first[k];
     const trace_entry& e = r.d.trace[i];
-    json_writer& w = r.w;
-    w.StartObject();
-    w.raw_members(r.f.requirement[e.requirement], r.f.requirement_members[e.requirement]);
-    if (e.check != check_kind::whole) {
-        w.literal("\"check\"");
-        write_check(r, e);
-    }
-    w.literal("\"levels\"");
-    w.StartArray();
+    out.put('{');
+    out.put(r.f.requirement[e.requirement]);
+    write_check(r, out, e);
+    out.put(",\"levels\":[");
     const std::size_t from = k ? reasons.level_end[k - 1] : 0;
+    bool first = true;
     for (std::size_t l = from; l < reasons.level_end[k]; ++l) {
         const std::int16_t level = reasons.levels[l];
-        if (level >= 0 && (l == from || level != reasons.levels[l - 1]))
-            w.raw_string(r.f.level[static_cast<std::size_t>(level)]);
+        if (level < 0 || (l != from && level == reasons.levels[l - 1])) continue;
+        if (!first) out.put(',');
+        out.put(r.f.level[static_cast<std::size_t>(level)]);
+        first = false;
     }
-    w.EndArray();
+    out.put(']');
     if (e.competence >= 0) {
-        w.literal("\"competence\"");
-        w.raw_string(r.f.competence[static_cast<std::size_t>(e.competence)]);
+        out.put(",\"competence\":");
+        out.put(r.f.competence[static_cast<std::size_t>(e.competence)]);
     }
-    w.literal("\"status\"");
-    write_status(w, e.result);
-    w.literal("\"found\"");
-    write_value(r, e.found);
-    w.literal("\"required\"");
-    write_value(r, e.required);
-    write_ids(r, r.d.trace[reasons.ids_from[i]]);
-    w.EndObject();
+    switch (e.result) {
+    case status::pass: out.put(",\"status\":\"pass\",\"found\":"); break;
+    case status::fail: out.put(",\"status\":\"fail\",\"found\":"); break;
+    case status::insufficient: out.put(",\"status\":\"insufficient\",\"found\":"); break;
+    }
+    write_value(r, out, e.found);
+    out.put(",\"required\":");
+    write_value(r, out, e.required);
+    write_ids(r, out, r.d.trace[reasons.ids_from[i]]);
+    out.put('}');
+}
+
+/// `"reasons":[...],"gaps":{...},"titles":{...}`.
+void write_reasons(const render& r, json_text& out) {
+    const decision& d = r.d;
+    reason_list& reasons = thread_reasons();
+    find_reasons(d, reasons);
+    out.put("\"reasons\":[");
+    for (std::size_t k = 0; k < reasons.first.size(); ++k) {
+        if (k) out.put(',');
+        write_reason(r, out, reasons, k);
+    }
+    out.put("],\"gaps\":{");
+    bool first = true;
+    for (std::size_t l = 0; l < d.gaps.size(); ++l) {
+        if (d.level_status[l] == status::pass) continue;
+        if (!first) out.put(',');
+        first = false;
+        out.put(r.f.level[l]);
+        out.put(":[");
+        for (std::size_t g = 0; g < d.gaps[l].size(); ++g) {
+            if (g) out.put(',');
+            out.put_uint(reasons.number[d.gaps[l][g]]);
+        }
+        out.put(']');
+    }
+    // The title of each requirement the reasons name, once (in the order they first name it).
+    out.put("},\"titles\":{");
+    first = true;
+    reasons.titled.assign(r.f.title.size(), 0);
+    for (std::uint32_t i : reasons.first) {
+        const std::uint32_t from = r.f.title_from[d.trace[i].requirement];
+        if (from == none || reasons.titled[from]) continue;
+        reasons.titled[from] = 1;
+        if (!first) out.put(',');
+        first = false;
+        out.put(r.f.title[from]);
+    }
+    out.put('}');
 }
 
 void write_decision(const render& r, const decision_json_options& options) {
@@ -542,22 +684,8 @@ void write_decision(const render& r, const decision_json_options& options) {
     }
     w.EndObject();
     if (options.reasons) {
-        reason_list& reasons = thread_reasons();
-        find_reasons(d, reasons);
-        w.literal("\"reasons\"");
-        w.StartArray();
-        for (std::size_t k = 0; k < reasons.first.size(); ++k) write_reason(r, reasons, k);
-        w.EndArray();
-        w.literal("\"gaps\"");
-        w.StartObject();
-        for (std::size_t l = 0; l < d.gaps.size(); ++l) {
-            if (d.level_status[l] == status::pass) continue;
-            w.raw_string(f.level[l]);
-            w.StartArray();
-            for (std::uint32_t i : d.gaps[l]) w.Uint(reasons.number[i]);
-            w.EndArray();
-        }
-        w.EndObject();
+        json_text out(w.raw_members(3));
+        write_reasons(r, out);
     }
     if (options.explanation) {
         w.literal("\"explanation\"");
@@ -722,7 +850,9 @@ void keep_reasons_only(decision& d) {
     };
     std::vector<trace_entry> trace;
     trace.reserve(r.shown.size());
-    // The old index of each kept entry maps to its new one (reusing `same_as` as the map).
+    // The old index of each kept entry maps to its new one.
+    thread_local std::vector<std::uint32_t> new_index;
+    new_index.resize(d.trace.size());
     for (std::uint32_t i : r.shown) {
         const trace_entry& old = d.trace[i];
         const trace_entry& ids = d.trace[r.ids_from[i]];
@@ -737,11 +867,11 @@ void keep_reasons_only(decision& d) {
         else if (found_ids && ids.refs_first == old.found.first && ids.refs_count == old.found.count)
             e.refs_first = e.found.first; // the same ids, shared as before
         else e.refs_first = copy(ids.refs_first, ids.refs_count);
-        r.same_as[i] = static_cast<std::uint32_t>(trace.size());
+        new_index[i] = static_cast<std::uint32_t>(trace.size());
         trace.push_back(e);
     }
     for (auto& gap : d.gaps) {
-        for (auto& i : gap) i = r.same_as[i];
+        for (auto& i : gap) i = new_index[i];
         gap.shrink_to_fit();
     }
     d.trace = std::move(trace);
@@ -758,6 +888,7 @@ void keep_reasons_only(decision& d) {
     d.level_status.shrink_to_fit();
     d.gaps.shrink_to_fit();
     if (refs.capacity() > (std::size_t{1} << 16)) decltype(refs)().swap(refs);
+    if (new_index.capacity() > (std::size_t{1} << 16)) decltype(new_index)().swap(new_index);
 }
 
 std::string to_json(const error& e) {

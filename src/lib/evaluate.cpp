@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <numeric>
 
@@ -796,6 +797,14 @@ struct panel_state {
     std::vector<criterion_state> criteria;
 };
 
+/// A way to close the gap to an `at_least` or `min_total`: a child not passed, the leaves that
+/// stand in its way and what its passing would add.
+struct gap_option {
+    std::vector<std::uint32_t> leaves;
+    double weight = 0;
+    std::uint32_t order = 0; ///< the child's position, which breaks ties
+};
+
 /// Working memory of the evaluator, kept per thread and cleared (not freed) between
 /// candidates, so that a warm thread allocates almost nothing while it evaluates.
 struct evaluation_scratch {
@@ -812,8 +821,11 @@ struct evaluation_scratch {
     /// Per evidence item of the current record: the competences its criteria belong to (a bit
     /// each, for the first 64).
     std::vector<std::uint64_t> supported;
-    /// The largest trace, refs and children lists this thread's decisions have had: a
-    /// decision's lists are reserved at that size, so that recording seldom reallocates.
+    /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
+    /// deeper level never moves a shallower one's).
+    std::deque<std::vector<gap_option>> gap_options;
+    /// How long the last decision's trace, refs and children got: the next decision reserves as
+    /// much, instead of growing its lists from nothing (copying them each time they double).
     std::size_t trace_size = 0, refs_size = 0, children_size = 0;
 
     void reset(std::size_t competences, std::size_t levels) {
@@ -844,7 +856,8 @@ class evaluator {
           supported_(work.supported),
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
-          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted) {
+          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted),
+          gap_options_(work.gap_options) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
         recall_at_.clear();
@@ -1366,11 +1379,10 @@ class evaluator {
         case requirement_kind::min_total: {
             // Close the gap with the cheapest children: fewest leaves first (for a weighted
             // total, the heaviest first among equals).
-            struct option {
-                std::vector<std::uint32_t> leaves;
-                double weight;
-            };
-            std::vector<option> options;
+            const std::size_t depth = gap_depth_++;
+            if (gap_options_.size() == depth) gap_options_.emplace_back();
+            std::vector<gap_option>& options = gap_options_[depth];
+            std::size_t used = 0;
             double have = 0;
             for (std::uint32_t i = 0; i < count; ++i) {
                 const double w = r.weights.empty() ? 1.0 : r.weights[i];
@@ -1378,21 +1390,26 @@ class evaluator {
                     have += w;
                     continue;
                 }
-                option o{{}, w};
+                if (options.size() == used) options.emplace_back();
+                gap_option& o = options[used++];
+                o.leaves.clear();
+                o.weight = w;
+                o.order = i;
                 collect_gap(children[i], o.leaves);
-                options.push_back(std::move(o));
             }
-            std::stable_sort(options.begin(), options.end(), [](const option& a, const option& b) {
-                if (a.leaves.size() != b.leaves.size()) return a.leaves.size() < b.leaves.size();
-                return a.weight > b.weight;
-            });
+            std::sort(options.begin(), options.begin() + static_cast<std::ptrdiff_t>(used),
+                      [](const gap_option& a, const gap_option& b) {
+                          if (a.leaves.size() != b.leaves.size()) return a.leaves.size() < b.leaves.size();
+                          if (a.weight != b.weight) return a.weight > b.weight;
+                          return a.order < b.order;
+                      });
             const double need = e.required.number;
-            for (const auto& o : options) {
-                if (have >= need) break;
-                have += o.weight;
-                for (std::uint32_t leaf : o.leaves)
+            for (std::size_t k = 0; k < used && have < need; ++k) {
+                have += options[k].weight;
+                for (std::uint32_t leaf : options[k].leaves)
                     if (std::find(gap.begin(), gap.end(), leaf) == gap.end()) gap.push_back(leaf);
             }
+            --gap_depth_;
             return;
         }
         default:
@@ -1417,6 +1434,8 @@ class evaluator {
     std::vector<std::uint32_t>& pending_;
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
     std::vector<int>& sorted_;
+    std::deque<std::vector<gap_option>>& gap_options_;
+    std::size_t gap_depth_ = 0;
 };
 
 } // namespace
@@ -1468,11 +1487,9 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
     out.refs.reserve(work.refs_size);
     out.children.reserve(work.children_size);
     evaluator(rules, who, as_of, out, work, steps).run(gaps);
-    // Bounded, so that one huge record does not make every later decision reserve as much.
-    constexpr std::size_t most = std::size_t{1} << 14;
-    work.trace_size = std::min(most, std::max(work.trace_size, out.trace.size()));
-    work.refs_size = std::min(most, std::max(work.refs_size, out.refs.size()));
-    work.children_size = std::min(most, std::max(work.children_size, out.children.size()));
+    work.trace_size = out.trace.size();
+    work.refs_size = out.refs.size();
+    work.children_size = out.children.size();
     return !steps.spent;
 }
 

@@ -6,6 +6,7 @@
 
 #include <rapidjson/document.h>
 
+#include <map>
 #include <set>
 
 namespace mt = masterpro::testing;
@@ -49,7 +50,7 @@ TEST_CASE("every requirement that is not pass records what was found, what was r
     rapidjson::Document json;
     json.Parse(masterpro::to_json(d).c_str());
     REQUIRE_FALSE(json.HasParseError());
-    for (const char* key : {"id", "as_of", "outcome", "level", "partial", "levels", "competences", "reasons", "gaps"})
+    for (const char* key : {"id", "as_of", "outcome", "level", "partial", "levels", "competences", "reasons", "gaps", "titles"})
         CHECK_MESSAGE(json.HasMember(key), key);
     CHECK(std::string(json["levels"]["M2"].GetString()) == "fail");
     CHECK(std::string(json["competences"]["M2"]["C6"].GetString()) == "insufficient");
@@ -135,6 +136,71 @@ TEST_CASE("reasons are the checks that decided, the same finding at several leve
     // No two reasons say the same thing.
     std::set<std::string> seen;
     for (const auto& r : reasons.GetArray()) CHECK(seen.insert(mt::compact(r)).second);
+}
+
+TEST_CASE("each requirement's title is given once, in `titles`, not on every reason") {
+    const auto titles_of = [](const masterpro::rule_set& rules, const std::string& line) {
+        auto d = rules.evaluate_json(line);
+        REQUIRE(d.has_value());
+        rapidjson::Document json;
+        json.Parse(masterpro::to_json(*d).c_str());
+        REQUIRE_FALSE(json.HasParseError());
+        REQUIRE(json.HasMember("titles"));
+        std::map<std::string, std::string> titles, own;
+        for (const auto& t : json["titles"].GetObject()) titles[t.name.GetString()] = t.value.GetString();
+        std::set<std::string> named;
+        for (const auto& r : json["reasons"].GetArray()) {
+            named.insert(r["requirement"].GetString());
+            if (r.HasMember("title")) own[r["requirement"].GetString()] = r["title"].GetString();
+        }
+        for (const auto& t : titles) CHECK_MESSAGE(named.count(t.first), t.first); // only what reasons name
+        return std::make_pair(titles, own);
+    };
+    const auto line = [] {
+        for (const auto& l : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl"))
+            if (l.find("\"MW-DEMO-2\"") != std::string::npos) return l;
+        return std::string();
+    }();
+    REQUIRE_FALSE(line.empty());
+    const auto [titles, own] = titles_of(mt::welder(), line);
+    CHECK(own.empty());
+    CHECK(titles.at("R4") == "sufficient, current and authentic evidence");
+    CHECK(titles.at("R1.coordination") == "coordination experience");
+
+    // No experience at all: R1 fails at M1. At M2, "R1" is the `all_of` above R1.welding and
+    // R1.coordination, which is never a reason itself: the title is M1's.
+    auto inexperienced = line;
+    const auto experience = inexperienced.find("\"experience\":[") + 14;
+    inexperienced.erase(experience, inexperienced.find(']', experience) - experience);
+    CHECK(titles_of(mt::welder(), inexperienced).first.at("R1") == "welding experience");
+
+    // Ids are unique within a level's tree only: two requirements that can be reasons, one id,
+    // two titles. Their reasons carry their own titles.
+    auto text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const auto replace = [&](const std::string& from, const std::string& to) {
+        const auto at = text.find(from);
+        REQUIRE(at != std::string::npos);
+        text.replace(at, from.size(), to);
+    };
+    replace(R"("id": "R1",
+            "title": "experience",)", R"("id": "R1.all",
+            "title": "experience",)");
+    replace(R"("id": "R1.welding",
+                "title": "welding experience",)", R"("id": "R1",
+                "title": "welding experience at M2",)");
+    const auto renamed = masterpro::rule_set::from_json(text, "renamed.json");
+    REQUIRE(renamed.has_value());
+    const auto [shared_titles, shared_own] = titles_of(*renamed, inexperienced);
+    CHECK_FALSE(shared_titles.count("R1"));
+    CHECK(shared_titles.at("R1.coordination") == "coordination experience");
+    REQUIRE(shared_own.count("R1"));
+    auto d = renamed->evaluate_json(inexperienced);
+    rapidjson::Document json;
+    json.Parse(masterpro::to_json(*d).c_str());
+    std::set<std::string> r1_titles;
+    for (const auto& r : json["reasons"].GetArray())
+        if (std::string(r["requirement"].GetString()) == "R1") r1_titles.insert(r["title"].GetString());
+    CHECK(r1_titles == std::set<std::string>{"welding experience", "welding experience at M2"});
 }
 
 TEST_CASE("every result that is not pass is traced down to reasons with found, required and ids") {

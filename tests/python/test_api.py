@@ -138,6 +138,10 @@ def test_to_dict_is_the_cli_json_parsed(welder: masterpro.RuleSet, demo_lines: L
     assert whole["reasons"] == d.reasons
     # The JSON names each gap's reasons by index; the attribute hands over the reasons themselves.
     assert {level: [whole["reasons"][i] for i in indices] for level, indices in whole["gaps"].items()} == d.gaps
+    # Each requirement the reasons name has its title given once, not on every reason.
+    assert set(whole["titles"]) == {r["requirement"] for r in d.reasons}
+    assert whole["titles"]["R7"] == "assessor panel"
+    assert not any("title" in r for r in d.reasons)
     assert json.loads(d.to_json()) == whole
     assert "reasons" not in d.to_dict(reasons=False)
     assert d.to_dict(explanation=True)["explanation"] == d.explain()

@@ -16,16 +16,20 @@ struct decision_json_options {
 
 /// One compact JSON object (no newline) with the keys `id`, `as_of`, `qualification`,
 /// `version`, `outcome`, `level`, `partial`, `valid_until`, `levels` (level → status) and
-/// `competences` (level → competence → status), then, when asked, `reasons` and `gaps`:
+/// `competences` (level → competence → status), then, when asked, `reasons`, `gaps` and
+/// `titles`:
 ///
 /// - `reasons`: the requirement results that decided, i.e. every result that is not pass and
 ///   has no sub-result that is not pass (the checks, not the combinators above them), in
 ///   evaluation order; the same finding at several levels is one reason with a `levels` list.
-///   Each has `requirement`, `title` (when the rule gives one), `kind`, `check` (a check
-///   within a vocabulary requirement), `levels`, `competence` (in competence scope), `status`,
-///   `found`, `required` and the `evidence`, `assessors`, `assessments` or `credentials` ids it
-///   rests on (a check that records none rests on those of its requirement).
+///   Each has `requirement`, `kind`, `check` (a check within a vocabulary requirement),
+///   `levels`, `competence` (in competence scope), `status`, `found`, `required` and the
+///   `evidence`, `assessors`, `assessments` or `credentials` ids it rests on (a check that
+///   records none rests on those of its requirement).
 /// - `gaps`: level not reached → indices into `reasons` of what stands in the way.
+/// - `titles`: requirement id → title, once for each requirement the reasons name. (Where
+///   requirements of different levels' trees share an id but not a title, their reasons
+///   carry their own `title` instead.)
 std::string to_json(const decision& d, const decision_json_options& options = {});
 
 /// to_json appended to `out`: for writing many decisions into one reused buffer.
