@@ -761,6 +761,8 @@ void* scratch::allocate(std::size_t bytes, std::size_t align) {
             const std::size_t start = (used_ + align - 1) & ~(align - 1);
             if (start + bytes <= capacity) {
                 used_ = start + bytes;
+                memory_ = memory.get();
+                room_ = capacity;
                 return memory.get() + start;
             }
             ++block_;

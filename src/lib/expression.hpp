@@ -149,11 +149,20 @@ class scratch {
     template <class T>
     T* make(std::size_t count) {
         static_assert(std::is_trivially_destructible_v<T>);
-        return static_cast<T*>(allocate(count * sizeof(T), alignof(T)));
+        const std::size_t bytes = count * sizeof(T);
+        // Inline while the current block has room (nearly always); allocate() moves on.
+        const std::size_t start = (used_ + alignof(T) - 1) & ~(alignof(T) - 1);
+        if (start + bytes <= room_) {
+            used_ = start + bytes;
+            return reinterpret_cast<T*>(memory_ + start);
+        }
+        return static_cast<T*>(allocate(bytes, alignof(T)));
     }
     void reset() noexcept {
         block_ = 0;
         used_ = 0;
+        memory_ = blocks_.empty() ? nullptr : blocks_.front().first.get();
+        room_ = blocks_.empty() ? 0 : blocks_.front().second;
     }
     /// Bytes of the blocks held.
     std::size_t capacity() const noexcept {
@@ -167,6 +176,8 @@ class scratch {
     std::vector<std::pair<std::unique_ptr<unsigned char[]>, std::size_t>> blocks_;
     std::size_t block_ = 0;
     std::size_t used_ = 0;
+    unsigned char* memory_ = nullptr; ///< blocks_[block_] once allocate() has used it
+    std::size_t room_ = 0;            ///< its capacity (0: no block yet)
     std::size_t block_size_ = 64 * 1024;
 };
 
