@@ -698,6 +698,42 @@ py::object apply_jsonlogic_text(const py_jsonlogic& self, const std::string& dat
     return json_loads(**result);
 }
 
+/// JsonLogicRule.apply(data=None) as a plain CPython method (fast calling convention) rather
+/// than through pybind11's dispatcher, which costs as much as reading a few dicts of a record:
+/// apply is called once per record. The exceptions this code can throw become the Python errors
+/// pybind11 would raise for them.
+PyObject* jsonlogic_apply_method(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* names) noexcept {
+    try {
+        PyObject* data = nargs == 1 ? args[0] : Py_None;
+        const Py_ssize_t named = names ? PyTuple_GET_SIZE(names) : 0;
+        const bool by_name = named == 1 && nargs == 0 && PyUnicode_CompareWithASCIIString(PyTuple_GET_ITEM(names, 0), "data") == 0;
+        if (nargs > 1 || (named > 0 && !by_name)) {
+            PyErr_SetString(PyExc_TypeError, "apply() takes one argument, data (positional or by name)");
+            return nullptr;
+        }
+        if (by_name) data = args[0];
+        const auto& rule = py::cast<const py_jsonlogic&>(py::handle(self));
+        // Python data is read directly; what JSON would say otherwise takes the JSON route.
+        if (auto direct = mp::python::apply_python_data(rule.rule, *rule.keys, data)) return direct->release().ptr();
+        return apply_jsonlogic_text(rule, python_json(data, "the data")).release().ptr();
+    } catch (py::error_already_set& e) {
+        e.restore();
+    } catch (const py::builtin_exception& e) {
+        e.set_error();
+    } catch (const std::bad_alloc&) {
+        PyErr_NoMemory();
+    } catch (const std::exception& e) {
+        PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+    return nullptr;
+}
+
+PyMethodDef jsonlogic_apply_def = {
+    "apply", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(jsonlogic_apply_method)),
+    METH_FASTCALL | METH_KEYWORDS,
+    "apply(self: masterpro._masterpro.JsonLogicRule, data: object = None) -> object\n\n"
+    "The rule's result for `data` (Python data), as Python data.\n"};
+
 PYBIND11_MODULE(_masterpro, m) {
     PyDateTime_IMPORT;
     if (!PyDateTimeAPI)
@@ -933,9 +969,10 @@ PYBIND11_MODULE(_masterpro, m) {
                                            py::cast<std::string>(state[1]), state[2].cast<mp::limits>());
                         }));
 
-    py::class_<py_jsonlogic>(m, "JsonLogicRule",
-                             "A compiled JsonLogic rule (jsonlogic.com semantics); apply it to any "
-                             "data, from any thread.")
+    py::class_<py_jsonlogic> jsonlogic_class(m, "JsonLogicRule",
+                                             "A compiled JsonLogic rule (jsonlogic.com semantics); apply "
+                                             "it to any data, from any thread.");
+    jsonlogic_class
         .def(py::init([](const py::object& rule, const py::object& limits) {
                  return compile_jsonlogic(python_json(rule, "the rule"), bounds_of(limits));
              }),
@@ -949,13 +986,6 @@ PYBIND11_MODULE(_masterpro, m) {
                     "Compiles a rule given as JSON text. Raises RuleFileError.")
         .def_property_readonly("limits", [](const py_jsonlogic& s) { return s.bounds; },
                                "The bounds the rule was compiled with.")
-        .def("apply",
-             [](const py_jsonlogic& self, const py::object& data) {
-                 // Python data is read directly; what JSON would say otherwise takes the JSON route.
-                 if (auto direct = mp::python::apply_python_data(self.rule, *self.keys, data)) return *direct;
-                 return apply_jsonlogic_text(self, python_json(data, "the data"));
-             },
-             py::arg("data") = py::none(), "The rule's result for `data` (Python data), as Python data.")
         .def("apply_json", [](const py_jsonlogic& self, const std::string& text) { return apply_jsonlogic_text(self, text); },
              py::arg("text"), "The rule's result for data given as JSON text. Raises DataError for bad text.")
         .def("__repr__", [](const py_jsonlogic& s) { return "<JsonLogicRule " + s.text.substr(0, 60) + ">"; })
@@ -963,6 +993,10 @@ PYBIND11_MODULE(_masterpro, m) {
                         [](const py::tuple& state) {
                             return compile_jsonlogic(py::cast<std::string>(state[0]), state[1].cast<mp::limits>());
                         }));
+    PyObject* apply = PyDescr_NewMethod(reinterpret_cast<PyTypeObject*>(jsonlogic_class.ptr()), &jsonlogic_apply_def);
+    if (!apply)
+        throw py::error_already_set();
+    jsonlogic_class.attr("apply") = py::reinterpret_steal<py::object>(apply);
     m.def(
         "jsonlogic_apply",
         [](const py::object& rule, const py::object& data) {

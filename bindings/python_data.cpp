@@ -5,7 +5,9 @@
 #include "jsonlogic_values.hpp"
 #include "program.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 namespace py = pybind11;
@@ -47,21 +49,31 @@ constexpr std::int32_t skip = detail::data_shape::load_skip;
 class converter {
   public:
     converter(const detail::program& rules, const data_keys& keys, detail::scratch& arena)
-        : rules_(rules), layout_(rules.layout), keys_(keys), arena_(arena) {}
+        : rules_(rules), layout_(rules.layout), keys_(keys), arena_(arena),
+          seen_(arena.make<seen_key*>(layout_.shapes.size())) {
+        std::fill_n(seen_, layout_.shapes.size(), nullptr);
+    }
 
-    bool convert(PyObject* o, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
-        // The exact types json.loads makes first: no subtype checks for them.
+    // Inline where values are read (forced: GCC finds it too large, and the calls cost ~5% of
+    // a record): the types json.loads makes, by their exact types; the others by a call.
+    [[gnu::always_inline]] bool convert(PyObject* o, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
         PyTypeObject* type = Py_TYPE(o);
         if (type == &PyUnicode_Type) return text(o, in_layout, out);
         if (type == &PyLong_Type) return number(o, out);
-        if (type == &PyDict_Type) return object(o, how, depth, out);
-        if (type == &PyList_Type) return array(o, how, depth, out);
-        if (o == Py_None) {
-            out = value::null();
+        if (type == &PyBool_Type) {
+            out = value::of_bool(o == Py_True);
             return true;
         }
-        if (PyBool_Check(o)) {
-            out = value::of_bool(o == Py_True);
+        if (type == &PyDict_Type) return object(o, how, depth, out);
+        if (type == &PyList_Type) return array(o, how, depth, out);
+        return convert_other(o, how, in_layout, depth, out);
+    }
+
+  private:
+    /// convert() for the other types.
+    bool convert_other(PyObject* o, std::int32_t how, bool in_layout, std::size_t depth, value& out) {
+        if (o == Py_None) {
+            out = value::null();
             return true;
         }
         if (PyLong_Check(o)) return number(o, out);
@@ -77,19 +89,56 @@ class converter {
         return false;
     }
 
-  private:
-    bool text(PyObject* o, bool in_layout, value& out) {
-        Py_ssize_t n = 0;
-        const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-        if (!s) { // lone surrogates: the JSON route refuses them with its message
-            PyErr_Clear();
-            return false;
+    /// A dict key met at one position of one shape's dicts, and the slot it gives (-1: a key
+    /// the rule does not read). Dicts made alike (by json.loads, or from one literal) share
+    /// their key objects, in the same order, so most keys are known by their address, without
+    /// reading their text. The memo lasts one call: the caller holds the data, which does not
+    /// change while it converts (the evaluation reads its strings after), so no key seen is
+    /// freed and no address is reused meanwhile.
+    struct seen_key {
+        PyObject* key;
+        std::int32_t slot;
+    };
+
+    /// The UTF-8 text of a str: its own bytes when it is compact ASCII (as most are), else
+    /// CPython's cached UTF-8 copy; nullptr for lone surrogates (the JSON route refuses them
+    /// with its message).
+    static const char* utf8_of(PyObject* o, std::size_t& n) {
+        if (PyUnicode_IS_COMPACT_ASCII(o)) {
+            n = static_cast<std::size_t>(PyUnicode_GET_LENGTH(o));
+            return static_cast<const char*>(PyUnicode_DATA(o));
         }
-        out = value::of_text(s, static_cast<std::size_t>(n));
-        if (in_layout) out.atom = layout_.atom_of(s, static_cast<std::size_t>(n));
+        Py_ssize_t size = 0;
+        const char* s = PyUnicode_AsUTF8AndSize(o, &size);
+        if (!s) PyErr_Clear();
+        n = static_cast<std::size_t>(size);
+        return s;
+    }
+
+    bool text(PyObject* o, bool in_layout, value& out) {
+        std::size_t n = 0;
+        const char* s = utf8_of(o, n);
+        if (!s) return false;
+        out = value::of_text(s, n);
+        if (in_layout) out.atom = layout_.atom_of(s, n);
         return true;
     }
     static bool number(PyObject* o, value& out) {
+        // Most ints have one digit (|n| < 2**30): read in place where CPython says how.
+#if PY_VERSION_HEX >= 0x030C0000
+        const auto* whole = reinterpret_cast<PyLongObject*>(o);
+        if (PyUnstable_Long_IsCompact(whole)) {
+            out = value::of_number(static_cast<double>(PyUnstable_Long_CompactValue(whole)));
+            return true;
+        }
+#elif PY_VERSION_HEX >= 0x030B0000
+        const Py_ssize_t digits = Py_SIZE(o); // negative for negative ints
+        if (digits >= -1 && digits <= 1) {
+            const double magnitude = digits == 0 ? 0.0 : static_cast<double>(reinterpret_cast<PyLongObject*>(o)->ob_digit[0]);
+            out = value::of_number(digits < 0 ? -magnitude : magnitude);
+            return true;
+        }
+#endif
         int overflow = 0;
         const long long small = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow == 0 && !(small == -1 && PyErr_Occurred())) {
@@ -117,17 +166,20 @@ class converter {
     bool object(PyObject* o, std::int32_t how, std::size_t depth, value& out) {
         const auto count = static_cast<std::size_t>(PyDict_Size(o));
         if (depth > rules_.bounds.max_json_depth || count > rules_.bounds.max_items) return false;
+        // Walks stop after `count` members: the dict does not change meanwhile, and the call
+        // that would only say that the end is reached is saved.
         PyObject *key, *item;
         Py_ssize_t at = 0;
         if (how < 0) {
             member* members = arena_.make<member>(count + 1);
             std::size_t i = 0;
-            while (PyDict_Next(o, &at, &key, &item)) {
+            while (i < count && PyDict_Next(o, &at, &key, &item)) {
                 if (!PyUnicode_Check(key)) return false; // JSON's keys are strings: the JSON route
-                value name;
-                if (!convert(key, entire, false, depth, name)) return false;
-                members[i].key = name.chars;
-                members[i].key_size = name.size;
+                std::size_t n = 0;
+                const char* name = utf8_of(key, n);
+                if (!name) return false;
+                members[i].key = name;
+                members[i].key_size = static_cast<std::uint32_t>(n);
                 if (!convert(item, entire, false, depth + 1, members[i].item)) return false;
                 ++i;
             }
@@ -137,26 +189,34 @@ class converter {
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
         member* members = arena_.make<member>(slots + 1);
-        for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
+        // Absent until found: an absent member is all zero bytes (no key, a null item).
+        std::memset(static_cast<void*>(members), 0, slots * sizeof(member));
         // A dict with a few members more than the rule reads is walked once, its keys matched
         // against the rule's; a larger one is asked for the rule's keys.
-        if (count <= 2 * slots + 2) {
-            while (PyDict_Next(o, &at, &key, &item)) {
-                if (!PyUnicode_Check(key)) return false; // JSON's keys are strings: the JSON route
-                Py_ssize_t n = 0;
-                const char* text = PyUnicode_AsUTF8AndSize(key, &n);
-                if (!text) {
-                    PyErr_Clear();
-                    return false;
+        const std::size_t walked = 2 * slots + 2;
+        if (count <= walked) {
+            seen_key*& seen = seen_[how];
+            if (!seen) {
+                seen = arena_.make<seen_key>(walked);
+                std::fill_n(seen, walked, seen_key{nullptr, -1});
+            }
+            for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
+                seen_key& memo = seen[i]; // i < count <= walked
+                if (memo.key != key) {
+                    if (!PyUnicode_Check(key)) return false; // JSON's keys are strings: the JSON route
+                    std::size_t n = 0;
+                    const char* text = utf8_of(key, n);
+                    if (!text) return false;
+                    const std::int32_t slot = shape.slots.find(text, n);
+                    const bool read = slot >= 0 && shape.load_children[static_cast<std::size_t>(slot)] != skip;
+                    memo = seen_key{key, read ? slot : -1};
                 }
-                const std::int32_t slot = shape.slots.find(text, static_cast<std::size_t>(n));
-                if (slot < 0) continue;
-                const std::int32_t child = shape.load_children[static_cast<std::size_t>(slot)];
-                if (child == skip) continue;
+                if (memo.slot < 0) continue;
+                const auto slot = static_cast<std::size_t>(memo.slot);
                 member& m = members[slot];
-                m.key = shape.keys[static_cast<std::size_t>(slot)].data();
-                m.key_size = static_cast<std::uint32_t>(shape.keys[static_cast<std::size_t>(slot)].size());
-                if (!convert(item, child, true, depth + 1, m.item)) return false;
+                m.key = shape.keys[slot].data();
+                m.key_size = static_cast<std::uint32_t>(shape.keys[slot].size());
+                if (!convert(item, shape.load_children[slot], true, depth + 1, m.item)) return false;
             }
             out = value::of_object(members, slots);
             return true;
@@ -204,6 +264,7 @@ class converter {
     const detail::data_layout& layout_;
     const data_keys& keys_;
     detail::scratch& arena_;
+    seen_key** seen_; ///< per shape: the keys its dicts had at each position, made when first met
 };
 
 /// A result as the Python value json.loads would give for its JSON text.

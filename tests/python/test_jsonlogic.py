@@ -34,6 +34,10 @@ def test_the_official_suite_through_python():
 def test_apply_forms_and_errors():
     rule = masterpro.JsonLogicRule({"if": [{">=": [{"var": "score"}, 3]}, "pass", "fail"]})
     assert rule.apply({"score": 4}) == "pass"
+    assert rule.apply(data={"score": 1}) == "fail" and rule.apply() == "fail"
+    for wrong in (lambda: rule.apply({}, {}), lambda: rule.apply(record={}), lambda: rule.apply({}, data={})):
+        with pytest.raises(TypeError):
+            wrong()
     assert rule.apply_json('{"score": 2}') == "fail"
     assert masterpro.jsonlogic_apply({"cat": ["a", {"var": ""}]}, "b") == "ab"
     assert masterpro.JsonLogicRule.from_json('{"var": "x"}').apply({"x": [1]}) == [1]

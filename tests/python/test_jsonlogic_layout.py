@@ -10,6 +10,7 @@ import json
 import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -146,3 +147,27 @@ def test_python_data_of_other_shapes() -> None:
     assert masterpro.JsonLogicRule({"var": "n"}).apply({"n": 2**70}) == 2**70 * 1.0
     big = masterpro.JsonLogicRule({"var": ""}).apply({"b": [1, 2.5, None, "é"], "a": {"x": True}})
     assert big == {"b": [1, 2.5, None, "é"], "a": {"x": True}}
+
+
+def test_python_dicts_alike_and_unlike_in_one_list() -> None:
+    """Keys are known by their objects from one dict to the next only while they are the same
+    objects at the same places: reordered, renamed, missing, extra and non-str keys still count."""
+    rule = {"reduce": [{"filter": [{"var": "items"}, {"and": [{"==": [{"var": "kind"}, "C1"]}, {"var": "ok"}]}]},
+                       {"+": [{"var": "accumulator"}, {"var": "current.score"}]}, 0]}
+    kind, ok, score = "".join(["ki", "nd"]), "".join(["o", "k"]), "".join(["sc", "ore"])  # not interned
+    items = [
+        {kind: "C1", ok: True, score: 1, "x": 0},
+        {kind: "C1", ok: True, score: 2, "x": 0},
+        {ok: True, kind: "C1", score: 4, "x": 0},
+        {kind: "C1", "y": True, score: 8, "x": 0},
+        {kind: "C2", ok: True, score: 16},
+        {"kind": "C1", "ok": True, "score": 32, "x": 0, "z": 1},
+        {kind: "C1", ok: True, score: 64, "x": 0},
+    ]
+    data = {"items": items}
+    assert outcome_of_python_data(rule, data) == outcome(rule, json.dumps(data)) == ("ok", 1 + 2 + 4 + 32 + 64)
+    for bad_key in (1, None, 2.5):
+        with_other = {"items": items + [{kind: "C1", ok: True, score: 128, bad_key: 0}]}
+        assert outcome_of_python_data(rule, with_other) == outcome(rule, json.dumps(with_other))
+    with pytest.raises(ValueError):
+        masterpro.JsonLogicRule(rule).apply({"items": items + [{kind: "C1", ok: True, score: 1, (1, 2): 0}]})
