@@ -179,20 +179,29 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
         }
         return summary;
     }
-    // Pipelined: while the workers decide one chunk, this thread writes the one before and
-    // reads the one after, then decides pieces of it too; `threads` threads in all.
+    // Pipelined: two chunks are started at any time, so that a worker done with the pieces of
+    // one goes on with the next instead of waiting. This thread decides pieces of the first,
+    // waits for it, writes it and reads the chunk after the second into its place; `threads`
+    // threads in all.
     boost::asio::thread_pool pool(threads - 1);
     std::size_t current = 0;
-    read_chunk(in, chunks[current], chunk, 1);
-    if (chunks[current].count > 0) start_chunk(pool, threads, rules, chunks[current], options);
+    read_chunk(in, chunks[0], chunk, 1);
+    if (chunks[0].count > 0) start_chunk(pool, threads, rules, chunks[0], options);
+    read_chunk(in, chunks[1], chunk, 1 + chunks[0].count);
+    if (chunks[1].count > 0) start_chunk(pool, threads, rules, chunks[1], options);
     while (chunks[current].count > 0) {
         chunk_state& now = chunks[current];
-        chunk_state& next = chunks[1 - current];
-        read_chunk(in, next, chunk, now.first_number + now.count);
+        const chunk_state& next = chunks[1 - current];
         help_chunk(rules, now, options);
         finish_chunk(now);
-        if (next.count > 0) start_chunk(pool, threads, rules, next, options);
         write_chunk(out, now, summary, options);
+        const std::size_t after = now.first_number + now.count + next.count;
+        if (next.count > 0) {
+            read_chunk(in, now, chunk, after);
+            if (now.count > 0) start_chunk(pool, threads, rules, now, options);
+        } else {
+            now.count = 0;
+        }
         current = 1 - current;
     }
     pool.join();
