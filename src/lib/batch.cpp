@@ -117,7 +117,8 @@ void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, cons
 /// thread, which helps with help_chunk() between its reads and writes.
 void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_set& rules, chunk_state& c,
                  const batch_options& options) {
-    c.piece_lines = std::max<std::size_t>(1, c.count / (std::size_t{threads} * 8));
+    // Small pieces, so that the calling thread seldom waits long for the last one of a chunk.
+    c.piece_lines = std::max<std::size_t>(1, c.count / (std::size_t{threads} * 32));
     c.piece_count = (c.count + c.piece_lines - 1) / c.piece_lines;
     if (c.pieces.size() < c.piece_count) c.pieces.resize(c.piece_count);
     c.next_piece = 0;
