@@ -735,7 +735,7 @@ def main() -> None:
     parser.add_argument("--stream-n", type=int, default=1000000)
     parser.add_argument("--inprocess-n", type=int, default=5000)
     parser.add_argument("--load-iterations", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=2, help="process runs; the best counts")
+    parser.add_argument("--runs", type=int, default=3, help="process runs; the best counts")
     parser.add_argument("--out", required=True)
     parser.add_argument("--command", default="bash benchmarks/run.sh")
     parser.add_argument("--render", metavar="RESULTS_JSON",
