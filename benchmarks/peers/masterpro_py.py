@@ -15,12 +15,6 @@ _apply = None
 _apply_text = None
 
 
-def _truthy(result) -> bool:
-    """JsonLogic truthiness, whether the binding returns a Python value or compact JSON text."""
-    if isinstance(result, str) and result in ("true", "false"):
-        return result == "true"
-    return bool(result)
-
 
 def setup(rules) -> None:
     global _apply, _apply_text, NOTE
@@ -41,11 +35,13 @@ def setup(rules) -> None:
             break
 
 
-def from_dict(record: dict) -> bool:
-    return _truthy(_apply(record))
+# The binding returns the rule's result as a Python value, as the other peers do; the runner
+# takes its truthiness (bool()) for every peer alike.
+def from_dict(record: dict):
+    return _apply(record)
 
 
-def from_line(line: str) -> bool:
+def from_line(line: str):
     if _apply_text is not None:
-        return _truthy(_apply_text(line))
-    return _truthy(_apply(json.loads(line)))
+        return _apply_text(line)
+    return _apply(json.loads(line))
