@@ -147,12 +147,18 @@ bool has_surrogate_escape(std::string_view json) noexcept {
 
 bool parse_fast(std::string_view json, std::size_t max_depth, simdjson::dom::element& root) {
     // Each thread keeps a parser and a padded copy buffer: parsing allocates nothing once they
-    // have grown to the largest text seen.
+    // have grown to the largest text seen. What one huge text made them is let go at the next
+    // ordinary text (the huge one's tree may still be in use until then).
     struct thread_parser {
         simdjson::dom::parser parser;
         std::string padded;
     };
     thread_local thread_parser p;
+    constexpr std::size_t ordinary = std::size_t{1} << 20;
+    if (p.parser.capacity() > 4 * ordinary && json.size() <= ordinary) {
+        p.parser = simdjson::dom::parser();
+        std::string().swap(p.padded);
+    }
     if ((p.parser.max_depth() != max_depth || p.parser.capacity() < json.size()) &&
         p.parser.allocate(std::max<std::size_t>(p.parser.capacity(), json.size()), max_depth) != simdjson::SUCCESS)
         return false;

@@ -138,6 +138,9 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
         rapidjson::CrtAllocator stack_allocator;
     };
     thread_local thread_buffers buffers;
+    // What a huge record made the copy is let go at the next ordinary one.
+    constexpr std::size_t ordinary = std::size_t{1} << 20;
+    if (buffers.text.capacity() > ordinary && json.size() <= ordinary) std::vector<char>().swap(buffers.text);
     buffers.text.assign(json.begin(), json.end());
     buffers.text.push_back('\0');
     rapidjson::MemoryPoolAllocator<> pool(buffers.pool.data(), buffers.pool.size());
