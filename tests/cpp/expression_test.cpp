@@ -115,6 +115,40 @@ TEST_CASE("dates and durations: literals, calendar years between, windows, durat
     CHECK(first_problem("within(date, years(5))", scope{true, true, item_scope::evidence}) == "(none)");
 }
 
+TEST_CASE("durations count years as 12 months and are clamped to a million years") {
+    CHECK(run("years(1) == months(12)", 0, 0).boolean);
+    CHECK(run("years(1) + months(6) == months(18)", 0, 0).boolean);
+    CHECK_FALSE(run("months(1) == days(30)", 0, 0).boolean);
+    CHECK(run("years(10000000000) == years(1000000)", 0, 0).boolean);
+    CHECK(run("years(-10000000000) == years(-1000000)", 0, 0).boolean);
+    CHECK_FALSE(run("years(999999) == years(1000000)", 0, 0).boolean);
+    // Past the calendar (years 1400-9999) a date is left as it is, without overflow.
+    CHECK(run("date('2020-01-01') + years(10000000000) == date('2020-01-01')", 0, 0).boolean);
+    CHECK(run("date('2020-01-01') - years(10000000000) == date('2020-01-01')", 0, 0).boolean);
+}
+
+TEST_CASE("what an expression reads of its scope decides whether its results can be recalled") {
+    // Conditions of an evidence item or assessor that read nothing else but the level are
+    // evaluated once per record and item (program::recalled): scope_reads tells which.
+    const scope evidence{true, true, item_scope::evidence}, assessor{true, true, item_scope::assessor};
+    const auto reads = [](const std::string& text, scope where) {
+        static const auto rules = mt::welder();
+        expr_pool pool;
+        std::vector<expr_diagnostic> problems;
+        const auto node = compile_expression(text, rules.qualification(), where, value_type::boolean, pool, problems);
+        REQUIRE_MESSAGE(problems.empty(), problems.front().message);
+        return scope_reads(pool, node);
+    };
+    CHECK(reads("within(date, years(5)) and authentic", evidence) == reads_item);
+    CHECK(reads("direct and within(date, years(3))", evidence) == reads_item);
+    CHECK(reads("industry", assessor) == reads_expert);
+    CHECK(reads("employer != candidate.employer", assessor) == reads_expert);
+    CHECK(reads("trained and (held_level >= level or sector_years >= 10)", assessor) == (reads_expert | reads_level));
+    CHECK(reads("none(relations, until == null or until >= as_of - years(3))", assessor) == reads_expert);
+    CHECK(reads("'safety_critical' in competence.tags", evidence) == reads_competence);
+    CHECK(reads("as_of > date('2020-01-01')", evidence) == 0U);
+}
+
 TEST_CASE("hostile expressions are bounded: deep nesting, long chains, stray bytes") {
     const scope none{true, true, item_scope::none};
     CHECK(first_problem(std::string(5000, '(') + "1" + std::string(5000, ')'), none, value_type::number)
