@@ -58,6 +58,10 @@ def run_timed(cmd, stdin_path=None, stdout_path=None):
     CPU seconds)."""
     stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    if stdout_path:
+        # What earlier runs wrote is flushed to disk first, so that its writeback does not
+        # slow this run down (runs writing large outputs follow one another).
+        os.sync()
     with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile() as rss:
         start = time.perf_counter()
         proc = subprocess.run(with_peak_rss(cmd, rss.name), stdin=stdin, stdout=stdout,
