@@ -333,11 +333,19 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
 }
 
 /// Reads a one-step path by its slot when the element is a laid-out object, else as `var` does.
+/// Reads slot `slot` of a laid-out object into `out`, which stays as it is (null) when the data
+/// did not have that member.
+inline void read_slot(const value& object, std::int32_t slot, value& out) {
+    const member& m = object.members[slot];
+    if (m.key) out = m.item;
+}
+
 value read_field(const value& element, const expr_pool& pool, std::int32_t path, std::int32_t slot) {
     if (path < 0) return element;
     if (slot >= 0 && element.type == value_type::object) {
-        const member& m = element.members[slot];
-        return m.key ? m.item : value::null();
+        value v;
+        read_slot(element, slot, v);
+        return v;
     }
     return read_var(element, pool, path, value::null());
 }
@@ -381,16 +389,12 @@ inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) 
     return jl_compare_coercing(code, a, b, arena);
 }
 
-/// One test of a flattened condition on an element: its field read by slot where it has one,
-/// and the usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline.
+/// One test of a flattened condition on an element (its field read by slot where it has one),
+/// the usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline.
 inline bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
     value v;
-    if (t.slot >= 0 && element.type == value_type::object) {
-        const member& m = element.members[t.slot];
-        if (m.key) v = m.item;
-    } else {
-        v = read_field(element, pool, t.path, t.slot);
-    }
+    if (t.slot >= 0 && element.type == value_type::object) read_slot(element, t.slot, v);
+    else v = read_field(element, pool, t.path, t.slot);
     using relation = element_test::relation;
     if (t.fast == element_test::shortcut::number && v.type == value_type::number) {
         const double x = v.number, c = t.constant.number; // NaN: only != holds, as in JavaScript
@@ -471,12 +475,8 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
         const value& element = list.elements[i];
         if (keyed) {
             value key;
-            if (pass.key_slot >= 0 && element.type == value_type::object) {
-                const member& m = element.members[pass.key_slot];
-                if (m.key) key = m.item;
-            } else {
-                key = read_field(element, pool, pass.key_path, pass.key_slot);
-            }
+            if (pass.key_slot >= 0 && element.type == value_type::object) read_slot(element, pass.key_slot, key);
+            else key = read_field(element, pool, pass.key_path, pass.key_slot);
             if (key.type == value_type::string && key.atom != 0) {
                 if (!pass.unkeyed.empty())
                     for (std::uint32_t k : pass.unkeyed) check(k, element, 0);
