@@ -37,6 +37,14 @@ std::string slurp(const std::string& path) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+/// The value of a masterpro call for record `i` (0-based), or the end of the run with its error.
+template <class Expected>
+auto value_of(Expected&& result, std::size_t i) {
+    if (!result)
+        bench::failed(engine_name, "record " + std::to_string(i + 1) + ": " + masterpro::format_diagnostic(result.error()));
+    return std::move(*result);
+}
+
 std::string first_diagnostic(const masterpro::diagnostics& d) {
     return d.empty() ? "unknown error" : masterpro::format_diagnostic(d.front());
 }
@@ -54,25 +62,16 @@ int jsonlogic_mode(const std::string& rule_path, const std::string& workload) {
     // laid out for it), as the floor holds RapidJSON DOMs.
     std::vector<masterpro::jsonlogic_data> loaded;
     loaded.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto d = rule->load(lines[i]);
-        if (!d)
-            bench::failed(engine_name, "record " + std::to_string(i + 1) + ": " +
-                                           masterpro::format_diagnostic(d.error()));
-        loaded.push_back(std::move(*d));
-    }
+    for (std::size_t i = 0; i < n; ++i) loaded.push_back(value_of(rule->load(lines[i]), i));
     std::vector<bool> verdicts(n), verdicts_loaded(n);
     for (std::size_t i = 0; i < n; ++i) {
-        auto t = rule->truthy(lines[i]);
-        if (!t)
-            bench::failed(engine_name, "record " + std::to_string(i + 1) + ": " +
-                                           masterpro::format_diagnostic(t.error()));
-        verdicts[i] = *t;
-        verdicts_loaded[i] = rule->truthy(loaded[i]).value_or(!*t);
+        const bool t = value_of(rule->truthy(lines[i]), i);
+        verdicts[i] = t;
+        verdicts_loaded[i] = rule->truthy(loaded[i]).value_or(!t);
         // apply() must agree with truthy(): the result of this rule is a boolean.
         if (i < 100) {
             auto text = rule->apply(lines[i]);
-            if (!text || *text != (*t ? "true" : "false"))
+            if (!text || *text != (t ? "true" : "false"))
                 bench::failed(engine_name,
                               "apply() and truthy() disagree on record " + std::to_string(i + 1));
         }
@@ -126,13 +125,7 @@ int welder_mode(const std::string& rules_path, const std::string& population,
 
     std::vector<masterpro::candidate> loaded;
     loaded.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto c = rules->read_candidate(lines[i]);
-        if (!c)
-            bench::failed(engine_name, "record " + std::to_string(i + 1) + ": " +
-                                           masterpro::format_diagnostic(c.error()));
-        loaded.push_back(std::move(*c));
-    }
+    for (std::size_t i = 0; i < n; ++i) loaded.push_back(value_of(rules->read_candidate(lines[i]), i));
     // One letter per record, the outcome's initial (awarded, partial, not_awarded): bench.py
     // checks these against the CLI's decisions on the same file.
     std::string outcomes(n, '?');

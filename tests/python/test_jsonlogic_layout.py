@@ -75,8 +75,13 @@ def entire(rule: Any) -> Any:
 
 
 def outcome(rule: Any, data_text: str) -> Any:
+    """The rule applied to JSON text: its result, or the data error."""
+    return outcome_of(lambda r: r.apply_json(data_text), rule)
+
+
+def outcome_of(apply: Any, rule: Any) -> Any:
     try:
-        return ("ok", masterpro.JsonLogicRule(rule).apply_json(data_text))
+        return ("ok", apply(masterpro.JsonLogicRule(rule)))
     except masterpro.DataError as e:
         return ("error", str(e))
 
@@ -123,10 +128,8 @@ def test_explicit_cases() -> None:
 
 
 def outcome_of_python_data(rule: Any, data: Any) -> Any:
-    try:
-        return ("ok", masterpro.JsonLogicRule(rule).apply(data))
-    except masterpro.DataError as e:
-        return ("error", str(e))
+    """The rule applied to Python data read directly: its result, or the data error."""
+    return outcome_of(lambda r: r.apply(data), rule)
 
 
 @PROPERTY
