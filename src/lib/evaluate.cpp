@@ -332,7 +332,6 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     return at;
 }
 
-/// Reads a one-step path by its slot when the element is a laid-out object, else as `var` does.
 /// Reads slot `slot` of a laid-out object into `out`, which stays as it is (null) when the data
 /// did not have that member.
 inline void read_slot(const value& object, std::int32_t slot, value& out) {
@@ -340,6 +339,7 @@ inline void read_slot(const value& object, std::int32_t slot, value& out) {
     if (m.key) out = m.item;
 }
 
+/// Reads a one-step path by its slot when the element is a laid-out object, else as `var` does.
 value read_field(const value& element, const expr_pool& pool, std::int32_t path, std::int32_t slot) {
     if (path < 0) return element;
     if (slot >= 0 && element.type == value_type::object) {
