@@ -482,8 +482,8 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
         std::atomic<std::size_t> next{0};
         constexpr std::size_t block = 32;
         auto work = [&] {
-            mp::evaluation_options what; // without reasons only the statuses are kept: no gaps
-            what.gaps = reasons;
+            mp::evaluation_options what; // without reasons only the statuses are kept: no trace
+            what.trace = what.gaps = reasons;
             try {
                 for (std::size_t start; (start = next.fetch_add(block)) < texts.size();) {
                     for (std::size_t i = start; i < std::min(start + block, texts.size()); ++i) {

@@ -29,10 +29,16 @@ struct jsonlogic_preview {
     std::string not_expressible; ///< why not (dates, durations, level order, outer names in quantifiers)
 };
 
-/// What a decision holds beyond its outcome, statuses and trace.
+/// What a decision holds beyond its outcome and statuses.
 struct evaluation_options {
-    /// The gap to each level not reached (decision::gaps). Callers that show no reasons (as
-    /// `masterpro evaluate --no-reasons`) save its cost by leaving it out.
+    /// The trace of every result (decision::trace, refs, children, the candidate's id lists and
+    /// the level and competence roots), from which reasons, gaps and explanations are rendered.
+    /// Callers that show no reasons (as `masterpro evaluate --no-reasons`) save most of the cost
+    /// of deciding by leaving it out: the decision then holds its outcome, awarded level,
+    /// partial award, validity and statuses, the same as with the trace.
+    bool trace = true;
+    /// The gap to each level not reached (decision::gaps; needs the trace). Callers that show
+    /// no reasons save its cost by leaving it out.
     bool gaps = true;
 };
 

@@ -26,9 +26,10 @@ namespace {
 const char* decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o,
                         std::string& out) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    // Gaps are shown with the reasons (and in explanations); without them they are not made.
+    // The trace and gaps are shown with the reasons (and in explanations); without them they
+    // are not made.
     evaluation_options what;
-    what.gaps = o.text || o.json.reasons || o.json.explanation;
+    what.trace = what.gaps = o.text || o.json.reasons || o.json.explanation;
     auto decided = rules.evaluate_json(line, o.as_of, what);
     if (decided) {
         if (o.text) out += explain(*decided);

@@ -766,6 +766,14 @@ bool holds(const frame& f, std::int32_t condition) {
 
 double number(const frame& f, const number_param& p) {
     if (p.expr < 0) return p.constant;
+    const program::fixed_numbers& fixed = f.rules->fixed;
+    if (f.level >= 0 && static_cast<std::size_t>(p.expr) < fixed.slot.size()) {
+        const std::int32_t at = fixed.slot[static_cast<std::size_t>(p.expr)];
+        if (at >= 0)
+            return fixed.values[static_cast<std::size_t>(at) +
+                                static_cast<std::size_t>(f.level) * (f.rules->descriptor.competences.size() + 1) +
+                                static_cast<std::size_t>(f.competence + 1)];
+    }
     const value v = eval(f, p.expr);
     return v.type == value_type::number ? v.number : std::nan("");
 }
@@ -824,6 +832,8 @@ struct evaluation_scratch {
     /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
     /// deeper level never moves a shallower one's).
     std::deque<std::vector<gap_option>> gap_options;
+    /// Without a trace: the status of each entry of the root being evaluated.
+    std::vector<status> results;
     /// How long the last decision's trace, refs and children got: the next decision reserves as
     /// much, instead of growing its lists from nothing (copying them each time they double).
     std::size_t trace_size = 0, refs_size = 0, children_size = 0;
@@ -840,6 +850,7 @@ struct evaluation_scratch {
             p.excluded.clear();
         }
         pending.clear();
+        results.clear();
     }
 };
 
@@ -857,7 +868,7 @@ class evaluator {
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted),
-          gap_options_(work.gap_options) {
+          gap_options_(work.gap_options), results_(work.results) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
         recall_at_.clear();
@@ -889,31 +900,37 @@ class evaluator {
         }
     }
 
-    void run(bool gaps) {
+    /// Decides the candidate: statuses and outcome, with the trace when `record` (and then the
+    /// gaps when `gaps`).
+    void run(bool record, bool gaps) {
+        record_ = record;
         const std::size_t levels = q_.levels.size();
         const std::size_t competences = q_.competences.size();
-        out_.competence_status.assign(levels, std::vector<status>(competences, status::insufficient));
-        out_.competence_roots.assign(levels, std::vector<std::uint32_t>(competences, 0));
+        out_.competence_status.resize(levels);
+        for (auto& row : out_.competence_status) row.assign(competences, status::insufficient);
+        if (record_) out_.competence_roots.assign(levels, std::vector<std::uint32_t>(competences, 0));
         for (std::size_t l = 0; l < levels; ++l) {
             for (std::size_t c = 0; c < competences; ++c) {
                 frame f = base_;
                 f.level = static_cast<std::int32_t>(l);
                 f.competence = static_cast<std::int32_t>(c);
                 const std::uint32_t root = requirement_result(rules_.competence_standard, f);
-                out_.competence_roots[l][c] = root;
-                out_.competence_status[l][c] = out_.trace[root].result;
+                out_.competence_status[l][c] = result_of(root);
+                if (record_) out_.competence_roots[l][c] = root;
+                results_.clear(); // without a trace, a finished root's entries are not read again
             }
         }
         for (std::size_t l = 0; l < levels; ++l) {
             frame f = base_;
             f.level = static_cast<std::int32_t>(l);
             const std::uint32_t root = requirement_result(rules_.level_requires[l], f);
-            out_.level_roots.push_back(root);
-            out_.level_status.push_back(out_.trace[root].result);
+            out_.level_status.push_back(result_of(root));
+            if (record_) out_.level_roots.push_back(root);
+            results_.clear();
         }
         decide_outcome();
-        out_.gaps.resize(levels);
-        for (std::size_t l = 0; l < levels && gaps; ++l) {
+        out_.gaps.resize(record_ ? levels : 0);
+        for (std::size_t l = 0; l < levels && record_ && gaps; ++l) {
             if (out_.level_status[l] == status::pass) continue;
             collect_gap(out_.level_roots[l], out_.gaps[l]);
         }
@@ -936,9 +953,15 @@ class evaluator {
     }
 
     // ---- recording ----
-    // Children of the entry being evaluated gather on a stack and move to the decision as one
-    // range when it is done, so that every entry's children are contiguous.
+    // With a trace (record_), every result is an entry of decision::trace. Children of the entry
+    // being evaluated gather on a stack and move to the decision as one range when it is done,
+    // so that every entry's children are contiguous. Without one, an entry is only its status
+    // (results_), and what it found, required and rests on is not kept.
     std::uint32_t new_entry(std::uint32_t req, const frame& f, check_kind check = check_kind::whole, std::uint32_t arg = 0) {
+        if (!record_) {
+            results_.push_back(status::pass);
+            return static_cast<std::uint32_t>(results_.size() - 1);
+        }
         trace_entry e;
         e.requirement = req;
         e.check = check;
@@ -949,18 +972,35 @@ class evaluator {
         return static_cast<std::uint32_t>(out_.trace.size() - 1);
     }
     trace_entry& at(std::uint32_t i) { return out_.trace[i]; }
+    status result_of(std::uint32_t e) const { return record_ ? out_.trace[e].result : results_[e]; }
+    void set_result(std::uint32_t e, status s) {
+        if (record_) out_.trace[e].result = s;
+        else results_[e] = s;
+    }
+    void found(std::uint32_t e, const detail_value& v) {
+        if (record_) at(e).found = v;
+    }
+    void required(std::uint32_t e, const detail_value& v) {
+        if (record_) at(e).required = v;
+    }
+    /// Makes `child` a sub-result of the entry being evaluated.
+    void adopt(std::uint32_t child) {
+        if (record_) pending_.push_back(child);
+    }
 
     void close_children(std::uint32_t self, std::size_t mark) {
+        if (!record_) return;
         at(self).children_first = static_cast<std::uint32_t>(out_.children.size());
         at(self).children_count = static_cast<std::uint32_t>(pending_.size() - mark);
         out_.children.insert(out_.children.end(), pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
         pending_.resize(mark);
     }
 
-    /// Appends ids to decision::refs and returns them as a value.
+    /// Appends ids to decision::refs and returns them as a value (nothing without a trace).
     template <class Ids>
     detail_value ids(ref_kind kind, const Ids& indices) {
         detail_value v;
+        if (!record_) return v;
         v.what = detail_value::kind::refs;
         v.first = static_cast<std::uint32_t>(out_.refs.size());
         for (auto i : indices) out_.refs.push_back({kind, static_cast<std::uint32_t>(i)});
@@ -969,6 +1009,7 @@ class evaluator {
     }
     /// Makes the ids of `v` (a refs value) the ids entry `e` rests on.
     void rests_on(std::uint32_t e, const detail_value& v) {
+        if (!record_) return;
         at(e).refs_first = v.first;
         at(e).refs_count = v.count;
     }
@@ -987,30 +1028,31 @@ class evaluator {
         case requirement_kind::min_total: combinator(r, self, f); break;
         case requirement_kind::when: {
             const bool applies = holds(f, r.condition);
-            at(self).found = detail_value::of(applies ? 1.0 : 0.0);
+            found(self, detail_value::of(applies ? 1.0 : 0.0));
             if (applies) {
                 const std::uint32_t child = requirement_result(r.children.front(), f);
-                pending_.push_back(child);
-                at(self).result = at(child).result;
+                adopt(child);
+                set_result(self, result_of(child));
             }
             break;
         }
         case requirement_kind::competence: {
             const std::int32_t level = r.at_level >= 0 ? r.at_level : f.level;
-            const std::uint32_t root = out_.competence_roots[static_cast<std::size_t>(level)][r.competence];
+            const status decided = out_.competence_status[static_cast<std::size_t>(level)][r.competence];
+            set_result(self, decided);
+            if (!record_) break;
             at(self).level = static_cast<std::int16_t>(level);
             at(self).competence = static_cast<std::int16_t>(r.competence);
-            pending_.push_back(root);
-            at(self).result = at(root).result;
-            at(self).found = detail_value::of(static_cast<phrase>(static_cast<std::uint32_t>(phrase::pass) + static_cast<std::uint32_t>(at(root).result)));
-            at(self).required = detail_value::of(phrase::pass);
+            adopt(out_.competence_roots[static_cast<std::size_t>(level)][r.competence]);
+            found(self, detail_value::of(static_cast<phrase>(static_cast<std::uint32_t>(phrase::pass) + static_cast<std::uint32_t>(decided))));
+            required(self, detail_value::of(phrase::pass));
             break;
         }
         case requirement_kind::experience: experience(r, self, f); break;
         case requirement_kind::credential: credential_check(r, self, f); break;
         case requirement_kind::expr: {
             const value v = eval(f, r.condition);
-            at(self).result = v.is_null() ? status::insufficient : (v.boolean ? status::pass : status::fail);
+            set_result(self, v.is_null() ? status::insufficient : (v.boolean ? status::pass : status::fail));
             break;
         }
         case requirement_kind::evidence: evidence(r, self, f); break;
@@ -1028,8 +1070,8 @@ class evaluator {
         status first_not_pass = status::pass;
         for (std::size_t i = 0; i < r.children.size(); ++i) {
             const std::uint32_t child = requirement_result(r.children[i], f);
-            pending_.push_back(child);
-            const status s = at(child).result;
+            adopt(child);
+            const status s = result_of(child);
             const double w = r.weights.empty() ? 1.0 : r.weights[i];
             if (s == status::pass) ++passed, weight_passed += w;
             else if (s == status::fail) ++failed;
@@ -1040,35 +1082,35 @@ class evaluator {
         switch (r.kind) {
         case requirement_kind::all_of:
             result = failed ? status::fail : (undecided ? status::insufficient : status::pass);
-            at(self).found = detail_value::of(static_cast<double>(passed));
-            at(self).required = detail_value::of(static_cast<double>(r.children.size()));
+            found(self, detail_value::of(static_cast<double>(passed)));
+            required(self, detail_value::of(static_cast<double>(r.children.size())));
             break;
         case requirement_kind::at_least: {
             const double k = number(f, r.threshold);
             result = combine_at_least(passed, undecided, k);
-            at(self).found = detail_value::of(static_cast<double>(passed));
-            at(self).required = detail_value::of(k);
+            found(self, detail_value::of(static_cast<double>(passed)));
+            required(self, detail_value::of(k));
             break;
         }
         case requirement_kind::min_total: {
             const double n = number(f, r.threshold);
             result = weight_passed >= n ? status::pass
                      : (weight_passed + weight_undecided < n ? status::fail : status::insufficient);
-            at(self).found = detail_value::of(weight_passed);
-            at(self).required = detail_value::of(n);
+            found(self, detail_value::of(weight_passed));
+            required(self, detail_value::of(n));
             break;
         }
         default: result = first_not_pass; break;
         }
-        at(self).result = result;
+        set_result(self, result);
     }
 
     void experience(const requirement& r, std::uint32_t self, const frame& f) {
         const double minimum = number(f, r.min_years);
-        at(self).required = detail_value::of(minimum);
+        required(self, detail_value::of(minimum));
         if (!who_.has_experience) {
-            at(self).result = status::insufficient;
-            at(self).found = detail_value::of(phrase::no_experience_recorded);
+            set_result(self, status::insufficient);
+            found(self, detail_value::of(phrase::no_experience_recorded));
             return;
         }
         const double window = number(f, r.window_years);
@@ -1081,15 +1123,15 @@ class evaluator {
             if (to.days > from.days) days += (to.days - from.days) * e.fte;
         }
         const double years = days / 365.25;
-        at(self).found = detail_value::of(years);
-        at(self).result = years >= minimum ? status::pass : status::fail;
+        found(self, detail_value::of(years));
+        set_result(self, years >= minimum ? status::pass : status::fail);
     }
 
     void credential_check(const requirement& r, std::uint32_t self, const frame& f) {
-        at(self).required = ids(ref_kind::credential_type, r.credential_types);
+        required(self, ids(ref_kind::credential_type, r.credential_types));
         if (!who_.has_credentials) {
-            at(self).result = status::insufficient;
-            at(self).found = detail_value::of(phrase::no_credentials_recorded);
+            set_result(self, status::insufficient);
+            found(self, detail_value::of(phrase::no_credentials_recorded));
             return;
         }
         const bool limited = r.max_age_years.set;
@@ -1102,27 +1144,31 @@ class evaluator {
             const bool current = c.issued <= f.as_of && (!c.valid_until || *c.valid_until >= f.as_of) &&
                                  (!limited || c.issued >= oldest);
             if (current) {
-                at(self).result = status::pass;
-                at(self).found = ids(ref_kind::credential, std::array<std::uint32_t, 1>{i});
-                rests_on(self, at(self).found);
+                set_result(self, status::pass);
+                const detail_value current_ids = ids(ref_kind::credential, std::array<std::uint32_t, 1>{i});
+                found(self, current_ids);
+                rests_on(self, current_ids);
                 return;
             }
             held_.push_back(i);
         }
-        at(self).result = status::fail;
-        at(self).found = ids(ref_kind::credential, held_);
-        rests_on(self, at(self).found);
+        set_result(self, status::fail);
+        const detail_value held_ids = ids(ref_kind::credential, held_);
+        found(self, held_ids);
+        rests_on(self, held_ids);
     }
 
-    // A check within a vocabulary requirement: a child entry.
+    // A check within a vocabulary requirement: a child entry (without a trace, only its effect
+    // on the parent's status).
     std::uint32_t check(std::uint32_t parent, const frame& f, check_kind kind, std::uint32_t arg, bool ok, status otherwise,
-                        detail_value found, detail_value required) {
+                        const detail_value& what_found, const detail_value& what_required) {
+        if (!ok && result_of(parent) == status::pass) set_result(parent, otherwise);
+        if (!record_) return 0;
         const std::uint32_t e = new_entry(at(parent).requirement, f, kind, arg);
-        at(e).result = ok ? status::pass : otherwise;
-        at(e).found = found;
-        at(e).required = required;
-        pending_.push_back(e);
-        if (!ok && at(parent).result == status::pass) at(parent).result = otherwise;
+        set_result(e, ok ? status::pass : otherwise);
+        found(e, what_found);
+        required(e, what_required);
+        adopt(e);
         return e;
     }
 
@@ -1142,7 +1188,7 @@ class evaluator {
         }
         const detail_value usable_ids = ids(ref_kind::evidence, usable_);
         rests_on(self, usable_ids);
-        at(self).found = detail_value::of(static_cast<double>(usable_.size()));
+        found(self, detail_value::of(static_cast<double>(usable_.size())));
         if (!unusable_.empty()) {
             // Items that support the competence but are too old, too new or not authentic.
             const detail_value unusable_ids = ids(ref_kind::evidence, unusable_);
@@ -1248,7 +1294,7 @@ class evaluator {
         panel_state& p = panel_of(f);
         const detail_value valid = ids(ref_kind::assessor, p.valid);
         rests_on(self, valid);
-        at(self).found = detail_value::of(static_cast<double>(p.valid.size()));
+        found(self, detail_value::of(static_cast<double>(p.valid.size())));
         if (!p.excluded.empty()) {
             const detail_value excluded = ids(ref_kind::assessor, p.excluded);
             rests_on(check(self, f, check_kind::not_valid, 0, true, status::pass, excluded, {}), excluded);
@@ -1436,6 +1482,8 @@ class evaluator {
     std::vector<int>& sorted_;
     std::deque<std::vector<gap_option>>& gap_options_;
     std::size_t gap_depth_ = 0;
+    bool record_ = true;
+    std::vector<status>& results_;
 };
 
 } // namespace
@@ -1470,26 +1518,91 @@ void plan_recalled_conditions(program& rules) {
     consider(rules.valid_assessor, reads_expert);
 }
 
-bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool gaps) {
+void plan_fixed_numbers(program& rules) {
+    auto& fixed = rules.fixed;
+    fixed.slot.assign(rules.exprs.nodes.size(), -1);
+    fixed.values.clear();
+    static const candidate nobody;
+    scratch arena;
+    const auto consider = [&](const number_param& p) {
+        if (p.expr < 0 || fixed.slot[static_cast<std::size_t>(p.expr)] >= 0 || !is_candidate_independent(rules.exprs, p.expr))
+            return;
+        const std::size_t start = fixed.values.size();
+        // One that reads the competence is only in competence scope: outside it (competence -1)
+        // it is never asked for.
+        const bool in_competence_scope = (scope_reads(rules.exprs, p.expr) & reads_competence) != 0;
+        for (std::size_t l = 0; l < rules.descriptor.levels.size(); ++l) {
+            for (std::int32_t c = -1; c < static_cast<std::int32_t>(rules.descriptor.competences.size()); ++c) {
+                if (c < 0 && in_competence_scope) {
+                    fixed.values.push_back(std::nan(""));
+                    continue;
+                }
+                arena.reset();
+                step_budget steps;
+                frame f;
+                f.rules = &rules;
+                f.who = &nobody;
+                f.level = static_cast<std::int32_t>(l);
+                f.competence = c;
+                f.arena = &arena;
+                f.steps = &steps;
+                const value v = eval(f, p.expr);
+                // One that visits a list takes evaluation steps: it is left to each evaluation,
+                // which counts them against limits::max_evaluation_steps.
+                if (steps.left != step_budget{}.left) {
+                    fixed.values.resize(start);
+                    return;
+                }
+                fixed.values.push_back(v.type == value_type::number ? v.number : std::nan(""));
+            }
+        }
+        fixed.slot[static_cast<std::size_t>(p.expr)] = static_cast<std::int32_t>(start);
+    };
+    for (const auto& r : rules.requirements) {
+        for (const number_param* p : {&r.threshold, &r.min_years, &r.window_years, &r.max_age_years, &r.min_items,
+                                      &r.min_distinct_types, &r.min_size, &r.each_min, &r.mean_min})
+            consider(*p);
+        for (const auto& c : r.counts) consider(c.min);
+    }
+    consider(rules.agreement.min_scorers);
+    consider(rules.agreement.max_spread);
+}
+
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps) {
     out.candidate_id = who.id;
     out.as_of = as_of;
+    out.outcome = outcome::not_awarded;
+    out.level.reset();
+    out.partial.clear();
+    out.valid_until.reset();
+    out.level_status.clear();
+    out.trace.clear();
+    out.refs.clear();
+    out.children.clear();
     out.evidence_ids.clear();
-    for (const auto& e : who.evidence) out.evidence_ids.push_back(e.id);
     out.assessor_ids.clear();
-    for (const auto& a : who.assessors) out.assessor_ids.push_back(a.id);
     out.credential_ids.clear();
-    for (const auto& c : who.credentials) out.credential_ids.push_back(c.id);
     out.assessments.clear();
-    for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
-    step_budget steps{rules.bounds.max_evaluation_steps};
+    out.level_roots.clear();
+    out.competence_roots.clear();
+    out.gaps.clear();
     evaluation_scratch& work = thread_scratch();
-    out.trace.reserve(work.trace_size);
-    out.refs.reserve(work.refs_size);
-    out.children.reserve(work.children_size);
-    evaluator(rules, who, as_of, out, work, steps).run(gaps);
-    work.trace_size = out.trace.size();
-    work.refs_size = out.refs.size();
-    work.children_size = out.children.size();
+    if (trace) {
+        for (const auto& e : who.evidence) out.evidence_ids.push_back(e.id);
+        for (const auto& a : who.assessors) out.assessor_ids.push_back(a.id);
+        for (const auto& c : who.credentials) out.credential_ids.push_back(c.id);
+        for (const auto& a : who.assessments) out.assessments.push_back({a.assessor, a.competence, a.dated});
+        out.trace.reserve(work.trace_size);
+        out.refs.reserve(work.refs_size);
+        out.children.reserve(work.children_size);
+    }
+    step_budget steps{rules.bounds.max_evaluation_steps};
+    evaluator(rules, who, as_of, out, work, steps).run(trace, gaps);
+    if (trace) {
+        work.trace_size = out.trace.size();
+        work.refs_size = out.refs.size();
+        work.children_size = out.children.size();
+    }
     return !steps.spent;
 }
 

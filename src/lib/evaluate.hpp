@@ -11,14 +11,20 @@
 
 namespace masterpro::detail {
 
-/// Evaluates every competence at every level, every level, the outcome and the gaps into `out`
-/// (which should be empty). Never throws for any candidate the loader accepted. Returns false
-/// when evaluation took more than limits::max_evaluation_steps (`out` is then meaningless).
-/// `gaps`: also the gap to each level not reached.
-bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool gaps = true);
+/// Evaluates every competence at every level, every level and the outcome into `out`, whose
+/// earlier contents are replaced (a decision reused from candidate to candidate keeps its lists'
+/// memory). Never throws for any candidate the loader accepted. Returns false when evaluation
+/// took more than limits::max_evaluation_steps (`out` is then meaningless).
+/// `trace`: also the trace of every result (decision::trace and what it refers to), which
+/// reasons are rendered from; without it `out` holds the outcome and statuses only.
+/// `gaps` (with `trace`): also the gap to each level not reached.
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps);
 
 /// Fills rules.recalled (program.hpp) once the rules are compiled.
 void plan_recalled_conditions(program& rules);
+
+/// Fills rules.fixed (program.hpp) once the rules are compiled.
+void plan_fixed_numbers(program& rules);
 
 /// Evaluates an expression that reads no candidate data (see is_candidate_independent) for one
 /// level and competence (-1 when not in scope); used by the compiler's load-time checks.

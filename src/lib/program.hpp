@@ -110,6 +110,14 @@ class program {
         std::vector<entry> entries;
     } recalled;
 
+    /// Number parameters (program.hpp's number_param) whose expression reads no candidate data
+    /// and visits no list, as `level.panel_size`: their value for every level and competence,
+    /// computed once when the rules load instead of for every candidate.
+    struct fixed_numbers {
+        std::vector<std::int32_t> slot; ///< per expression node: where its values start, or -1
+        std::vector<double> values;     ///< from a slot on: [level][competence + 1] (NaN: not a number)
+    } fixed;
+
     /// The qualification's ids (descriptor's tables) by text, for reading candidate records.
     struct vocabulary_index {
         text_table competences, criteria, levels, experience_roles, evidence_types, credential_types;

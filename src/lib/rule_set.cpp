@@ -103,6 +103,7 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
     if (!schema.empty() || !semantic.empty()) return tl::make_unexpected(merge(std::move(schema), std::move(semantic)));
     detail::index_vocabulary(*compiled);
     detail::plan_recalled_conditions(*compiled);
+    detail::plan_fixed_numbers(*compiled);
     return rule_set(std::move(compiled));
 }
 
@@ -186,7 +187,7 @@ decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> a
     }
     decision d;
     d.rules = program_;
-    if (!detail::evaluate_into(*program_, who, *when, d, options.gaps)) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
+    if (!detail::evaluate_into(*program_, who, *when, d, options.trace, options.trace && options.gaps)) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     return d;
 }
 

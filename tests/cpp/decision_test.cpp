@@ -325,6 +325,40 @@ TEST_CASE("same inputs give byte-identical decisions") {
     }
 }
 
+TEST_CASE("without the trace a decision has the same outcome and statuses, and no trace") {
+    masterpro::evaluation_options brief;
+    brief.trace = false;
+    int decided = 0;
+    for (const char* name : {"master-welder", "itsm"}) {
+        const std::string dir = std::string("rules/examples/") + name;
+        const auto rules = mt::load_rules(std::string("rules/qualifications/") +
+                                          (std::string(name) == "itsm" ? "LT-AMK-ITSM-001.json" : "LT-AMK-WELD-001.json"));
+        for (const auto& line : mt::read_lines(mt::source_dir() / dir / "candidates.jsonl")) {
+            CAPTURE(line);
+            auto full = rules.evaluate_json(line);
+            auto statuses = rules.evaluate_json(line, {}, brief);
+            REQUIRE(full.has_value() == statuses.has_value());
+            if (!full) {
+                CHECK(masterpro::to_json(full.error()) == masterpro::to_json(statuses.error()));
+                continue;
+            }
+            ++decided;
+            CHECK(masterpro::to_json(*full, {false, false}) == masterpro::to_json(*statuses, {false, false}));
+            CHECK(full->level_status == statuses->level_status);
+            CHECK(full->competence_status == statuses->competence_status);
+            CHECK_FALSE(full->trace.empty());
+            CHECK(statuses->trace.empty());
+            CHECK(statuses->refs.empty());
+            CHECK(statuses->children.empty());
+            CHECK(statuses->level_roots.empty());
+            CHECK(statuses->competence_roots.empty());
+            CHECK(statuses->gaps.empty());
+            CHECK(statuses->evidence_ids.empty());
+        }
+    }
+    CHECK(decided >= 8);
+}
+
 TEST_CASE("docs: decisions.md shows MW-DEMO-2's reason, gaps and explanation as they are") {
     const std::string page = mt::read_text(mt::source_dir() / "docs" / "decisions.md");
     const auto d = sample_trace();

@@ -6,6 +6,9 @@
 #include "masterpro/jsonlogic.hpp"
 #include "masterpro/limits.hpp"
 
+#include "program.hpp"
+
+#include <cmath>
 #include <sstream>
 
 namespace mt = masterpro::testing;
@@ -246,6 +249,52 @@ TEST_CASE("nested quantifiers past max_evaluation_steps stop with a limit error,
     CHECK(summary.errors == 1);
     const auto lines = out.str();
     CHECK(lines.find(R"({"line":1,"id":"P","error":{"category":"limit")") == 0);
+}
+
+TEST_CASE("number parameters are computed once when they read no candidate data and visit no list") {
+    using masterpro::detail::requirement_kind;
+    // The value of the first `kind` requirement's parameter for each level (competence C1), or
+    // nothing when it is left to each evaluation.
+    const auto fixed_values = [](const masterpro::rule_set& rules, requirement_kind kind,
+                                 masterpro::detail::number_param masterpro::detail::requirement::*param) {
+        const auto& p = *rules.program();
+        std::vector<double> values;
+        for (const auto& r : p.requirements) {
+            if (r.kind != kind) continue;
+            const std::int32_t expr = (r.*param).expr;
+            REQUIRE(expr >= 0);
+            const std::int32_t at = p.fixed.slot[static_cast<std::size_t>(expr)];
+            if (at < 0) return values;
+            const std::size_t row = p.descriptor.competences.size() + 1;
+            for (std::size_t l = 0; l < p.descriptor.levels.size(); ++l)
+                values.push_back(p.fixed.values[static_cast<std::size_t>(at) + l * row + 1]);
+            return values;
+        }
+        FAIL("no such requirement");
+        return values;
+    };
+    const auto welder = mt::welder();
+    CHECK(fixed_values(welder, requirement_kind::panel, &masterpro::detail::requirement::min_size) ==
+          std::vector<double>{2, 3}); // level.panel_size
+    CHECK(fixed_values(welder, requirement_kind::scores, &masterpro::detail::requirement::mean_min) ==
+          std::vector<double>{2.5, 0}); // level.mean_min
+
+    // Visiting a list takes evaluation steps, which each evaluation counts: such a parameter is
+    // not computed ahead, and the decisions are the same.
+    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const std::string original = R"("min_items": 2,)";
+    const auto at = text.find(original);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, original.size(), R"x("min_items": "2 + 0 * count(competence.tags, it == it)",)x");
+    auto counting = masterpro::rule_set::from_json(text, "welder.json");
+    REQUIRE(counting.has_value());
+    CHECK(fixed_values(*counting, requirement_kind::evidence, &masterpro::detail::requirement::min_items).empty());
+    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) {
+        auto a = welder.evaluate_json(line);
+        auto b = counting->evaluate_json(line);
+        REQUIRE(a.has_value() == b.has_value());
+        if (a) CHECK(masterpro::to_json(*a) == masterpro::to_json(*b));
+    }
 }
 
 TEST_CASE("JsonLogic data and applications are bounded too") {
