@@ -3,6 +3,8 @@
 
 #include "masterpro/limits.hpp"
 
+#include "evaluate.hpp"
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
@@ -21,30 +23,38 @@
 namespace masterpro {
 namespace {
 
+/// What one thread reuses from line to line, so that deciding a record allocates little once
+/// the first records have grown its lists.
+struct worker_state {
+    decision decided;
+};
+
 /// Decides one line and appends its output (newline included) to `out`; returns the outcome's
 /// name, or nullptr for a line that got an error.
 const char* decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o,
-                        std::string& out) {
+                        worker_state& w, std::string& out) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     // The trace and gaps are shown with the reasons (and in explanations); without them they
     // are not made.
     evaluation_options what;
     what.trace = what.gaps = o.text || o.json.reasons || o.json.explanation;
-    auto decided = rules.evaluate_json(line, o.as_of, what);
-    if (decided) {
-        if (o.text) out += explain(*decided);
-        else append_json(out, *decided, o.json);
-        out += '\n';
-        return to_string(decided->outcome);
-    }
-    const error& e = decided.error();
-    if (o.text)
-        out += "Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
-               (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n";
-    else
-        out += "{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) +
-               ",\"error\":" + to_json(e) + "}\n";
-    return nullptr;
+    auto failed = [&](const error& e) -> const char* {
+        if (o.text)
+            out += "Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
+                   (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n";
+        else
+            out += "{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) +
+                   ",\"error\":" + to_json(e) + "}\n";
+        return nullptr;
+    };
+    auto who = rules.read_candidate(line, o.as_of);
+    if (!who) return failed(who.error());
+    auto decided = detail::decide(rules.program(), *who, o.as_of, what, w.decided);
+    if (!decided) return failed(decided.error());
+    if (o.text) out += explain(w.decided);
+    else append_json(out, w.decided, o.json);
+    out += '\n';
+    return to_string(w.decided.outcome);
 }
 
 /// Lets go of a buffer that one huge line made huge, so that memory stays bounded by typical
@@ -106,11 +116,11 @@ void read_chunk(std::istream& in, chunk_state& c, std::size_t chunk, std::size_t
     while (c.count < chunk && bytes < (64U << 20) && std::getline(in, c.lines[c.count])) bytes += c.lines[c.count++].size();
 }
 
-void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, const batch_options& options) {
+void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, const batch_options& options, worker_state& w) {
     std::string& text = c.pieces[piece];
     text.clear();
     const std::size_t from = piece * c.piece_lines, to = std::min(c.count, from + c.piece_lines);
-    for (std::size_t i = from; i < to; ++i) c.outcomes[i] = decide_line(rules, c.lines[i], c.first_number + i, options, text);
+    for (std::size_t i = from; i < to; ++i) c.outcomes[i] = decide_line(rules, c.lines[i], c.first_number + i, options, w, text);
 }
 
 /// Hands the chunk's pieces to the workers, each taking the next undecided piece, so that a
@@ -126,7 +136,8 @@ void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_se
     c.done.clear();
     for (unsigned t = 1; t < threads; ++t) {
         auto task = std::make_shared<std::packaged_task<void()>>([&rules, &c, &options] {
-            for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options);
+            worker_state w;
+            for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options, w);
         });
         c.done.push_back(task->get_future());
         boost::asio::post(pool, [task] { (*task)(); });
@@ -134,8 +145,8 @@ void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_se
 }
 
 /// The calling thread decides pieces too, until none is left.
-void help_chunk(const rule_set& rules, chunk_state& c, const batch_options& options) {
-    for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options);
+void help_chunk(const rule_set& rules, chunk_state& c, const batch_options& options, worker_state& w) {
+    for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options, w);
 }
 
 void finish_chunk(chunk_state& c) {
@@ -166,6 +177,7 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
     const std::size_t chunk = std::max<std::size_t>(1, options.chunk_lines);
     batch_summary summary;
     chunk_state chunks[2];
+    worker_state mine; // this thread's
     for (auto& c : chunks) {
         c.lines.resize(chunk);
         c.outcomes.resize(chunk);
@@ -176,7 +188,7 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
             c.piece_lines = c.count;
             c.piece_count = 1;
             if (c.pieces.empty()) c.pieces.resize(1);
-            decide_piece(rules, c, 0, options);
+            decide_piece(rules, c, 0, options, mine);
             write_chunk(out, c, summary, options);
         }
         return summary;
@@ -194,7 +206,7 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
     while (chunks[current].count > 0) {
         chunk_state& now = chunks[current];
         const chunk_state& next = chunks[1 - current];
-        help_chunk(rules, now, options);
+        help_chunk(rules, now, options, mine);
         finish_chunk(now);
         write_chunk(out, now, summary, options);
         const std::size_t after = now.first_number + now.count + next.count;

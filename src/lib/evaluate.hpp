@@ -4,9 +4,11 @@
 #include "program.hpp"
 
 #include "masterpro/error.hpp"
+#include "masterpro/rule_set.hpp"
 #include "masterpro/model/candidate.hpp"
 #include "masterpro/model/decision.hpp"
 
+#include <memory>
 #include <optional>
 
 namespace masterpro::detail {
@@ -19,6 +21,12 @@ namespace masterpro::detail {
 /// reasons are rendered from; without it `out` holds the outcome and statuses only.
 /// `gaps` (with `trace`): also the gap to each level not reached.
 bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps);
+
+/// rule_set::evaluate into `out`, which may be a decision reused from candidate to candidate (its
+/// lists keep their memory): the decision date (the candidate's as_of, else `as_of`), then
+/// evaluate_into.
+tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, const candidate& who,
+                                 std::optional<date> as_of, const evaluation_options& options, decision& out);
 
 /// Fills rules.recalled (program.hpp) once the rules are compiled.
 void plan_recalled_conditions(program& rules);

@@ -174,8 +174,10 @@ tl::expected<candidate, error> rule_set::read_candidate(std::string_view json, s
     return detail::read_candidate(*program_, document, as_of);
 }
 
-decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> as_of,
-                                     const evaluation_options& options) const {
+namespace detail {
+
+tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, const candidate& who, std::optional<date> as_of,
+                                 const evaluation_options& options, decision& out) {
     const std::optional<date> when = who.as_of ? who.as_of : as_of;
     if (!when) {
         error e;
@@ -185,9 +187,19 @@ decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> a
         e.where.path = "as_of";
         return tl::make_unexpected(std::move(e));
     }
+    if (out.rules != rules) out.rules = rules;
+    if (!evaluate_into(*rules, who, *when, out, options.trace, options.trace && options.gaps))
+        return tl::make_unexpected(steps_exceeded(rules->bounds));
+    return {};
+}
+
+} // namespace detail
+
+decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> as_of,
+                                     const evaluation_options& options) const {
     decision d;
-    d.rules = program_;
-    if (!detail::evaluate_into(*program_, who, *when, d, options.trace, options.trace && options.gaps)) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
+    auto decided = detail::decide(program_, who, as_of, options, d);
+    if (!decided) return tl::make_unexpected(std::move(decided.error()));
     return d;
 }
 
