@@ -30,6 +30,16 @@ struct step_budget {
         --left;
         return true;
     }
+    /// take() `n` times.
+    bool take(std::uint64_t n) noexcept {
+        if (n > left) {
+            left = 0;
+            spent = true;
+            return false;
+        }
+        left -= n;
+        return true;
+    }
 };
 
 /// What an expression can see while it runs.
@@ -764,16 +774,30 @@ bool holds(const frame& f, std::int32_t condition) {
     return v.type == value_type::boolean && v.boolean;
 }
 
+/// The value of `node` computed when the rules loaded (program::fixed_values) for the level and
+/// competence of `f`, its steps counted; nullptr when there is none.
+const double* fixed_value(const frame& f, std::int32_t node) {
+    const program::fixed_values& fixed = f.rules->fixed;
+    if (f.level < 0 || node < 0 || static_cast<std::size_t>(node) >= fixed.slot.size()) return nullptr;
+    const std::int32_t at = fixed.slot[static_cast<std::size_t>(node)];
+    if (at < 0) return nullptr;
+    const auto& e = fixed.values[static_cast<std::size_t>(at) +
+                                 static_cast<std::size_t>(f.level) * (f.rules->descriptor.competences.size() + 1) +
+                                 static_cast<std::size_t>(f.competence + 1)];
+    if (e.steps) f.steps->take(e.steps);
+    return &e.value;
+}
+
+/// holds() for a condition in level (and competence) scope, as computed when the rules loaded
+/// when it reads no candidate data.
+bool holds_in_scope(const frame& f, std::int32_t condition) {
+    if (const double* fixed = fixed_value(f, condition)) return *fixed == 1;
+    return holds(f, condition);
+}
+
 double number(const frame& f, const number_param& p) {
     if (p.expr < 0) return p.constant;
-    const program::fixed_numbers& fixed = f.rules->fixed;
-    if (f.level >= 0 && static_cast<std::size_t>(p.expr) < fixed.slot.size()) {
-        const std::int32_t at = fixed.slot[static_cast<std::size_t>(p.expr)];
-        if (at >= 0)
-            return fixed.values[static_cast<std::size_t>(at) +
-                                static_cast<std::size_t>(f.level) * (f.rules->descriptor.competences.size() + 1) +
-                                static_cast<std::size_t>(f.competence + 1)];
-    }
+    if (const double* fixed = fixed_value(f, p.expr)) return *fixed;
     const value v = eval(f, p.expr);
     return v.type == value_type::number ? v.number : std::nan("");
 }
@@ -1027,7 +1051,7 @@ class evaluator {
         case requirement_kind::sequence:
         case requirement_kind::min_total: combinator(r, self, f); break;
         case requirement_kind::when: {
-            const bool applies = holds(f, r.condition);
+            const bool applies = holds_in_scope(f, r.condition);
             found(self, detail_value::of(applies ? 1.0 : 0.0));
             if (applies) {
                 const std::uint32_t child = requirement_result(r.children.front(), f);
@@ -1518,23 +1542,24 @@ void plan_recalled_conditions(program& rules) {
     consider(rules.valid_assessor, reads_expert);
 }
 
-void plan_fixed_numbers(program& rules) {
+void plan_fixed_values(program& rules) {
     auto& fixed = rules.fixed;
     fixed.slot.assign(rules.exprs.nodes.size(), -1);
     fixed.values.clear();
     static const candidate nobody;
     scratch arena;
-    const auto consider = [&](const number_param& p) {
-        if (p.expr < 0 || fixed.slot[static_cast<std::size_t>(p.expr)] >= 0 || !is_candidate_independent(rules.exprs, p.expr))
+    // `condition`: the node is a `when` condition, whose value kept is whether it holds.
+    const auto consider = [&](std::int32_t node, bool condition) {
+        if (node < 0 || fixed.slot[static_cast<std::size_t>(node)] >= 0 || !is_candidate_independent(rules.exprs, node))
             return;
         const std::size_t start = fixed.values.size();
         // One that reads the competence is only in competence scope: outside it (competence -1)
         // it is never asked for.
-        const bool in_competence_scope = (scope_reads(rules.exprs, p.expr) & reads_competence) != 0;
+        const bool in_competence_scope = (scope_reads(rules.exprs, node) & reads_competence) != 0;
         for (std::size_t l = 0; l < rules.descriptor.levels.size(); ++l) {
             for (std::int32_t c = -1; c < static_cast<std::int32_t>(rules.descriptor.competences.size()); ++c) {
                 if (c < 0 && in_competence_scope) {
-                    fixed.values.push_back(std::nan(""));
+                    fixed.values.push_back({std::nan(""), 0});
                     continue;
                 }
                 arena.reset();
@@ -1546,26 +1571,23 @@ void plan_fixed_numbers(program& rules) {
                 f.competence = c;
                 f.arena = &arena;
                 f.steps = &steps;
-                const value v = eval(f, p.expr);
-                // One that visits a list takes evaluation steps: it is left to each evaluation,
-                // which counts them against limits::max_evaluation_steps.
-                if (steps.left != step_budget{}.left) {
-                    fixed.values.resize(start);
-                    return;
-                }
-                fixed.values.push_back(v.type == value_type::number ? v.number : std::nan(""));
+                const value v = eval(f, node);
+                const std::uint64_t taken = step_budget{}.left - steps.left;
+                if (condition) fixed.values.push_back({v.type == value_type::boolean && v.boolean ? 1.0 : 0.0, taken});
+                else fixed.values.push_back({v.type == value_type::number ? v.number : std::nan(""), taken});
             }
         }
-        fixed.slot[static_cast<std::size_t>(p.expr)] = static_cast<std::int32_t>(start);
+        fixed.slot[static_cast<std::size_t>(node)] = static_cast<std::int32_t>(start);
     };
     for (const auto& r : rules.requirements) {
         for (const number_param* p : {&r.threshold, &r.min_years, &r.window_years, &r.max_age_years, &r.min_items,
                                       &r.min_distinct_types, &r.min_size, &r.each_min, &r.mean_min})
-            consider(*p);
-        for (const auto& c : r.counts) consider(c.min);
+            consider(p->expr, false);
+        for (const auto& c : r.counts) consider(c.min.expr, false);
+        if (r.kind == requirement_kind::when) consider(r.condition, true);
     }
-    consider(rules.agreement.min_scorers);
-    consider(rules.agreement.max_spread);
+    consider(rules.agreement.min_scorers.expr, false);
+    consider(rules.agreement.max_spread.expr, false);
 }
 
 bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps) {

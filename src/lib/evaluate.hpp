@@ -32,7 +32,7 @@ tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, co
 void plan_recalled_conditions(program& rules);
 
 /// Fills rules.fixed (program.hpp) once the rules are compiled.
-void plan_fixed_numbers(program& rules);
+void plan_fixed_values(program& rules);
 
 /// Evaluates an expression that reads no candidate data (see is_candidate_independent) for one
 /// level and competence (-1 when not in scope); used by the compiler's load-time checks.

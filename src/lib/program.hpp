@@ -110,12 +110,18 @@ class program {
         std::vector<entry> entries;
     } recalled;
 
-    /// Number parameters (program.hpp's number_param) whose expression reads no candidate data
-    /// and visits no list, as `level.panel_size`: their value for every level and competence,
-    /// computed once when the rules load instead of for every candidate.
-    struct fixed_numbers {
-        std::vector<std::int32_t> slot; ///< per expression node: where its values start, or -1
-        std::vector<double> values;     ///< from a slot on: [level][competence + 1] (NaN: not a number)
+    /// Expressions that read no candidate data, used as number parameters (number_param, as
+    /// `level.panel_size`) or `when` conditions (as `'safety_critical' in competence.tags`):
+    /// their value for every level and competence, computed once when the rules load instead of
+    /// for every candidate, with the evaluation steps (limits::max_evaluation_steps) computing
+    /// it takes, which each evaluation that uses it still counts.
+    struct fixed_values {
+        struct entry {
+            double value = 0; ///< a number parameter's number (NaN: not a number); a condition's 1 (holds) or 0
+            std::uint64_t steps = 0;
+        };
+        std::vector<std::int32_t> slot; ///< per expression node: where its entries start, or -1
+        std::vector<entry> values;      ///< from a slot on: [level][competence + 1]
     } fixed;
 
     /// The qualification's ids (descriptor's tables) by text, for reading candidate records.

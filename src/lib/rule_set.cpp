@@ -103,7 +103,7 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
     if (!schema.empty() || !semantic.empty()) return tl::make_unexpected(merge(std::move(schema), std::move(semantic)));
     detail::index_vocabulary(*compiled);
     detail::plan_recalled_conditions(*compiled);
-    detail::plan_fixed_numbers(*compiled);
+    detail::plan_fixed_values(*compiled);
     return rule_set(std::move(compiled));
 }
 

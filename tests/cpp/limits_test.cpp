@@ -251,44 +251,72 @@ TEST_CASE("nested quantifiers past max_evaluation_steps stop with a limit error,
     CHECK(lines.find(R"({"line":1,"id":"P","error":{"category":"limit")") == 0);
 }
 
-TEST_CASE("number parameters are computed once when they read no candidate data and visit no list") {
+TEST_CASE("parameters and conditions that read no candidate data are computed once, their steps still counted") {
     using masterpro::detail::requirement_kind;
-    // The value of the first `kind` requirement's parameter for each level (competence C1), or
-    // nothing when it is left to each evaluation.
-    const auto fixed_values = [](const masterpro::rule_set& rules, requirement_kind kind,
-                                 masterpro::detail::number_param masterpro::detail::requirement::*param) {
+    using masterpro::detail::requirement;
+    // The value of the first `kind` requirement's parameter (or condition) for each level
+    // (competence C1), or nothing when it is left to each evaluation.
+    const auto fixed_values = [](const masterpro::rule_set& rules, requirement_kind kind, auto pick) {
         const auto& p = *rules.program();
         std::vector<double> values;
         for (const auto& r : p.requirements) {
             if (r.kind != kind) continue;
-            const std::int32_t expr = (r.*param).expr;
+            const std::int32_t expr = pick(r);
             REQUIRE(expr >= 0);
             const std::int32_t at = p.fixed.slot[static_cast<std::size_t>(expr)];
             if (at < 0) return values;
             const std::size_t row = p.descriptor.competences.size() + 1;
             for (std::size_t l = 0; l < p.descriptor.levels.size(); ++l)
-                values.push_back(p.fixed.values[static_cast<std::size_t>(at) + l * row + 1]);
+                values.push_back(p.fixed.values[static_cast<std::size_t>(at) + l * row + 1].value);
             return values;
         }
         FAIL("no such requirement");
         return values;
     };
     const auto welder = mt::welder();
-    CHECK(fixed_values(welder, requirement_kind::panel, &masterpro::detail::requirement::min_size) ==
+    CHECK(fixed_values(welder, requirement_kind::panel, [](const requirement& r) { return r.min_size.expr; }) ==
           std::vector<double>{2, 3}); // level.panel_size
-    CHECK(fixed_values(welder, requirement_kind::scores, &masterpro::detail::requirement::mean_min) ==
+    CHECK(fixed_values(welder, requirement_kind::scores, [](const requirement& r) { return r.mean_min.expr; }) ==
           std::vector<double>{2.5, 0}); // level.mean_min
+    // 'safety_critical' in competence.tags, for C1 (not tagged)
+    CHECK(fixed_values(welder, requirement_kind::when, [](const requirement& r) { return r.condition; }) ==
+          std::vector<double>{0, 0});
 
-    // Visiting a list takes evaluation steps, which each evaluation counts: such a parameter is
-    // not computed ahead, and the decisions are the same.
+    // A parameter that visits a list takes evaluation steps computing it: each evaluation still
+    // counts them. With a bound just large enough for the bundled rules, the same rules with
+    // such a parameter stop; with a larger one they decide the same.
     std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
     const std::string original = R"("min_items": 2,)";
     const auto at = text.find(original);
     REQUIRE(at != std::string::npos);
     text.replace(at, original.size(), R"x("min_items": "2 + 0 * count(competence.tags, it == it)",)x");
+    std::string record;
+    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl"))
+        if (line.find("\"MW-DEMO-2\"") != std::string::npos) record = line;
+    REQUIRE_FALSE(record.empty());
+    const auto decides = [&](const std::string& rules_text, std::uint64_t steps) {
+        masterpro::limits bounded;
+        bounded.max_evaluation_steps = steps;
+        auto rules = masterpro::rule_set::from_json(rules_text, "welder.json", bounded);
+        REQUIRE(rules.has_value());
+        auto d = rules->evaluate_json(record);
+        if (!d) CHECK(d.error().category == error_category::limit);
+        return d.has_value();
+    };
+    const std::string bundled = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    std::uint64_t low = 0, high = 1'000'000; // the fewest steps the bundled rules decide MW-DEMO-2 in
+    REQUIRE(decides(bundled, high));
+    while (low + 1 < high) {
+        const std::uint64_t mid = (low + high) / 2;
+        (decides(bundled, mid) ? high : low) = mid;
+    }
+    CHECK(high > 0);
+    CHECK_FALSE(decides(text, high));
+    CHECK(decides(text, high + 100));
     auto counting = masterpro::rule_set::from_json(text, "welder.json");
     REQUIRE(counting.has_value());
-    CHECK(fixed_values(*counting, requirement_kind::evidence, &masterpro::detail::requirement::min_items).empty());
+    CHECK(fixed_values(*counting, requirement_kind::evidence, [](const requirement& r) { return r.min_items.expr; }) ==
+          std::vector<double>{2, 2});
     for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) {
         auto a = welder.evaluate_json(line);
         auto b = counting->evaluate_json(line);
