@@ -883,6 +883,9 @@ evaluation_scratch& thread_scratch() {
     return s;
 }
 
+/// `Record`: whether the trace is kept (evaluate_into's `trace`); without it every recording
+/// step compiles to nothing.
+template <bool Record>
 class evaluator {
   public:
     evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work,
@@ -924,10 +927,9 @@ class evaluator {
         }
     }
 
-    /// Decides the candidate: statuses and outcome, with the trace when `record` (and then the
+    /// Decides the candidate: statuses and outcome, with the trace when `Record` (and then the
     /// gaps when `gaps`).
-    void run(bool record, bool gaps) {
-        record_ = record;
+    void run(bool gaps) {
         const std::size_t levels = q_.levels.size();
         const std::size_t competences = q_.competences.size();
         out_.competence_status.resize(levels);
@@ -977,7 +979,7 @@ class evaluator {
     }
 
     // ---- recording ----
-    // With a trace (record_), every result is an entry of decision::trace. Children of the entry
+    // With a trace (Record), every result is an entry of decision::trace. Children of the entry
     // being evaluated gather on a stack and move to the decision as one range when it is done,
     // so that every entry's children are contiguous. Without one, an entry is only its status
     // (results_), and what it found, required and rests on is not kept.
@@ -1506,7 +1508,7 @@ class evaluator {
     std::vector<int>& sorted_;
     std::deque<std::vector<gap_option>>& gap_options_;
     std::size_t gap_depth_ = 0;
-    bool record_ = true;
+    static constexpr bool record_ = Record;
     std::vector<status>& results_;
 };
 
@@ -1619,7 +1621,8 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
         out.children.reserve(work.children_size);
     }
     step_budget steps{rules.bounds.max_evaluation_steps};
-    evaluator(rules, who, as_of, out, work, steps).run(trace, gaps);
+    if (trace) evaluator<true>(rules, who, as_of, out, work, steps).run(gaps);
+    else evaluator<false>(rules, who, as_of, out, work, steps).run(false);
     if (trace) {
         work.trace_size = out.trace.size();
         work.refs_size = out.refs.size();
