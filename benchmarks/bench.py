@@ -708,11 +708,12 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
         add(f"The first {k:,} records, lines already in memory, best of several passes:\n")
         add("| step | ns/rec | share of reading + evaluating |")
         add("|---|---:|---:|")
-        rd, ev = ns_of(ip, "read"), ns_of(ip, "eval")
+        rd, ev = ns_of(ip, "read"), ns_of(ip, "eval_statuses") or ns_of(ip, "eval")
         for label, ns in (("`read_candidate` (JSON line → typed candidate)", rd),
-                          ("`evaluate` (loaded candidate → decision)", ev)):
+                          ("`evaluate` without the trace (loaded candidate → outcome and statuses)", ev)):
             add(f"| {label} | {fmt_ns(ns)} | {ns / (rd + ev) * 100:.0f}% |")
-        for label, key in (("`evaluate_json` + `to_json` without reasons", "e2e_json"),
+        add(f"| `evaluate` with the trace and gaps (what reasons are rendered from) | {fmt_ns(ns_of(ip, 'eval'))} | |")
+        for label, key in (("`evaluate_json` without the trace + `to_json` without reasons", "e2e_json"),
                            ("`evaluate_json` + `to_json` with reasons", "e2e_json_reasons")):
             add(f"| {label} | {fmt_ns(ns_of(ip, key))} | |")
         add(f"\nFor scale, RapidJSON parses these records at "

@@ -139,6 +139,9 @@ int welder_mode(const std::string& rules_path, const std::string& population,
     std::size_t sink = 0;
     masterpro::decision_json_options no_reasons;
     no_reasons.reasons = false;
+    // Without reasons, as `masterpro evaluate --no-reasons` decides: outcome and statuses, no trace.
+    masterpro::evaluation_options statuses_only;
+    statuses_only.trace = false;
     // Fewer passes than the peer loops: each pass over a real population takes seconds.
     const auto read = bench::best_of(
         [&] {
@@ -152,10 +155,16 @@ int welder_mode(const std::string& rules_path, const std::string& population,
                 sink += rules->evaluate(c).has_value();
         },
         0.5, 2);
+    const auto eval_statuses = bench::best_of(
+        [&] {
+            for (const auto& c : loaded)
+                sink += rules->evaluate(c, {}, statuses_only).has_value();
+        },
+        0.5, 2);
     const auto e2e_json = bench::best_of(
         [&] {
             for (const auto& line : lines)
-                sink += masterpro::to_json(*rules->evaluate_json(line), no_reasons).size();
+                sink += masterpro::to_json(*rules->evaluate_json(line, {}, statuses_only), no_reasons).size();
         },
         0.5, 2);
     const auto e2e_json_reasons = bench::best_of(
@@ -171,6 +180,7 @@ int welder_mode(const std::string& rules_path, const std::string& population,
         .num("bytes", static_cast<double>(bench::total_bytes(lines)))
         .timed("read", read, n)
         .timed("eval", eval, n)
+        .timed("eval_statuses", eval_statuses, n)
         .timed("e2e_json", e2e_json, n)
         .timed("e2e_json_reasons", e2e_json_reasons, n)
         .num("peak_rss_kb", static_cast<double>(bench::peak_rss_kb()))
