@@ -129,6 +129,17 @@ inline finding render_decision(const rule_set& rules, const candidate& who) {
         return "to_json(decision) is not valid JSON: " + json;
     if (explain(*decided).empty())
         return "explain() is empty";
+    // Without the trace: the same outcome and statuses.
+    evaluation_options statuses_only;
+    statuses_only.trace = false;
+    auto brief = rules.evaluate(who, fuzz_date(), statuses_only);
+    if (!brief)
+        return "evaluate without the trace refused a candidate decided with it";
+    decision_json_options no_reasons;
+    no_reasons.reasons = false;
+    if (to_json(*brief, no_reasons) != to_json(*decided, no_reasons))
+        return "the decision without the trace differs: " + to_json(*brief, no_reasons) + " vs " +
+               to_json(*decided, no_reasons);
     return {};
 }
 
