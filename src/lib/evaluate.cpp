@@ -820,8 +820,9 @@ struct panel_state {
     std::vector<std::uint32_t> excluded;    ///< assessors who scored but are not valid
     struct criterion_state {
         id_index criterion = 0;
-        std::vector<std::uint32_t> scorers; ///< assessor indices
-        std::vector<int> scores;
+        std::vector<std::uint32_t> scorers; ///< assessor indices (kept with the trace only)
+        std::vector<int> scores;            ///< their scores, sorted
+        std::size_t count = 0;              ///< how many scored it
         status agreement = status::insufficient;
         double agreed = 0;
         int spread = 0;
@@ -845,7 +846,6 @@ struct evaluation_scratch {
     std::vector<panel_state> panels;               ///< per (level, competence)
     std::vector<std::uint32_t> pending;            ///< children of entries being evaluated
     std::vector<std::uint32_t> usable, unusable, matching, held, types, covered;
-    std::vector<int> sorted;
     /// Recalled conditions (program::recalled) of the current record: -1 not yet evaluated,
     /// else 0 or 1; `recall_at` is where each entry's results start.
     std::vector<std::int8_t> recall;
@@ -894,7 +894,7 @@ class evaluator {
           supported_(work.supported),
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
-          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered), sorted_(work.sorted),
+          matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
           gap_options_(work.gap_options), results_(work.results) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
@@ -1277,7 +1277,7 @@ class evaluator {
             const std::uint32_t who = who_.assessments[a].assessor;
             g.expert = &who_.assessors[who];
             if (holds_for(g, rules_.valid_assessor)) p.valid.push_back(who), p.assessments.push_back(a);
-            else p.excluded.push_back(who);
+            else if (record_) p.excluded.push_back(who); // only the trace tells who was excluded
         }
         const double min_scorers = number(f, rules_.agreement.min_scorers);
         const double max_spread = number(f, rules_.agreement.max_spread);
@@ -1293,13 +1293,19 @@ class evaluator {
             cs.criterion = k;
             for (std::size_t i = 0; i < p.valid.size(); ++i)
                 for (const auto& s : who_.assessments[p.assessments[i]].scores)
-                    if (s.criterion == k) cs.scorers.push_back(p.valid[i]), cs.scores.push_back(s.score);
-            sorted_.assign(cs.scores.begin(), cs.scores.end());
-            std::sort(sorted_.begin(), sorted_.end());
-            cs.spread = sorted_.empty() ? 0 : sorted_.back() - sorted_.front();
-            const bool enough = static_cast<double>(sorted_.size()) >= min_scorers && !sorted_.empty();
+                    if (s.criterion == k) {
+                        cs.scores.push_back(s.score);
+                        if (record_) cs.scorers.push_back(p.valid[i]); // only the trace names them
+                    }
+            // Sorted in place: panels are small (insertion sort).
+            std::vector<int>& sorted = cs.scores;
+            for (std::size_t i = 1; i < sorted.size(); ++i)
+                for (std::size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) std::swap(sorted[j - 1], sorted[j]);
+            cs.count = sorted.size();
+            cs.spread = sorted.empty() ? 0 : sorted.back() - sorted.front();
+            const bool enough = static_cast<double>(sorted.size()) >= min_scorers && !sorted.empty();
             cs.agreement = enough && cs.spread <= max_spread ? status::pass : status::insufficient;
-            if (cs.agreement == status::pass) cs.agreed = agreed_score(sorted_);
+            if (cs.agreement == status::pass) cs.agreed = agreed_score(sorted);
         }
         return p;
     }
@@ -1354,9 +1360,9 @@ class evaluator {
         rests_on(self, ref_kind::assessor, p.valid);
         for (const auto& cs : p.criteria) {
             std::uint32_t e;
-            if (static_cast<double>(cs.scorers.size()) < min_scorers || cs.scorers.empty())
+            if (static_cast<double>(cs.count) < min_scorers || cs.count == 0)
                 e = check(self, f, check_kind::scorers, cs.criterion, false, status::insufficient,
-                          detail_value::of(static_cast<double>(cs.scorers.size())), detail_value::of(min_scorers));
+                          detail_value::of(static_cast<double>(cs.count)), detail_value::of(min_scorers));
             else if (cs.agreement != status::pass)
                 e = check(self, f, check_kind::spread, cs.criterion, false, status::insufficient,
                           detail_value::of(static_cast<double>(cs.spread)), detail_value::of(max_spread));
@@ -1505,7 +1511,6 @@ class evaluator {
     std::vector<panel_state>& panels_;
     std::vector<std::uint32_t>& pending_;
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
-    std::vector<int>& sorted_;
     std::deque<std::vector<gap_option>>& gap_options_;
     std::size_t gap_depth_ = 0;
     static constexpr bool record_ = Record;
