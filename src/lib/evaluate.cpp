@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -1210,7 +1211,8 @@ class evaluator {
             else for (id_index k : item.covers) supports = supports || q_.criteria[k].competence == f.competence;
             if (!supports) continue;
             g.item = &item;
-            (holds_for(g, r.usable) ? usable_ : unusable_).push_back(i);
+            if (holds_for(g, r.usable)) usable_.push_back(i);
+            else if (record_) unusable_.push_back(i); // only the trace lists them
         }
         const detail_value usable_ids = ids(ref_kind::evidence, usable_);
         rests_on(self, usable_ids);
@@ -1231,38 +1233,50 @@ class evaluator {
             types_.clear();
             for (std::uint32_t i : usable_) {
                 const id_index t = who_.evidence[i].type;
-                if (t < 64 && !((seen >> t) & 1U)) seen |= std::uint64_t{1} << t, types_.push_back(t);
+                if (t >= 64 || ((seen >> t) & 1U)) continue;
+                seen |= std::uint64_t{1} << t;
+                if (record_) types_.push_back(t); // the types, by index, for the trace
             }
-            std::sort(types_.begin(), types_.end());
+            if (record_) std::sort(types_.begin(), types_.end());
             const double need = number(f, r.min_distinct_types);
-            rests_on(check(self, f, check_kind::min_distinct_types, 0, static_cast<double>(types_.size()) >= need,
-                           status::insufficient, ids(ref_kind::evidence_type, types_), detail_value::of(need)),
+            const auto distinct = static_cast<double>(std::bitset<64>(seen).count());
+            rests_on(check(self, f, check_kind::min_distinct_types, 0, distinct >= need, status::insufficient,
+                           ids(ref_kind::evidence_type, types_), detail_value::of(need)),
                      usable_ids);
         }
         for (std::size_t ci = 0; ci < r.counts.size(); ++ci) {
             const auto& cond = r.counts[ci];
             matching_.clear();
+            std::size_t matches = 0;
             for (std::uint32_t i : usable_) {
                 g.item = &who_.evidence[i];
-                if (holds_for(g, cond.where)) matching_.push_back(i);
+                if (!holds_for(g, cond.where)) continue;
+                ++matches;
+                if (record_) matching_.push_back(i);
             }
             const double need = number(f, cond.min);
             rests_on(check(self, f, check_kind::count_condition, static_cast<std::uint32_t>(ci),
-                           static_cast<double>(matching_.size()) >= need, status::insufficient,
-                           detail_value::of(static_cast<double>(matching_.size())), detail_value::of(need)),
+                           static_cast<double>(matches) >= need, status::insufficient,
+                           detail_value::of(static_cast<double>(matches)), detail_value::of(need)),
                      ref_kind::evidence, matching_);
         }
         if (r.cover_every_criterion) {
             covered_.clear();
+            std::size_t covered_count = 0;
             for (id_index k : c.criteria) {
                 bool covered = false;
                 for (std::uint32_t i : usable_) {
                     const auto& covers = who_.evidence[i].covers;
-                    covered = covered || std::find(covers.begin(), covers.end(), k) != covers.end();
+                    if (std::find(covers.begin(), covers.end(), k) != covers.end()) {
+                        covered = true;
+                        break;
+                    }
                 }
-                if (covered) covered_.push_back(k);
+                if (!covered) continue;
+                ++covered_count;
+                if (record_) covered_.push_back(k);
             }
-            check(self, f, check_kind::cover_every_criterion, 0, covered_.size() == c.criteria.size(), status::insufficient,
+            check(self, f, check_kind::cover_every_criterion, 0, covered_count == c.criteria.size(), status::insufficient,
                   ids(ref_kind::criterion, covered_), ids(ref_kind::criterion, c.criteria));
         }
     }
