@@ -1355,14 +1355,17 @@ class evaluator {
         for (std::size_t ci = 0; ci < r.counts.size(); ++ci) {
             const auto& cond = r.counts[ci];
             matching_.clear();
+            std::size_t matches = 0;
             for (std::uint32_t a : p.valid) {
                 g.expert = &who_.assessors[a];
-                if (holds_for(g, cond.where)) matching_.push_back(a);
+                if (!holds_for(g, cond.where)) continue;
+                ++matches;
+                if (record_) matching_.push_back(a);
             }
             const double need = number(f, cond.min);
             rests_on(check(self, f, check_kind::count_condition, static_cast<std::uint32_t>(ci),
-                           static_cast<double>(matching_.size()) >= need, status::insufficient,
-                           detail_value::of(static_cast<double>(matching_.size())), detail_value::of(need)),
+                           static_cast<double>(matches) >= need, status::insufficient,
+                           detail_value::of(static_cast<double>(matches)), detail_value::of(need)),
                      ref_kind::assessor, matching_);
         }
     }
