@@ -859,6 +859,9 @@ struct evaluation_scratch {
     std::deque<std::vector<gap_option>> gap_options;
     /// Without a trace: the status of each entry of the root being evaluated.
     std::vector<status> results;
+    /// Without a trace: per row of program::level_free and competence, its result once known
+    /// (-1: not yet).
+    std::vector<std::int8_t> level_free;
     /// How long the last decision's trace, refs and children got: the next decision reserves as
     /// much, instead of growing its lists from nothing (copying them each time they double).
     std::size_t trace_size = 0, refs_size = 0, children_size = 0;
@@ -896,7 +899,7 @@ class evaluator {
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
-          gap_options_(work.gap_options), results_(work.results) {
+          gap_options_(work.gap_options), results_(work.results), level_free_(work.level_free) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
         recall_at_.clear();
@@ -907,6 +910,7 @@ class evaluator {
         }
         recall_.assign(total, -1);
         supported_.assign(who.evidence.size(), 0);
+        if (!Record) level_free_.assign(rules.level_free.rows * q_.competences.size(), -1);
         for (std::size_t i = 0; i < who.evidence.size(); ++i)
             for (id_index k : who.evidence[i].covers)
                 if (q_.criteria[k].competence < 64) supported_[i] |= std::uint64_t{1} << q_.criteria[k].competence;
@@ -1082,7 +1086,21 @@ class evaluator {
             set_result(self, v.is_null() ? status::insufficient : (v.boolean ? status::pass : status::fail));
             break;
         }
-        case requirement_kind::evidence: evidence(r, self, f); break;
+        case requirement_kind::evidence: {
+            // The same at every level: decided at the first.
+            const std::int32_t row = rules_.level_free.slot[req_index];
+            if (record_ || row < 0 || f.competence < 0) {
+                evidence(r, self, f);
+                break;
+            }
+            std::int8_t& known = level_free_[static_cast<std::size_t>(row) * q_.competences.size() + static_cast<std::size_t>(f.competence)];
+            if (known < 0) {
+                evidence(r, self, f);
+                known = static_cast<std::int8_t>(result_of(self));
+            }
+            set_result(self, static_cast<status>(known));
+            break;
+        }
         case requirement_kind::panel: panel(r, self, f); break;
         case requirement_kind::agreement: agreement(self, f); break;
         case requirement_kind::scores: scores(r, self, f); break;
@@ -1532,6 +1550,7 @@ class evaluator {
     std::size_t gap_depth_ = 0;
     static constexpr bool record_ = Record;
     std::vector<status>& results_;
+    std::vector<std::int8_t>& level_free_;
 };
 
 } // namespace
@@ -1612,6 +1631,34 @@ void plan_fixed_values(program& rules) {
     }
     consider(rules.agreement.min_scorers.expr, false);
     consider(rules.agreement.max_spread.expr, false);
+}
+
+void plan_level_free_results(program& rules) {
+    auto& plan = rules.level_free;
+    plan.slot.assign(rules.requirements.size(), -1);
+    plan.rows = 0;
+    const auto recalled_once = [&](std::int32_t node) {
+        if (node < 0) return true;
+        const std::int32_t slot = rules.recalled.slot[static_cast<std::size_t>(node)];
+        return slot >= 0 && !rules.recalled.entries[static_cast<std::size_t>(slot)].per_level;
+    };
+    const auto same_everywhere = [&](const number_param& p) {
+        if (p.expr < 0) return true;
+        if ((scope_reads(rules.exprs, p.expr) & reads_level) != 0) return false;
+        const std::int32_t at = rules.fixed.slot[static_cast<std::size_t>(p.expr)];
+        if (at < 0) return false;
+        const std::size_t count = rules.descriptor.levels.size() * (rules.descriptor.competences.size() + 1);
+        for (std::size_t i = 0; i < count; ++i)
+            if (rules.fixed.values[static_cast<std::size_t>(at) + i].steps != 0) return false;
+        return true;
+    };
+    for (std::size_t i = 0; i < rules.requirements.size(); ++i) {
+        const requirement& r = rules.requirements[i];
+        if (r.kind != requirement_kind::evidence) continue;
+        bool free = recalled_once(r.usable) && same_everywhere(r.min_items) && same_everywhere(r.min_distinct_types);
+        for (const auto& c : r.counts) free = free && recalled_once(c.where) && same_everywhere(c.min);
+        if (free) plan.slot[i] = static_cast<std::int32_t>(plan.rows++);
+    }
 }
 
 bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps) {

@@ -124,6 +124,15 @@ class program {
         std::vector<entry> values;      ///< from a slot on: [level][competence + 1]
     } fixed;
 
+    /// Evidence requirements whose result for a competence is the same at every level: their
+    /// conditions are recalled per item (not per level) and their parameters are constants or
+    /// fixed values that read no level and take no steps. Decided once per record and
+    /// competence when no trace is kept (the trace records each level's result).
+    struct level_free_results {
+        std::vector<std::int32_t> slot; ///< per requirement: its row of results, or -1
+        std::size_t rows = 0;
+    } level_free;
+
     /// The qualification's ids (descriptor's tables) by text, for reading candidate records.
     struct vocabulary_index {
         text_table competences, criteria, levels, experience_roles, evidence_types, credential_types;

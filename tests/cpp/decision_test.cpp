@@ -359,6 +359,43 @@ TEST_CASE("without the trace a decision has the same outcome and statuses, and n
     CHECK(decided >= 8);
 }
 
+TEST_CASE("evidence the same at every level is decided once per competence without the trace, and only then") {
+    const auto slot_of_evidence = [](const masterpro::rule_set& rules) {
+        const auto& p = *rules.program();
+        for (std::size_t i = 0; i < p.requirements.size(); ++i)
+            if (p.requirements[i].kind == masterpro::detail::requirement_kind::evidence) return p.level_free.slot[i];
+        FAIL("no evidence requirement");
+        return -2;
+    };
+    CHECK(slot_of_evidence(mt::welder()) >= 0);
+
+    // A level parameter makes the evidence requirement differ between levels (2 items at M1,
+    // 3 at M2): it is decided at each level, with or without the trace.
+    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const std::string original = R"("min_items": 2,)";
+    const auto at = text.find(original);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, original.size(), R"("min_items": "level.panel_size",)");
+    auto per_level = masterpro::rule_set::from_json(text, "welder.json");
+    REQUIRE(per_level.has_value());
+    CHECK(slot_of_evidence(*per_level) == -1);
+    masterpro::evaluation_options brief;
+    brief.trace = false;
+    bool differs = false; // some competence status differs between M1 and M2 because of it
+    for (const auto& rules : {mt::welder(), *per_level}) {
+        for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) {
+            auto full = rules.evaluate_json(line);
+            auto statuses = rules.evaluate_json(line, {}, brief);
+            REQUIRE(full.has_value() == statuses.has_value());
+            if (!full) continue;
+            CHECK(full->competence_status == statuses->competence_status);
+            CHECK(full->level_status == statuses->level_status);
+            differs = differs || statuses->competence_status[0] != statuses->competence_status[1];
+        }
+    }
+    CHECK(differs);
+}
+
 TEST_CASE("docs: decisions.md shows MW-DEMO-2's reason, gaps and explanation as they are") {
     const std::string page = mt::read_text(mt::source_dir() / "docs" / "decisions.md");
     const auto d = sample_trace();
