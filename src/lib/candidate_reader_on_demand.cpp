@@ -29,12 +29,29 @@ T ok(simdjson::simdjson_result<T>&& result) {
     return value;
 }
 
+/// The lengths of a record's lists (the longest, for lists in items). The last record's, kept
+/// by each thread, is what a list without storage reserves: a run of similar records then
+/// allocates each list once rather than growing it step by step.
+struct list_sizes {
+    std::size_t experience = 0, evidence = 0, assessors = 0, assessments = 0, credentials = 0, covers = 0, scores = 0, relations = 0;
+};
+
 /// The element `n` of `list` for reuse (overwritten by the caller, whatever it held), the
-/// list grown by one default element when it has no element `n`; `n` is advanced.
+/// list grown by one default element (after reserving `hint`) when it has no element `n`; `n`
+/// is advanced.
 template <class T>
-T& reuse(std::vector<T>& list, std::size_t& n) {
-    if (n == list.size()) list.emplace_back();
+T& reuse(std::vector<T>& list, std::size_t& n, std::size_t hint) {
+    if (n == list.size()) {
+        if (n == list.capacity() && hint > n) list.reserve(hint);
+        list.emplace_back();
+    }
     return list[n++];
+}
+
+/// Reserves `hint` in an inner list that has no storage yet.
+template <class T>
+void reserve_new(std::vector<T>& list, std::size_t hint) {
+    if (list.capacity() == 0) list.reserve(hint);
 }
 
 /// A key of a record object: `bits` marks those seen, so that a repeated key (which the tree
@@ -47,8 +64,8 @@ void first_time(std::uint32_t& seen, std::uint32_t bit) {
 class on_demand_reader {
   public:
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
-    on_demand_reader(const program& rules, std::string_view padded, bool escapes)
-        : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), padded_(padded), escapes_(escapes) {
+    on_demand_reader(const program& rules, std::string_view padded, bool escapes, const list_sizes& hint)
+        : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), padded_(padded), escapes_(escapes), hint_(hint) {
         for (const std::string& name : q_.evidence_flags)
             if (name == "id" || name == "type" || name == "date" || name == "covers") flag_named_like_member_ = true;
     }
@@ -78,16 +95,16 @@ class on_demand_reader {
             } else if (key == "experience") {
                 first_time(seen, experience);
                 c.has_experience = true;
-                objects(v, [&](od::object item) { experience_of(item, reuse(c.experience, n_experience)); });
+                objects(v, [&](od::object item) { experience_of(item, reuse(c.experience, n_experience, hint_.experience)); });
             } else if (key == "evidence") {
                 first_time(seen, evidence);
-                objects(v, [&](od::object item) { evidence_of(item, reuse(c.evidence, n_evidence)); });
+                objects(v, [&](od::object item) { evidence_of(item, reuse(c.evidence, n_evidence, hint_.evidence)); });
             } else if (key == "assessors") {
                 first_time(seen, assessors);
                 objects(v, [&](od::object item) {
                     // Assessments find their assessor by a scan: kept for short lists.
                     if (n_assessors == max_assessors) leave();
-                    masterpro::assessor& a = reuse(c.assessors, n_assessors);
+                    masterpro::assessor& a = reuse(c.assessors, n_assessors, hint_.assessors);
                     assessor_of(item, a);
                     for (std::size_t i = 0; i + 1 < n_assessors; ++i)
                         if (c.assessors[i].id == a.id) leave();
@@ -95,12 +112,12 @@ class on_demand_reader {
             } else if (key == "assessments") {
                 first_time(seen, assessments);
                 objects(v, [&](od::object item) {
-                    assessment_of(item, reuse(c.assessments, n_assessments), c.assessors, n_assessors);
+                    assessment_of(item, reuse(c.assessments, n_assessments, hint_.assessments), c.assessors, n_assessors);
                 });
             } else if (key == "credentials") {
                 first_time(seen, credentials);
                 c.has_credentials = true;
-                objects(v, [&](od::object item) { credential_of(item, reuse(c.credentials, n_credentials)); });
+                objects(v, [&](od::object item) { credential_of(item, reuse(c.credentials, n_credentials, hint_.credentials)); });
             } else {
                 plain_key(key);
                 ignored(v, 2);
@@ -116,6 +133,11 @@ class on_demand_reader {
         c.assessors.resize(n_assessors);
         c.assessments.resize(n_assessments);
         c.credentials.resize(n_credentials);
+        sizes_.experience = n_experience;
+        sizes_.evidence = n_evidence;
+        sizes_.assessors = n_assessors;
+        sizes_.assessments = n_assessments;
+        sizes_.credentials = n_credentials;
     }
 
   private:
@@ -190,7 +212,7 @@ class on_demand_reader {
     }
     /// The index of `id` in `index`. Ids read in place are followed by at least 16 readable
     /// bytes (find_padded); unescaped ones, in simdjson's string buffer, may not be.
-    id_index lookup(const text_table& index, std::string_view id) const {
+    [[gnu::always_inline]] id_index lookup(const text_table& index, std::string_view id) const {
         const bool in_place = id.data() >= padded_.data() && id.data() <= padded_.data() + padded_.size();
         const std::int32_t found = in_place ? index.find_padded(id.data(), id.size()) : index.find(id.data(), id.size());
         if (found < 0) leave();
@@ -287,12 +309,14 @@ class on_demand_reader {
                 e.dated = date_of(v);
             } else if (key == "covers") {
                 first_time(seen, covers);
+                reserve_new(e.covers, hint_.covers);
                 std::size_t n = 0;
                 for (auto element : ok(v.get_array())) {
                     od::value k = ok(std::move(element));
                     if (++n > bounds_.max_items) leave();
                     e.covers.push_back(lookup(words_.criteria, text_of(k)));
                 }
+                sizes_.covers = std::max(sizes_.covers, n);
             } else if (!flag_of(plain_key(key), v, e, flags_seen)) {
                 ignored(v, 4);
             }
@@ -348,7 +372,7 @@ class on_demand_reader {
                 }
             } else if (key == "relations") {
                 first_time(seen, relations);
-                objects(v, [&](od::object r) { relation_of(r, reuse(a.relations, n_relations)); });
+                objects(v, [&](od::object r) { relation_of(r, reuse(a.relations, n_relations, hint_.relations)); });
             } else {
                 plain_key(key);
                 ignored(v, 4);
@@ -356,6 +380,7 @@ class on_demand_reader {
         }
         if (!(seen & id)) leave();
         a.relations.resize(n_relations);
+        sizes_.relations = std::max(sizes_.relations, n_relations);
     }
 
     void relation_of(od::object item, assessor_relation& r) {
@@ -420,6 +445,7 @@ class on_demand_reader {
     /// Reads the scores object `v` into a.scores (criteria not yet checked against the
     /// competence).
     void scores_in(od::value& v, masterpro::assessment& a) {
+        reserve_new(a.scores, hint_.scores);
         for (auto member : ok(v.get_object())) {
             od::field f = ok(std::move(member));
             const std::string_view key = plain_key(key_of(f));
@@ -434,6 +460,7 @@ class on_demand_reader {
             if (std::any_of(a.scores.begin(), a.scores.end(), [&](const criterion_score& c) { return c.criterion == k; })) leave();
             a.scores.push_back({k, static_cast<int>(score)});
         }
+        sizes_.scores = std::max(sizes_.scores, a.scores.size());
     }
 
     void credential_of(od::object item, masterpro::credential& cr) {
@@ -470,6 +497,10 @@ class on_demand_reader {
     const limits& bounds_;
     std::string_view padded_; ///< the record's text and its padding
     bool escapes_;
+    const list_sizes& hint_;
+
+  public:
+    list_sizes sizes_; ///< this record's
     bool flag_named_like_member_ = false;
 };
 
@@ -488,6 +519,7 @@ bool read_candidate_on_demand(const program& rules, std::string_view json, std::
     struct thread_parser {
         od::parser parser;
         std::string padded;
+        list_sizes last;
     };
     thread_local thread_parser p;
     constexpr std::size_t ordinary = std::size_t{1} << 20;
@@ -500,7 +532,9 @@ bool read_candidate_on_demand(const program& rules, std::string_view json, std::
     od::document doc;
     if (p.parser.iterate(p.padded.data(), json.size(), p.padded.size()).get(doc) != simdjson::SUCCESS) return false;
     try {
-        on_demand_reader(rules, p.padded, escapes).read(doc, as_of, out);
+        on_demand_reader reader(rules, p.padded, escapes, p.last);
+        reader.read(doc, as_of, out);
+        p.last = reader.sizes_;
         return true;
     } catch (const not_here&) {
         return false;
