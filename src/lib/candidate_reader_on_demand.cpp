@@ -203,12 +203,16 @@ class on_demand_reader {
         return *d;
     }
     bool bool_of(od::value& v) const { return ok(v.get_bool()); }
-    /// A number as the tree reader sees it; integers past 64 bits, which simdjson's tree
-    /// refuses (and RapidJSON then reads its own way), are left to it.
+    /// A number as the tree reader sees it: simdjson's tree holds an integer token as a 64-bit
+    /// integer (so `-0` is 0, not -0.0) and refuses integers past 64 bits, which RapidJSON then
+    /// reads its own way: those are left to it.
     static double number_of(od::value& v) {
         const std::string_view raw = v.raw_json_token();
-        if (raw.size() > 19 && raw.find_first_of(".eE") == std::string_view::npos) leave();
-        return ok(v.get_double());
+        if (raw.find_first_of(".eE") != std::string_view::npos) return ok(v.get_double());
+        if (raw.size() > 19) leave();
+        std::int64_t i = 0;
+        if (v.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+        return static_cast<double>(ok(v.get_uint64()));
     }
     /// The index of `id` in `index`. Ids read in place are followed by at least 16 readable
     /// bytes (find_padded); unescaped ones, in simdjson's string buffer, may not be.
