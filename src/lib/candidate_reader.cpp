@@ -551,10 +551,11 @@ tl::expected<candidate, error> read_reporting(const program& rules, std::string_
 
 tl::expected<void, error> read_candidate_into(const program& rules, std::string_view json, std::optional<date> as_of,
                                               candidate& out, reader_route route) {
+    // On-Demand takes no text with a NUL (simdjson refuses it in a string and as a token).
+    if (route == reader_route::fastest && read_candidate_on_demand(rules, json, as_of, out)) return {};
     // RapidJSON reads NUL as the end of input, which would accept `{...}<NUL>garbage`.
     if (const auto nul = json.find('\0'); nul != std::string_view::npos)
         return refuse(error_category::json_syntax, "invalid JSON: NUL character", nul);
-    if (route == reader_route::fastest && read_candidate_on_demand(rules, json, as_of, out)) return {};
     // Then simdjson's tree and the reader on it. Anything simdjson refuses, and text with \uD
     // escapes (whose surrogates the RapidJSON route checks), goes the RapidJSON way, which says
     // where a fault is.

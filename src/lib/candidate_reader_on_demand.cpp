@@ -64,8 +64,8 @@ void first_time(std::uint32_t& seen, std::uint32_t bit) {
 class on_demand_reader {
   public:
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
-    on_demand_reader(const program& rules, std::string_view padded, bool escapes, const list_sizes& hint)
-        : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), padded_(padded), escapes_(escapes), hint_(hint) {
+    on_demand_reader(const program& rules, bool escapes, const list_sizes& hint)
+        : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), escapes_(escapes), hint_(hint) {
         for (const std::string& name : q_.evidence_flags)
             if (name == "id" || name == "type" || name == "date" || name == "covers") flag_named_like_member_ = true;
     }
@@ -214,11 +214,17 @@ class on_demand_reader {
         if (v.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
         return static_cast<double>(ok(v.get_uint64()));
     }
-    /// The index of `id` in `index`. Ids read in place are followed by at least 16 readable
-    /// bytes (find_padded); unescaped ones, in simdjson's string buffer, may not be.
-    [[gnu::always_inline]] id_index lookup(const text_table& index, std::string_view id) const {
-        const bool in_place = id.data() >= padded_.data() && id.data() <= padded_.data() + padded_.size();
-        const std::int32_t found = in_place ? index.find_padded(id.data(), id.size()) : index.find(id.data(), id.size());
+    /// The index of the id `v` (a string) in `index`.
+    [[gnu::always_inline]] id_index lookup(const text_table& index, od::value& v) const {
+        const std::string_view raw = v.raw_json_token();
+        std::int32_t found;
+        if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' && !has_backslash(raw.data() + 1, raw.size() - 2) &&
+            raw.size() - 2 <= bounds_.max_string_bytes) {
+            found = index.find_padded(raw.data() + 1, raw.size() - 2); // read in place: the text goes on
+        } else {
+            const std::string_view id = unescaped_text_of(v);
+            found = index.find(id.data(), id.size());
+        }
         if (found < 0) leave();
         return static_cast<id_index>(found);
     }
@@ -280,7 +286,7 @@ class on_demand_reader {
                 if (!(e.fte > 0 && e.fte <= 1)) leave();
             } else if (key == "role") {
                 first_time(seen, role);
-                e.role = lookup(words_.experience_roles, text_of(v));
+                e.role = lookup(words_.experience_roles, v);
             } else {
                 plain_key(key);
                 ignored(v, 4);
@@ -307,7 +313,7 @@ class on_demand_reader {
                 e.id.assign(text_of(v));
             } else if (key == "type") {
                 first_time(seen, type);
-                e.type = lookup(words_.evidence_types, text_of(v));
+                e.type = lookup(words_.evidence_types, v);
             } else if (key == "date") {
                 first_time(seen, dated);
                 e.dated = date_of(v);
@@ -318,7 +324,7 @@ class on_demand_reader {
                 for (auto element : ok(v.get_array())) {
                     od::value k = ok(std::move(element));
                     if (++n > bounds_.max_items) leave();
-                    e.covers.push_back(lookup(words_.criteria, text_of(k)));
+                    e.covers.push_back(lookup(words_.criteria, k));
                 }
                 sizes_.covers = std::max(sizes_.covers, n);
             } else if (!flag_of(plain_key(key), v, e, flags_seen)) {
@@ -367,7 +373,7 @@ class on_demand_reader {
                 if (!is_null(v)) a.trained = bool_of(v);
             } else if (key == "held_level") {
                 first_time(seen, held_level);
-                if (!is_null(v)) a.held_level = lookup(words_.levels, text_of(v));
+                if (!is_null(v)) a.held_level = lookup(words_.levels, v);
             } else if (key == "sector_years") {
                 first_time(seen, sector_years);
                 if (!is_null(v)) {
@@ -428,7 +434,7 @@ class on_demand_reader {
                 a.assessor = static_cast<std::uint32_t>(i);
             } else if (key == "competence") {
                 first_time(seen, competence);
-                a.competence = lookup(words_.competences, text_of(v));
+                a.competence = lookup(words_.competences, v);
             } else if (key == "date") {
                 first_time(seen, dated);
                 a.dated = date_of(v);
@@ -454,7 +460,9 @@ class on_demand_reader {
             od::field f = ok(std::move(member));
             const std::string_view key = plain_key(key_of(f));
             if (key.size() > bounds_.max_string_bytes) leave();
-            const id_index k = lookup(words_.criteria, key);
+            const std::int32_t found = words_.criteria.find_padded(key.data(), key.size()); // the text goes on
+            if (found < 0) leave();
+            const auto k = static_cast<id_index>(found);
             od::value s = f.value();
             // Most scores are one digit, which the raw token (up to the next structural
             // character) shows as is.
@@ -480,7 +488,7 @@ class on_demand_reader {
                 cr.id.assign(text_of(v));
             } else if (key == "type") {
                 first_time(seen, type);
-                cr.type = lookup(words_.credential_types, text_of(v));
+                cr.type = lookup(words_.credential_types, v);
             } else if (key == "issued") {
                 first_time(seen, issued);
                 cr.issued = date_of(v);
@@ -499,7 +507,6 @@ class on_demand_reader {
     const qualification& q_;
     const program::vocabulary_index& words_;
     const limits& bounds_;
-    std::string_view padded_; ///< the record's text and its padding
     bool escapes_;
     const list_sizes& hint_;
 
@@ -536,7 +543,7 @@ bool read_candidate_on_demand(const program& rules, std::string_view json, std::
     od::document doc;
     if (p.parser.iterate(p.padded.data(), json.size(), p.padded.size()).get(doc) != simdjson::SUCCESS) return false;
     try {
-        on_demand_reader reader(rules, p.padded, escapes, p.last);
+        on_demand_reader reader(rules, escapes, p.last);
         reader.read(doc, as_of, out);
         p.last = reader.sizes_;
         return true;
