@@ -20,8 +20,9 @@
 namespace masterpro::detail {
 namespace {
 
-/// The reader walks either tree through one of these: RapidJSON's DOM (the path that reports
-/// JSON errors with their place) or simdjson's (the fast path, rule_set.cpp). `node` is a
+/// The reader walks either tree through one of these: RapidJSON's DOM (the route that reports
+/// JSON errors with their place) or simdjson's (the tree route, taking what the On-Demand route
+/// of candidate_reader_on_demand.cpp leaves). `node` is a
 /// value's handle; members are looked up by name (the first of repeated names, in both).
 struct rapidjson_tree {
     using node = const rapidjson::Value*;

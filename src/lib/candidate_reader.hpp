@@ -24,7 +24,7 @@ namespace masterpro::detail {
 /// the rubric, duplicate assessor, assessment by an unknown assessor, missing id or date).
 tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
                                               std::optional<date> as_of);
-/// The same from a simdjson document (the fast path: rule_set::read_candidate).
+/// The same from a simdjson document (read_candidate_into's tree route).
 tl::expected<candidate, error> read_candidate(const program& rules, const simdjson::dom::element& record,
                                               std::optional<date> as_of);
 
