@@ -187,10 +187,15 @@ class on_demand_reader {
     std::string_view text_of(od::value& v) const {
         const std::string_view raw = v.raw_json_token();
         if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' && !has_backslash(raw.data() + 1, raw.size() - 2) &&
-            raw.size() - 2 <= bounds_.max_string_bytes)
+            raw.size() - 2 <= bounds_.max_string_bytes) {
+            consume(v);
             return raw.substr(1, raw.size() - 2);
+        }
         return unescaped_text_of(v);
     }
+    /// Moves past the string `v` once it has been read from its raw token. A value left
+    /// unconsumed would be skipped, and simdjson's skipping does not check what it skips.
+    static void consume(od::value& v) { ok(v.get_raw_json_string()); }
     /// text_of for a string with escapes or space after it.
     [[gnu::noinline]] std::string_view unescaped_text_of(od::value& v) const {
         const std::string_view s = ok(v.get_string());
@@ -220,6 +225,7 @@ class on_demand_reader {
         std::int32_t found;
         if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' && !has_backslash(raw.data() + 1, raw.size() - 2) &&
             raw.size() - 2 <= bounds_.max_string_bytes) {
+            consume(v);
             found = index.find_padded(raw.data() + 1, raw.size() - 2); // read in place: the text goes on
         } else {
             const std::string_view id = unescaped_text_of(v);
@@ -464,10 +470,7 @@ class on_demand_reader {
             if (found < 0) leave();
             const auto k = static_cast<id_index>(found);
             od::value s = f.value();
-            // Most scores are one digit, which the raw token (up to the next structural
-            // character) shows as is.
-            const std::string_view raw = s.raw_json_token();
-            const std::int64_t score = raw.size() == 1 && raw[0] >= '0' && raw[0] <= '9' ? raw[0] - '0' : ok(s.get_int64());
+            const std::int64_t score = ok(s.get_int64());
             if (score < q_.rubric.min || score > q_.rubric.max) leave();
             if (std::any_of(a.scores.begin(), a.scores.end(), [&](const criterion_score& c) { return c.criterion == k; })) leave();
             a.scores.push_back({k, static_cast<int>(score)});
