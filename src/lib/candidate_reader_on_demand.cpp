@@ -70,6 +70,10 @@ class on_demand_reader {
             if (name == "id" || name == "type" || name == "date" || name == "covers") flag_named_like_member_ = true;
     }
 
+    list_sizes sizes_; ///< the lengths of the lists of the record read
+
+    /// Reads the record `doc` into `c` (reusing its storage); throws not_here for anything it
+    /// leaves to the tree reader.
     void read(od::document& doc, std::optional<date> as_of, candidate& c) {
         od::object record = ok(doc.get_object());
         enum : std::uint32_t { id = 1, as_of_key = 2, employer = 4, experience = 8, evidence = 16, assessors = 32, assessments = 64, credentials = 128 };
@@ -512,9 +516,6 @@ class on_demand_reader {
     const limits& bounds_;
     bool escapes_;
     const list_sizes& hint_;
-
-  public:
-    list_sizes sizes_; ///< this record's
     bool flag_named_like_member_ = false;
 };
 
