@@ -1,4 +1,4 @@
-// Entry point of the candidate boundary (candidate_reader.cpp).
+// Entry points of the candidate boundary (candidate_reader.cpp, candidate_reader_on_demand.cpp).
 #pragma once
 
 #include "program.hpp"
@@ -10,6 +10,7 @@
 #include <tl/expected.hpp>
 
 #include <optional>
+#include <string_view>
 
 namespace simdjson::dom {
 class element;
@@ -23,9 +24,40 @@ namespace masterpro::detail {
 /// the rubric, duplicate assessor, assessment by an unknown assessor, missing id or date).
 tl::expected<candidate, error> read_candidate(const program& rules, const rapidjson::Value& record,
                                               std::optional<date> as_of);
-/// The same from a simdjson document (the fast path: rule_set::read_candidate).
+/// The same from a simdjson document (read_candidate_into's tree route).
 tl::expected<candidate, error> read_candidate(const program& rules, const simdjson::dom::element& record,
                                               std::optional<date> as_of);
+
+/// The ways a record's text can be read (read_candidate_into). All give the same candidate or
+/// the same error; they differ in speed and in what they take.
+enum class reader_route {
+    /// simdjson On-Demand when the record is one it reads exactly as the tree reader would,
+    /// else `tree`.
+    fastest,
+    /// simdjson's tree when simdjson parses the text and it has no \uD800-\uDFFF escape, else
+    /// `reporting`.
+    tree,
+    /// RapidJSON's tree (its errors say where a JSON fault is; it checks lone surrogates).
+    reporting,
+};
+
+/// Reads one JSON record (text of one candidate, as for rule_set::read_candidate) into `out`,
+/// reusing its lists' storage (and their items' inner lists and strings): a thread that reads
+/// record after record into one candidate allocates only when a record outgrows those before.
+/// `as_of` is the caller's decision date; the record's own `as_of` wins. Errors are those of
+/// rule_set::read_candidate: `json_syntax` (with the byte offset), `limit` (nesting past
+/// max_json_depth, a list past max_items, a string past max_string_bytes) and
+/// `candidate_data`, each naming the JSON pointer and path of the first fault. On error `out`
+/// holds a valid candidate of unspecified content. Every route gives the same outcome;
+/// `route` is for tests that check that.
+tl::expected<void, error> read_candidate_into(const program& rules, std::string_view json, std::optional<date> as_of,
+                                              candidate& out, reader_route route = reader_route::fastest);
+
+/// The On-Demand route alone: true when it read the record into `out`; false when it leaves the
+/// record to the tree reader (any fault, repeated keys, escapes of surrogates, integers past 64
+/// bits, an assessment listed before its assessor, more than 32 assessors, ...), `out` then
+/// holding a valid candidate of unspecified content.
+bool read_candidate_on_demand(const program& rules, std::string_view json, std::optional<date> as_of, candidate& out);
 
 /// Fills rules.vocabulary from rules.descriptor, once the descriptor is final: the index
 /// refers to the descriptor's strings.
