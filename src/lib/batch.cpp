@@ -3,6 +3,7 @@
 
 #include "masterpro/limits.hpp"
 
+#include "candidate_reader.hpp"
 #include "evaluate.hpp"
 
 #include <boost/asio/post.hpp>
@@ -26,6 +27,7 @@ namespace {
 /// What one thread reuses from line to line, so that deciding a record allocates little once
 /// the first records have grown its lists.
 struct worker_state {
+    candidate read;
     decision decided;
 };
 
@@ -47,9 +49,9 @@ const char* decide_line(const rule_set& rules, std::string& line, std::size_t nu
                    ",\"error\":" + to_json(e) + "}\n";
         return nullptr;
     };
-    auto who = rules.read_candidate(line, o.as_of);
-    if (!who) return failed(who.error());
-    auto decided = detail::decide(rules.program(), *who, o.as_of, what, w.decided);
+    auto read = detail::read_candidate_into(*rules.program(), line, o.as_of, w.read);
+    if (!read) return failed(read.error());
+    auto decided = detail::decide(rules.program(), w.read, o.as_of, what, w.decided);
     if (!decided) return failed(decided.error());
     if (o.text) out += explain(w.decided);
     else append_json(out, w.decided, o.json);
