@@ -5,6 +5,9 @@
 #include "masterpro/masterpro.hpp"
 #include "python_data.hpp"
 
+#include "candidate_reader.hpp"
+#include "evaluate.hpp"
+
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -484,13 +487,20 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
         auto work = [&] {
             mp::evaluation_options what; // without reasons only the statuses are kept: no trace
             what.trace = what.gaps = reasons;
+            mp::candidate read; // each thread reads every record into one candidate, reusing its lists
             try {
                 for (std::size_t start; (start = next.fetch_add(block)) < texts.size();) {
                     for (std::size_t i = start; i < std::min(start + block, texts.size()); ++i) {
-                        if (texts[i].error)
+                        if (texts[i].error) {
                             results[i] = tl::make_unexpected(*texts[i].error);
-                        else
-                            results[i] = self.rules.evaluate_json(texts[i].json(), when, what);
+                        } else if (auto ok = mp::detail::read_candidate_into(*self.rules.program(), texts[i].json(), when, read); !ok) {
+                            results[i] = tl::make_unexpected(std::move(ok.error()));
+                        } else {
+                            mp::decision d;
+                            auto decided = mp::detail::decide(self.rules.program(), read, when, what, d);
+                            if (decided) results[i] = std::move(d);
+                            else results[i] = tl::make_unexpected(std::move(decided.error()));
+                        }
                         if (*results[i]) {
                             // Held as long as the caller keeps the list: small, and the
                             // record's text is no longer needed.
