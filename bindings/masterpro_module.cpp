@@ -421,7 +421,9 @@ py_decision evaluate_one(const py_rule_set& self, const py::object& record,
     std::optional<mp::decision_or_error> decided;
     {
         py::gil_scoped_release release;
-        decided = self.rules.evaluate_json(text.text, when);
+        mp::evaluation_options what;
+        what.passing_checks = false; // the decision is kept for what its reasons show (shrink)
+        decided = self.rules.evaluate_json(text.text, when, what);
     }
     if (!*decided)
         throw candidate_data_error{std::move(decided->error()), mp::record_id(text.text)};
@@ -487,6 +489,7 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
         auto work = [&] {
             mp::evaluation_options what; // without reasons only the statuses are kept: no trace
             what.trace = what.gaps = reasons;
+            what.passing_checks = false; // decisions are kept for what their reasons show
             mp::candidate read; // each thread reads every record into one candidate, reusing its lists
             try {
                 for (std::size_t start; (start = next.fetch_add(block)) < texts.size();) {

@@ -37,6 +37,12 @@ struct evaluation_options {
     /// of deciding by leaving it out: the decision then holds its outcome, awarded level,
     /// partial award, validity and statuses, the same as with the trace.
     bool trace = true;
+    /// With the trace: also the checks within requirements that pass (evidence that is not
+    /// usable, assessors who are not valid, criteria whose scores agree or meet the bar, ...),
+    /// so that the trace holds every result, pass or not. No reason, gap or explanation shows
+    /// them: callers that only render those (as `masterpro evaluate`) leave them out, and
+    /// to_json and explain give the same text.
+    bool passing_checks = true;
     /// The gap to each level not reached (decision::gaps; needs the trace). Callers that show
     /// no reasons save its cost by leaving it out.
     bool gaps = true;

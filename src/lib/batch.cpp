@@ -38,8 +38,10 @@ const char* decide_line(const rule_set& rules, std::string& line, std::size_t nu
     if (!line.empty() && line.back() == '\r') line.pop_back();
     // The trace and gaps are shown with the reasons (and in explanations); without them they
     // are not made.
+    // Only what they show is recorded: no checks that pass.
     evaluation_options what;
     what.trace = what.gaps = o.text || o.json.reasons || o.json.explanation;
+    what.passing_checks = false;
     auto failed = [&](const error& e) -> const char* {
         if (o.text)
             out += "Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +

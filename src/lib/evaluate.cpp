@@ -888,8 +888,9 @@ evaluation_scratch& thread_scratch() {
 }
 
 /// `Record`: whether the trace is kept (evaluate_into's `trace`); without it every recording
-/// step compiles to nothing.
-template <bool Record>
+/// step compiles to nothing. `Full` (with `Record`): checks that pass are kept too
+/// (evaluate_into's `passing_checks`).
+template <bool Record, bool Full>
 class evaluator {
   public:
     evaluator(const program& rules, const candidate& who, date as_of, decision& out, evaluation_scratch& work,
@@ -1040,12 +1041,18 @@ class evaluator {
     }
     /// Makes the ids of `v` (a refs value) the ids entry `e` rests on.
     void rests_on(std::uint32_t e, const detail_value& v) {
-        if (!record_) return;
+        if (!record_ || e == no_entry) return;
         at(e).refs_first = v.first;
         at(e).refs_count = v.count;
     }
     template <class Ids>
-    void rests_on(std::uint32_t e, ref_kind kind, const Ids& indices) { rests_on(e, ids(kind, indices)); }
+    void rests_on(std::uint32_t e, ref_kind kind, const Ids& indices) {
+        if (!record_ || e == no_entry) return;
+        rests_on(e, ids(kind, indices));
+    }
+    /// Whether a check with this outcome is kept: with the trace, a check that does not pass;
+    /// with the full trace, every check.
+    static constexpr bool shows(bool ok) { return record_ && (full_ || !ok); }
 
     /// Evaluates one requirement into a new trace entry and returns its index.
     std::uint32_t requirement_result(std::uint32_t req_index, const frame& f) {
@@ -1203,12 +1210,12 @@ class evaluator {
         rests_on(self, held_ids);
     }
 
-    // A check within a vocabulary requirement: a child entry (without a trace, only its effect
-    // on the parent's status).
+    // A check within a vocabulary requirement: a child entry when shows(ok) (else only its
+    // effect on the parent's status, and no_entry).
     std::uint32_t check(std::uint32_t parent, const frame& f, check_kind kind, std::uint32_t arg, bool ok, status otherwise,
                         const detail_value& what_found, const detail_value& what_required) {
         if (!ok && result_of(parent) == status::pass) set_result(parent, otherwise);
-        if (!record_) return 0;
+        if (!shows(ok)) return no_entry;
         const std::uint32_t e = new_entry(at(parent).requirement, f, kind, arg);
         set_result(e, ok ? status::pass : otherwise);
         found(e, what_found);
@@ -1230,7 +1237,7 @@ class evaluator {
             if (!supports) continue;
             g.item = &item;
             if (holds_for(g, r.usable)) usable_.push_back(i);
-            else if (record_) unusable_.push_back(i); // only the trace lists them
+            else if (full_) unusable_.push_back(i); // only the full trace lists them
         }
         const detail_value usable_ids = ids(ref_kind::evidence, usable_);
         rests_on(self, usable_ids);
@@ -1258,8 +1265,9 @@ class evaluator {
             if (record_) std::sort(types_.begin(), types_.end());
             const double need = number(f, r.min_distinct_types);
             const auto distinct = static_cast<double>(std::bitset<64>(seen).count());
-            rests_on(check(self, f, check_kind::min_distinct_types, 0, distinct >= need, status::insufficient,
-                           ids(ref_kind::evidence_type, types_), detail_value::of(need)),
+            const bool ok = distinct >= need;
+            rests_on(check(self, f, check_kind::min_distinct_types, 0, ok, status::insufficient,
+                           shows(ok) ? ids(ref_kind::evidence_type, types_) : detail_value{}, detail_value::of(need)),
                      usable_ids);
         }
         for (std::size_t ci = 0; ci < r.counts.size(); ++ci) {
@@ -1294,8 +1302,10 @@ class evaluator {
                 ++covered_count;
                 if (record_) covered_.push_back(k);
             }
-            check(self, f, check_kind::cover_every_criterion, 0, covered_count == c.criteria.size(), status::insufficient,
-                  ids(ref_kind::criterion, covered_), ids(ref_kind::criterion, c.criteria));
+            const bool ok = covered_count == c.criteria.size();
+            check(self, f, check_kind::cover_every_criterion, 0, ok, status::insufficient,
+                  shows(ok) ? ids(ref_kind::criterion, covered_) : detail_value{},
+                  shows(ok) ? ids(ref_kind::criterion, c.criteria) : detail_value{});
         }
     }
 
@@ -1309,7 +1319,7 @@ class evaluator {
             const std::uint32_t who = who_.assessments[a].assessor;
             g.expert = &who_.assessors[who];
             if (holds_for(g, rules_.valid_assessor)) p.valid.push_back(who), p.assessments.push_back(a);
-            else if (record_) p.excluded.push_back(who); // only the trace tells who was excluded
+            else if (full_) p.excluded.push_back(who); // only the full trace tells who was excluded
         }
         const double min_scorers = number(f, rules_.agreement.min_scorers);
         const double max_spread = number(f, rules_.agreement.max_spread);
@@ -1549,6 +1559,9 @@ class evaluator {
     std::deque<std::vector<gap_option>>& gap_options_;
     std::size_t gap_depth_ = 0;
     static constexpr bool record_ = Record;
+    static constexpr bool full_ = Record && Full;
+    /// What check() returns for a check that is not kept.
+    static constexpr std::uint32_t no_entry = std::numeric_limits<std::uint32_t>::max();
     std::vector<status>& results_;
     std::vector<std::int8_t>& level_free_;
 };
@@ -1661,7 +1674,8 @@ void plan_level_free_results(program& rules) {
     }
 }
 
-bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps) {
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace,
+                   bool passing_checks, bool gaps) {
     out.candidate_id = who.id;
     out.as_of = as_of;
     out.outcome = outcome::not_awarded;
@@ -1690,8 +1704,9 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
         out.children.reserve(work.children_size);
     }
     step_budget steps{rules.bounds.max_evaluation_steps};
-    if (trace) evaluator<true>(rules, who, as_of, out, work, steps).run(gaps);
-    else evaluator<false>(rules, who, as_of, out, work, steps).run(false);
+    if (!trace) evaluator<false, false>(rules, who, as_of, out, work, steps).run(false);
+    else if (passing_checks) evaluator<true, true>(rules, who, as_of, out, work, steps).run(gaps);
+    else evaluator<true, false>(rules, who, as_of, out, work, steps).run(gaps);
     if (trace) {
         work.trace_size = out.trace.size();
         work.refs_size = out.refs.size();

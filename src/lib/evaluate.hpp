@@ -19,8 +19,11 @@ namespace masterpro::detail {
 /// took more than limits::max_evaluation_steps (`out` is then meaningless).
 /// `trace`: also the trace of every result (decision::trace and what it refers to), which
 /// reasons are rendered from; without it `out` holds the outcome and statuses only.
+/// `passing_checks` (with `trace`): the checks that pass are in the trace too (else only those
+/// that do not, which is all that reasons, gaps and explanations show).
 /// `gaps` (with `trace`): also the gap to each level not reached.
-bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace, bool gaps);
+bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace,
+                   bool passing_checks, bool gaps);
 
 /// rule_set::evaluate into `out`, which may be a decision reused from candidate to candidate (its
 /// lists keep their memory): the decision date (the candidate's as_of, else `as_of`), then

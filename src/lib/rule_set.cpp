@@ -85,7 +85,7 @@ tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, co
         return tl::make_unexpected(std::move(e));
     }
     if (out.rules != rules) out.rules = rules;
-    if (!evaluate_into(*rules, who, *when, out, options.trace, options.trace && options.gaps))
+    if (!evaluate_into(*rules, who, *when, out, options.trace, options.passing_checks, options.trace && options.gaps))
         return tl::make_unexpected(steps_exceeded(rules->bounds));
     return {};
 }
