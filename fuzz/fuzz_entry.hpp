@@ -129,6 +129,14 @@ inline finding render_decision(const rule_set& rules, const candidate& who) {
         return "to_json(decision) is not valid JSON: " + json;
     if (explain(*decided).empty())
         return "explain() is empty";
+    // Without the checks that pass: the same text.
+    evaluation_options shown_only;
+    shown_only.passing_checks = false;
+    auto shown = rules.evaluate(who, fuzz_date(), shown_only);
+    if (!shown)
+        return "evaluate without the checks that pass refused a candidate decided with them";
+    if (to_json(*shown, all) != json)
+        return "the decision without the checks that pass renders differently: " + to_json(*shown, all) + " vs " + json;
     // Without the trace: the same outcome and statuses.
     evaluation_options statuses_only;
     statuses_only.trace = false;

@@ -359,6 +359,33 @@ TEST_CASE("without the trace a decision has the same outcome and statuses, and n
     CHECK(decided >= 8);
 }
 
+TEST_CASE("a trace without the checks that pass renders the same reasons, gaps and explanation") {
+    masterpro::evaluation_options shown_only;
+    shown_only.passing_checks = false;
+    int decided = 0;
+    std::size_t full_size = 0, shown_size = 0;
+    for (const char* name : {"master-welder", "itsm"}) {
+        const std::string dir = std::string("rules/examples/") + name;
+        const auto rules = mt::load_rules(std::string("rules/qualifications/") +
+                                          (std::string(name) == "itsm" ? "LT-AMK-ITSM-001.json" : "LT-AMK-WELD-001.json"));
+        for (const auto& line : mt::read_lines(mt::source_dir() / dir / "candidates.jsonl")) {
+            CAPTURE(line);
+            auto full = rules.evaluate_json(line);
+            auto shown = rules.evaluate_json(line, {}, shown_only);
+            REQUIRE(full.has_value() == shown.has_value());
+            if (!full) continue;
+            ++decided;
+            CHECK(masterpro::to_json(*full, {true, true}) == masterpro::to_json(*shown, {true, true}));
+            CHECK(masterpro::explain(*full) == masterpro::explain(*shown));
+            for (const auto& e : shown->trace) CHECK((e.check == masterpro::check_kind::whole || e.result != masterpro::status::pass));
+            full_size += full->trace.size();
+            shown_size += shown->trace.size();
+        }
+    }
+    CHECK(decided >= 8);
+    CHECK(shown_size < full_size);
+}
+
 TEST_CASE("evidence the same at every level is decided once per competence without the trace, and only then") {
     const auto slot_of_evidence = [](const masterpro::rule_set& rules) {
         const auto& p = *rules.program();
