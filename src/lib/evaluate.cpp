@@ -859,9 +859,10 @@ struct evaluation_scratch {
     std::deque<std::vector<gap_option>> gap_options;
     /// Without a trace: the status of each entry of the root being evaluated.
     std::vector<status> results;
-    /// Without a trace: per row of program::level_free and competence, its result once known
-    /// (-1: not yet).
+    /// Per row of program::level_free and competence: without a trace, its result once known
+    /// (-1: not yet); with one, the entry of the first level's result (or none).
     std::vector<std::int8_t> level_free;
+    std::vector<std::uint32_t> level_free_entries;
     /// How long the last decision's trace, refs and children got: the next decision reserves as
     /// much, instead of growing its lists from nothing (copying them each time they double).
     std::size_t trace_size = 0, refs_size = 0, children_size = 0;
@@ -900,7 +901,8 @@ class evaluator {
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
-          gap_options_(work.gap_options), results_(work.results), level_free_(work.level_free) {
+          gap_options_(work.gap_options), results_(work.results), level_free_(work.level_free),
+          level_free_entries_(work.level_free_entries) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
         recall_at_.clear();
@@ -911,7 +913,8 @@ class evaluator {
         }
         recall_.assign(total, -1);
         supported_.assign(who.evidence.size(), 0);
-        if (!Record) level_free_.assign(rules.level_free.rows * q_.competences.size(), -1);
+        if (Record) level_free_entries_.assign(rules.level_free.rows * q_.competences.size(), no_entry);
+        else level_free_.assign(rules.level_free.rows * q_.competences.size(), -1);
         for (std::size_t i = 0; i < who.evidence.size(); ++i)
             for (id_index k : who.evidence[i].covers)
                 if (q_.criteria[k].competence < 64) supported_[i] |= std::uint64_t{1} << q_.criteria[k].competence;
@@ -1050,6 +1053,22 @@ class evaluator {
         if (!record_ || e == no_entry) return;
         rests_on(e, ids(kind, indices));
     }
+    /// Makes entry `self` (of the level in `f`) what `from` found, with copies of its checks: the
+    /// same result at another level.
+    void copy_result(std::uint32_t from, std::uint32_t self, const frame& f) {
+        const trace_entry source = at(from);
+        set_result(self, source.result);
+        found(self, source.found);
+        required(self, source.required);
+        at(self).refs_first = source.refs_first; // ids are never changed once recorded: shared
+        at(self).refs_count = source.refs_count;
+        for (std::uint32_t k = 0; k < source.children_count; ++k) {
+            trace_entry copy = at(out_.children[source.children_first + k]);
+            copy.level = static_cast<std::int16_t>(f.level);
+            out_.trace.push_back(copy);
+            adopt(static_cast<std::uint32_t>(out_.trace.size() - 1));
+        }
+    }
     /// Whether a check with this outcome is kept: with the trace, a check that does not pass;
     /// with the full trace, every check.
     static constexpr bool shows(bool ok) { return record_ && (full_ || !ok); }
@@ -1094,13 +1113,25 @@ class evaluator {
             break;
         }
         case requirement_kind::evidence: {
-            // The same at every level: decided at the first.
+            // The same at every level: decided at the first (with a trace, its entries are
+            // copied to the others).
             const std::int32_t row = rules_.level_free.slot[req_index];
-            if (record_ || row < 0 || f.competence < 0) {
+            if (row < 0 || f.competence < 0) {
                 evidence(r, self, f);
                 break;
             }
-            std::int8_t& known = level_free_[static_cast<std::size_t>(row) * q_.competences.size() + static_cast<std::size_t>(f.competence)];
+            const std::size_t at = static_cast<std::size_t>(row) * q_.competences.size() + static_cast<std::size_t>(f.competence);
+            if (record_) {
+                std::uint32_t& first = level_free_entries_[at];
+                if (first == no_entry) {
+                    evidence(r, self, f);
+                    first = self;
+                } else {
+                    copy_result(first, self, f);
+                }
+                break;
+            }
+            std::int8_t& known = level_free_[at];
             if (known < 0) {
                 evidence(r, self, f);
                 known = static_cast<std::int8_t>(result_of(self));
@@ -1564,6 +1595,7 @@ class evaluator {
     static constexpr std::uint32_t no_entry = std::numeric_limits<std::uint32_t>::max();
     std::vector<status>& results_;
     std::vector<std::int8_t>& level_free_;
+    std::vector<std::uint32_t>& level_free_entries_;
 };
 
 } // namespace

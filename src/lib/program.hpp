@@ -127,7 +127,7 @@ class program {
     /// Evidence requirements whose result for a competence is the same at every level: their
     /// conditions are recalled per item (not per level) and their parameters are constants or
     /// fixed values that read no level and take no steps. Decided once per record and
-    /// competence when no trace is kept (the trace records each level's result).
+    /// competence (with a trace, the first level's entries are copied to the others).
     struct level_free_results {
         std::vector<std::int32_t> slot; ///< per requirement: its row of results, or -1
         std::size_t rows = 0;

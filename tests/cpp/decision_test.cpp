@@ -423,6 +423,64 @@ TEST_CASE("evidence the same at every level is decided once per competence witho
     CHECK(differs);
 }
 
+TEST_CASE("evidence the same at every level has the same trace whether decided once or at each level") {
+    // `2 + 0 * level.panel_size` is 2 but reads the level: that evidence requirement is decided
+    // at each level, the bundled one once (its entries copied).
+    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const std::string original = R"("min_items": 2,)";
+    const auto at = text.find(original);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, original.size(), R"("min_items": "2 + 0 * level.panel_size",)");
+    auto per_level = masterpro::rule_set::from_json(text, "welder.json");
+    REQUIRE(per_level.has_value());
+    const auto once = mt::welder();
+    const auto refs_of = [](const masterpro::decision& d, std::uint32_t first, std::uint32_t count) {
+        std::vector<std::pair<int, std::uint32_t>> out;
+        for (std::uint32_t i = 0; i < count; ++i)
+            out.emplace_back(static_cast<int>(d.refs[first + i].kind), d.refs[first + i].index);
+        return out;
+    };
+    const auto same_value = [&](const masterpro::decision& a, const masterpro::detail_value& x, const masterpro::decision& b,
+                                const masterpro::detail_value& y) {
+        if (x.what != y.what) return false;
+        if (x.what == masterpro::detail_value::kind::refs) return refs_of(a, x.first, x.count) == refs_of(b, y.first, y.count);
+        return x.number == y.number && x.first == y.first && x.count == y.count;
+    };
+    std::size_t compared = 0;
+    for (bool passing : {true, false}) {
+        masterpro::evaluation_options options;
+        options.passing_checks = passing;
+        for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) {
+            auto a = once.evaluate_json(line, {}, options);
+            auto b = per_level->evaluate_json(line, {}, options);
+            REQUIRE(a.has_value() == b.has_value());
+            if (!a) continue;
+            REQUIRE(a->trace.size() == b->trace.size());
+            for (std::size_t i = 0; i < a->trace.size(); ++i) {
+                const auto& x = a->trace[i];
+                const auto& y = b->trace[i];
+                CAPTURE(i);
+                CHECK(x.requirement == y.requirement);
+                CHECK(x.check == y.check);
+                CHECK(x.result == y.result);
+                CHECK(x.level == y.level);
+                CHECK(x.competence == y.competence);
+                CHECK(x.check_arg == y.check_arg);
+                CHECK(same_value(*a, x.found, *b, y.found));
+                CHECK(same_value(*a, x.required, *b, y.required));
+                CHECK(refs_of(*a, x.refs_first, x.refs_count) == refs_of(*b, y.refs_first, y.refs_count));
+                CHECK(std::vector<std::uint32_t>(a->children.begin() + x.children_first,
+                                                 a->children.begin() + x.children_first + x.children_count) ==
+                      std::vector<std::uint32_t>(b->children.begin() + y.children_first,
+                                                 b->children.begin() + y.children_first + y.children_count));
+                ++compared;
+            }
+            CHECK(a->gaps == b->gaps);
+        }
+    }
+    CHECK(compared > 1000);
+}
+
 TEST_CASE("docs: decisions.md shows MW-DEMO-2's reason, gaps and explanation as they are") {
     const std::string page = mt::read_text(mt::source_dir() / "docs" / "decisions.md");
     const auto d = sample_trace();
