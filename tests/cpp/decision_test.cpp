@@ -329,33 +329,28 @@ TEST_CASE("without the trace a decision has the same outcome and statuses, and n
     masterpro::evaluation_options brief;
     brief.trace = false;
     int decided = 0;
-    for (const char* name : {"master-welder", "itsm"}) {
-        const std::string dir = std::string("rules/examples/") + name;
-        const auto rules = mt::load_rules(std::string("rules/qualifications/") +
-                                          (std::string(name) == "itsm" ? "LT-AMK-ITSM-001.json" : "LT-AMK-WELD-001.json"));
-        for (const auto& line : mt::read_lines(mt::source_dir() / dir / "candidates.jsonl")) {
-            CAPTURE(line);
-            auto full = rules.evaluate_json(line);
-            auto statuses = rules.evaluate_json(line, {}, brief);
-            REQUIRE(full.has_value() == statuses.has_value());
-            if (!full) {
-                CHECK(masterpro::to_json(full.error()) == masterpro::to_json(statuses.error()));
-                continue;
-            }
-            ++decided;
-            CHECK(masterpro::to_json(*full, {false, false}) == masterpro::to_json(*statuses, {false, false}));
-            CHECK(full->level_status == statuses->level_status);
-            CHECK(full->competence_status == statuses->competence_status);
-            CHECK_FALSE(full->trace.empty());
-            CHECK(statuses->trace.empty());
-            CHECK(statuses->refs.empty());
-            CHECK(statuses->children.empty());
-            CHECK(statuses->level_roots.empty());
-            CHECK(statuses->competence_roots.empty());
-            CHECK(statuses->gaps.empty());
-            CHECK(statuses->evidence_ids.empty());
+    mt::for_each_example([&](const masterpro::rule_set& rules, const std::string& line) {
+        CAPTURE(line);
+        auto full = rules.evaluate_json(line);
+        auto statuses = rules.evaluate_json(line, {}, brief);
+        REQUIRE(full.has_value() == statuses.has_value());
+        if (!full) {
+            CHECK(masterpro::to_json(full.error()) == masterpro::to_json(statuses.error()));
+            return;
         }
-    }
+        ++decided;
+        CHECK(masterpro::to_json(*full, {false, false}) == masterpro::to_json(*statuses, {false, false}));
+        CHECK(full->level_status == statuses->level_status);
+        CHECK(full->competence_status == statuses->competence_status);
+        CHECK_FALSE(full->trace.empty());
+        CHECK(statuses->trace.empty());
+        CHECK(statuses->refs.empty());
+        CHECK(statuses->children.empty());
+        CHECK(statuses->level_roots.empty());
+        CHECK(statuses->competence_roots.empty());
+        CHECK(statuses->gaps.empty());
+        CHECK(statuses->evidence_ids.empty());
+    });
     CHECK(decided >= 8);
 }
 
@@ -364,24 +359,19 @@ TEST_CASE("a trace without the checks that pass renders the same reasons, gaps a
     shown_only.passing_checks = false;
     int decided = 0;
     std::size_t full_size = 0, shown_size = 0;
-    for (const char* name : {"master-welder", "itsm"}) {
-        const std::string dir = std::string("rules/examples/") + name;
-        const auto rules = mt::load_rules(std::string("rules/qualifications/") +
-                                          (std::string(name) == "itsm" ? "LT-AMK-ITSM-001.json" : "LT-AMK-WELD-001.json"));
-        for (const auto& line : mt::read_lines(mt::source_dir() / dir / "candidates.jsonl")) {
-            CAPTURE(line);
-            auto full = rules.evaluate_json(line);
-            auto shown = rules.evaluate_json(line, {}, shown_only);
-            REQUIRE(full.has_value() == shown.has_value());
-            if (!full) continue;
-            ++decided;
-            CHECK(masterpro::to_json(*full, {true, true}) == masterpro::to_json(*shown, {true, true}));
-            CHECK(masterpro::explain(*full) == masterpro::explain(*shown));
-            for (const auto& e : shown->trace) CHECK((e.check == masterpro::check_kind::whole || e.result != masterpro::status::pass));
-            full_size += full->trace.size();
-            shown_size += shown->trace.size();
-        }
-    }
+    mt::for_each_example([&](const masterpro::rule_set& rules, const std::string& line) {
+        CAPTURE(line);
+        auto full = rules.evaluate_json(line);
+        auto shown = rules.evaluate_json(line, {}, shown_only);
+        REQUIRE(full.has_value() == shown.has_value());
+        if (!full) return;
+        ++decided;
+        CHECK(masterpro::to_json(*full, {true, true}) == masterpro::to_json(*shown, {true, true}));
+        CHECK(masterpro::explain(*full) == masterpro::explain(*shown));
+        for (const auto& e : shown->trace) CHECK((e.check == masterpro::check_kind::whole || e.result != masterpro::status::pass));
+        full_size += full->trace.size();
+        shown_size += shown->trace.size();
+    });
     CHECK(decided >= 8);
     CHECK(shown_size < full_size);
 }
@@ -398,11 +388,7 @@ TEST_CASE("evidence the same at every level is decided once per competence witho
 
     // A level parameter makes the evidence requirement differ between levels (2 items at M1,
     // 3 at M2): it is decided at each level, with or without the trace.
-    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
-    const std::string original = R"("min_items": 2,)";
-    const auto at = text.find(original);
-    REQUIRE(at != std::string::npos);
-    text.replace(at, original.size(), R"("min_items": "level.panel_size",)");
+    const std::string text = mt::welder_text_with(R"("min_items": 2,)", R"("min_items": "level.panel_size",)");
     auto per_level = masterpro::rule_set::from_json(text, "welder.json");
     REQUIRE(per_level.has_value());
     CHECK(slot_of_evidence(*per_level) == -1);
@@ -426,11 +412,7 @@ TEST_CASE("evidence the same at every level is decided once per competence witho
 TEST_CASE("evidence the same at every level has the same trace whether decided once or at each level") {
     // `2 + 0 * level.panel_size` is 2 but reads the level: that evidence requirement is decided
     // at each level, the bundled one once (its entries copied).
-    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
-    const std::string original = R"("min_items": 2,)";
-    const auto at = text.find(original);
-    REQUIRE(at != std::string::npos);
-    text.replace(at, original.size(), R"("min_items": "2 + 0 * level.panel_size",)");
+    const std::string text = mt::welder_text_with(R"("min_items": 2,)", R"("min_items": "2 + 0 * level.panel_size",)");
     auto per_level = masterpro::rule_set::from_json(text, "welder.json");
     REQUIRE(per_level.has_value());
     const auto once = mt::welder();

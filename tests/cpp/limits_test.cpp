@@ -159,11 +159,7 @@ std::string welder_text() {
 
 /// The Welder's rules with the usable-evidence expression replaced by `usable`.
 std::string welder_with_usable(const std::string& usable) {
-    std::string text = welder_text();
-    const std::string original = R"("usable": "within(date, years(5)) and authentic")";
-    const auto at = text.find(original);
-    REQUIRE(at != std::string::npos);
-    return text.replace(at, original.size(), R"("usable": ")" + usable + R"(")");
+    return mt::welder_text_with(R"("usable": "within(date, years(5)) and authentic")", R"("usable": ")" + usable + R"(")");
 }
 
 std::string evidence_covering(std::size_t n) {
@@ -285,11 +281,8 @@ TEST_CASE("parameters and conditions that read no candidate data are computed on
     // A parameter that visits a list takes evaluation steps computing it: each evaluation still
     // counts them. With a bound just large enough for the bundled rules, the same rules with
     // such a parameter stop; with a larger one they decide the same.
-    std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
-    const std::string original = R"("min_items": 2,)";
-    const auto at = text.find(original);
-    REQUIRE(at != std::string::npos);
-    text.replace(at, original.size(), R"x("min_items": "2 + 0 * count(competence.tags, it == it)",)x");
+    const std::string text =
+        mt::welder_text_with(R"("min_items": 2,)", R"x("min_items": "2 + 0 * count(competence.tags, it == it)",)x");
     std::string record;
     for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl"))
         if (line.find("\"MW-DEMO-2\"") != std::string::npos) record = line;

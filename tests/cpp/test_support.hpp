@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace masterpro::testing {
@@ -53,5 +54,25 @@ inline rule_set load_rules(const std::string& relative) {
 }
 
 inline rule_set welder() { return load_rules("rules/qualifications/LT-AMK-WELD-001.json"); }
+
+/// The Master Welder rule file's text with `original` (which must occur in it) replaced.
+inline std::string welder_text_with(const std::string& original, const std::string& replacement) {
+    std::string text = read_text(source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const auto at = text.find(original);
+    REQUIRE_MESSAGE(at != std::string::npos, original);
+    return text.replace(at, original.size(), replacement);
+}
+
+/// Calls `f(rules, record)` for every example record bundled with a qualification
+/// (rules/examples/<name>/candidates.jsonl with rules/qualifications/<its rule file>).
+template <class F>
+void for_each_example(F&& f) {
+    const std::pair<const char*, const char*> examples[] = {{"master-welder", "LT-AMK-WELD-001.json"},
+                                                            {"itsm", "LT-AMK-ITSM-001.json"}};
+    for (const auto& [name, file] : examples) {
+        const auto rules = load_rules(std::string("rules/qualifications/") + file);
+        for (const auto& line : read_lines(source_dir() / "rules/examples" / name / "candidates.jsonl")) f(rules, line);
+    }
+}
 
 } // namespace masterpro::testing
