@@ -943,7 +943,10 @@ class evaluator {
         const std::size_t competences = q_.competences.size();
         out_.competence_status.resize(levels);
         for (auto& row : out_.competence_status) row.assign(competences, status::insufficient);
-        if (record_) out_.competence_roots.assign(levels, std::vector<std::uint32_t>(competences, 0));
+        if (record_) {
+            out_.competence_roots.resize(levels); // rows keep their memory when the decision is reused
+            for (auto& row : out_.competence_roots) row.assign(competences, 0);
+        }
         for (std::size_t l = 0; l < levels; ++l) {
             for (std::size_t c = 0; c < competences; ++c) {
                 frame f = base_;
@@ -965,6 +968,7 @@ class evaluator {
         }
         decide_outcome();
         out_.gaps.resize(record_ ? levels : 0);
+        for (auto& gap : out_.gaps) gap.clear();
         for (std::size_t l = 0; l < levels && record_ && gaps; ++l) {
             if (out_.level_status[l] == status::pass) continue;
             collect_gap(out_.level_roots[l], out_.gaps[l]);
@@ -1723,8 +1727,10 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
     out.credential_ids.clear();
     out.assessments.clear();
     out.level_roots.clear();
-    out.competence_roots.clear();
-    out.gaps.clear();
+    if (!trace) { // the lists of lists keep their rows for a reused decision's next trace
+        out.competence_roots.clear();
+        out.gaps.clear();
+    }
     evaluation_scratch& work = thread_scratch();
     if (trace) {
         for (const auto& e : who.evidence) out.evidence_ids.push_back(e.id);
