@@ -48,10 +48,14 @@ T& reuse(std::vector<T>& list, std::size_t& n, std::size_t hint) {
     return list[n++];
 }
 
-/// Reserves `hint` in an inner list that has no storage yet.
+/// The most an item's inner list (covers, scores, relations) reserves from the hint: one item's
+/// long list must not make every item of the next record reserve as much.
+constexpr std::size_t max_inner_hint = 64;
+
+/// Reserves `hint` (at most max_inner_hint) in an inner list that has no storage yet.
 template <class T>
 void reserve_new(std::vector<T>& list, std::size_t hint) {
-    if (list.capacity() == 0) list.reserve(hint);
+    if (list.capacity() == 0) list.reserve(std::min(hint, max_inner_hint));
 }
 
 /// A key of a record object: `bits` marks those seen, so that a repeated key (which the tree
@@ -392,7 +396,7 @@ class on_demand_reader {
                 }
             } else if (key == "relations") {
                 first_time(seen, relations);
-                objects(v, [&](od::object r) { relation_of(r, reuse(a.relations, n_relations, hint_.relations)); });
+                objects(v, [&](od::object r) { relation_of(r, reuse(a.relations, n_relations, std::min(hint_.relations, max_inner_hint))); });
             } else {
                 plain_key(key);
                 ignored(v, 4);
