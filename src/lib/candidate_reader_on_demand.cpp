@@ -70,7 +70,7 @@ class on_demand_reader {
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
     on_demand_reader(const program& rules, bool escapes, const list_sizes& hint)
         : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), escapes_(escapes), hint_(hint) {
-        for (const std::string& name : q_.evidence_flags)
+        for (const std::string_view name : q_.evidence_flags)
             if (name == "id" || name == "type" || name == "date" || name == "covers") flag_named_like_member_ = true;
     }
 
@@ -241,6 +241,10 @@ class on_demand_reader {
         }
         if (found < 0) leave();
         return static_cast<id_index>(found);
+    }
+    /// a == b, the last bytes compared first (ids of a record often differ only there).
+    static bool same_text(std::string_view a, std::string_view b) noexcept {
+        return a.size() == b.size() && (b.empty() || (a.back() == b.back() && std::memcmp(a.data(), b.data(), b.size()) == 0));
     }
     /// Calls `body` with each object of the array `v`.
     template <class Each>
@@ -443,7 +447,7 @@ class on_demand_reader {
                 first_time(seen, assessor);
                 const std::string_view id = text_of(v);
                 std::size_t i = 0;
-                while (i < n && assessors[i].id != id) ++i;
+                while (i < n && !same_text(assessors[i].id, id)) ++i;
                 if (i == n) leave();
                 a.assessor = static_cast<std::uint32_t>(i);
             } else if (key == "competence") {
