@@ -20,50 +20,63 @@ inline std::string describe(const candidate& c) {
     std::string s;
     auto add = [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string>) s += '"' + x + '"';
-        else if constexpr (std::is_same_v<T, date>) s += std::to_string(x.days);
-        else if constexpr (std::is_same_v<T, std::optional<date>>) s += x ? std::to_string(x->days) : "-";
-        else if constexpr (std::is_same_v<T, std::optional<id_index>>) s += x ? std::to_string(*x) : "-";
+        if constexpr (std::is_same_v<T, std::string>)
+            s += '"' + x + '"';
+        else if constexpr (std::is_same_v<T, date>)
+            s += std::to_string(x.days);
+        else if constexpr (std::is_same_v<T, std::optional<date>>)
+            s += x ? std::to_string(x->days) : "-";
+        else if constexpr (std::is_same_v<T, std::optional<id_index>>)
+            s += x ? std::to_string(*x) : "-";
         else if constexpr (std::is_same_v<T, double>) {
             char text[32];
             std::snprintf(text, sizeof text, "%a", x);
             s += text;
-        } else s += std::to_string(x);
+        } else
+            s += std::to_string(x);
         s += ' ';
     };
     add(c.id), add(c.as_of), add(c.employer), add(c.has_experience), add(c.has_credentials);
     s += "| experience ";
-    for (const auto& e : c.experience) add(e.from), add(e.to), add(e.fte), add(e.role);
+    for (const auto& e : c.experience)
+        add(e.from), add(e.to), add(e.fte), add(e.role);
     s += "| evidence ";
     for (const auto& e : c.evidence) {
         add(e.id), add(e.type), add(e.dated), add(e.flags);
-        for (id_index k : e.covers) add(k);
+        for (id_index k : e.covers)
+            add(k);
         s += "; ";
     }
     s += "| assessors ";
     for (const auto& a : c.assessors) {
-        add(a.id), add(a.employer), add(a.industry), add(a.held_level), add(a.sector_years), add(a.trained);
-        for (const auto& r : a.relations) add(r.kind), add(r.until);
+        add(a.id), add(a.employer), add(a.industry), add(a.held_level), add(a.sector_years),
+            add(a.trained);
+        for (const auto& r : a.relations)
+            add(r.kind), add(r.until);
         s += "; ";
     }
     s += "| assessments ";
     for (const auto& a : c.assessments) {
         add(a.assessor), add(a.competence), add(a.dated);
-        for (const auto& k : a.scores) add(k.criterion), add(k.score);
+        for (const auto& k : a.scores)
+            add(k.criterion), add(k.score);
         s += "; ";
     }
     s += "| credentials ";
-    for (const auto& cr : c.credentials) add(cr.id), add(cr.type), add(cr.issued), add(cr.valid_until);
+    for (const auto& cr : c.credentials)
+        add(cr.id), add(cr.type), add(cr.issued), add(cr.valid_until);
     return s;
 }
 
 /// What reading `json` by `route` into `into` gives: the candidate described, or the error.
-inline std::string read_by(const rule_set& rules, std::string_view json, detail::reader_route route, candidate& into) {
-    const auto read = detail::read_candidate_into(*rules.program(), json, *make_date(2026, 6, 30), into, route);
+inline std::string read_by(const rule_set& rules, std::string_view json, detail::reader_route route,
+                           candidate& into) {
+    const auto read =
+        detail::read_candidate_into(*rules.program(), json, *make_date(2026, 6, 30), into, route);
     if (!read) {
         const error& e = read.error();
-        return "error " + std::to_string(static_cast<int>(e.category)) + " " + e.message + " at " + e.where.pointer + " / " +
-               e.where.path + " column " + std::to_string(e.where.column);
+        return "error " + std::to_string(static_cast<int>(e.category)) + " " + e.message + " at " +
+               e.where.pointer + " / " + e.where.path + " column " + std::to_string(e.where.column);
     }
     return describe(into);
 }
@@ -74,9 +87,11 @@ inline std::string compare_routes(const rule_set& rules, std::string_view json, 
     candidate fresh, tree;
     const std::string by_tree = read_by(rules, json, detail::reader_route::tree, tree);
     const std::string fastest = read_by(rules, json, detail::reader_route::fastest, fresh);
-    if (fastest != by_tree) return "the fastest route and the tree route differ: " + fastest + " / " + by_tree;
+    if (fastest != by_tree)
+        return "the fastest route and the tree route differ: " + fastest + " / " + by_tree;
     const std::string again = read_by(rules, json, detail::reader_route::fastest, reused);
-    if (again != by_tree) return "reading into a used candidate differs: " + again + " / " + by_tree;
+    if (again != by_tree)
+        return "reading into a used candidate differs: " + again + " / " + by_tree;
     return {};
 }
 

@@ -22,10 +22,10 @@ struct not_here {};
 
 [[noreturn]] void leave() { throw not_here{}; }
 
-template <class T>
-T ok(simdjson::simdjson_result<T>&& result) {
+template <class T> T ok(simdjson::simdjson_result<T>&& result) {
     T value{};
-    if (std::move(result).get(value) != simdjson::SUCCESS) leave();
+    if (std::move(result).get(value) != simdjson::SUCCESS)
+        leave();
     return value;
 }
 
@@ -33,31 +33,37 @@ T ok(simdjson::simdjson_result<T>&& result) {
 /// by each thread, is what a list without storage reserves: a run of similar records then
 /// allocates each list once rather than growing it step by step.
 struct list_sizes {
-    std::size_t experience = 0, evidence = 0, assessors = 0, assessments = 0, credentials = 0, covers = 0, scores = 0, relations = 0;
+    std::size_t experience = 0, evidence = 0, assessors = 0, assessments = 0, credentials = 0,
+                covers = 0, scores = 0, relations = 0;
 };
 
 /// The element `n` of `list` for reuse (overwritten by the caller, whatever it held), the
 /// list grown by one default element (after reserving `hint`) when it has no element `n`; `n`
 /// is advanced.
-template <class T>
-T& reuse(std::vector<T>& list, std::size_t& n, std::size_t hint) {
+template <class T> T& reuse(std::vector<T>& list, std::size_t& n, std::size_t hint) {
     if (n == list.size()) {
-        if (n == list.capacity() && hint > n) list.reserve(hint);
+        if (n == list.capacity() && hint > n)
+            list.reserve(hint);
         list.emplace_back();
     }
     return list[n++];
 }
 
-/// Reserves `hint` in an inner list that has no storage yet.
-template <class T>
-void reserve_new(std::vector<T>& list, std::size_t hint) {
-    if (list.capacity() == 0) list.reserve(hint);
+/// The most an item's inner list (covers, scores, relations) reserves from the hint: one item's
+/// long list must not make every item of the next record reserve as much.
+constexpr std::size_t max_inner_hint = 64;
+
+/// Reserves `hint` (at most max_inner_hint) in an inner list that has no storage yet.
+template <class T> void reserve_new(std::vector<T>& list, std::size_t hint) {
+    if (list.capacity() == 0)
+        list.reserve(std::min(hint, max_inner_hint));
 }
 
 /// A key of a record object: `bits` marks those seen, so that a repeated key (which the tree
 /// reader resolves to its first value) sends the record the tree way.
 void first_time(std::uint32_t& seen, std::uint32_t bit) {
-    if (seen & bit) leave();
+    if (seen & bit)
+        leave();
     seen |= bit;
 }
 
@@ -65,9 +71,11 @@ class on_demand_reader {
   public:
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
     on_demand_reader(const program& rules, bool escapes, const list_sizes& hint)
-        : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), escapes_(escapes), hint_(hint) {
-        for (const std::string& name : q_.evidence_flags)
-            if (name == "id" || name == "type" || name == "date" || name == "covers") flag_named_like_member_ = true;
+        : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), escapes_(escapes),
+          hint_(hint) {
+        for (const std::string_view name : q_.evidence_flags)
+            if (name == "id" || name == "type" || name == "date" || name == "covers")
+                flag_named_like_member_ = true;
     }
 
     list_sizes sizes_; ///< the lengths of the lists of the record read
@@ -76,9 +84,19 @@ class on_demand_reader {
     /// leaves to the tree reader.
     void read(od::document& doc, std::optional<date> as_of, candidate& c) {
         od::object record = ok(doc.get_object());
-        enum : std::uint32_t { id = 1, as_of_key = 2, employer = 4, experience = 8, evidence = 16, assessors = 32, assessments = 64, credentials = 128 };
+        enum : std::uint32_t {
+            id = 1,
+            as_of_key = 2,
+            employer = 4,
+            experience = 8,
+            evidence = 16,
+            assessors = 32,
+            assessments = 64,
+            credentials = 128
+        };
         std::uint32_t seen = 0;
-        std::size_t n_experience = 0, n_evidence = 0, n_assessors = 0, n_assessments = 0, n_credentials = 0;
+        std::size_t n_experience = 0, n_evidence = 0, n_assessors = 0, n_assessments = 0,
+                    n_credentials = 0;
         c.as_of.reset();
         c.employer.clear();
         c.has_experience = c.has_credentials = false;
@@ -89,49 +107,65 @@ class on_demand_reader {
             if (key == "id") {
                 first_time(seen, id);
                 c.id.assign(text_of(v));
-                if (c.id.empty()) leave();
+                if (c.id.empty())
+                    leave();
             } else if (key == "as_of") {
                 first_time(seen, as_of_key);
-                if (!is_null(v)) c.as_of = date_of(v);
+                if (!is_null(v))
+                    c.as_of = date_of(v);
             } else if (key == "employer") {
                 first_time(seen, employer);
-                if (!is_null(v)) c.employer.assign(text_of(v));
+                if (!is_null(v))
+                    c.employer.assign(text_of(v));
             } else if (key == "experience") {
                 first_time(seen, experience);
                 c.has_experience = true;
-                objects(v, [&](od::object item) { experience_of(item, reuse(c.experience, n_experience, hint_.experience)); });
+                objects(v, [&](od::object item) {
+                    experience_of(item, reuse(c.experience, n_experience, hint_.experience));
+                });
             } else if (key == "evidence") {
                 first_time(seen, evidence);
-                objects(v, [&](od::object item) { evidence_of(item, reuse(c.evidence, n_evidence, hint_.evidence)); });
+                objects(v, [&](od::object item) {
+                    evidence_of(item, reuse(c.evidence, n_evidence, hint_.evidence));
+                });
             } else if (key == "assessors") {
                 first_time(seen, assessors);
                 objects(v, [&](od::object item) {
                     // Assessments find their assessor by a scan: kept for short lists.
-                    if (n_assessors == max_assessors) leave();
+                    if (n_assessors == max_assessors)
+                        leave();
                     masterpro::assessor& a = reuse(c.assessors, n_assessors, hint_.assessors);
                     assessor_of(item, a);
                     for (std::size_t i = 0; i + 1 < n_assessors; ++i)
-                        if (c.assessors[i].id == a.id) leave();
+                        if (c.assessors[i].id == a.id)
+                            leave();
                 });
             } else if (key == "assessments") {
                 first_time(seen, assessments);
                 objects(v, [&](od::object item) {
-                    assessment_of(item, reuse(c.assessments, n_assessments, hint_.assessments), c.assessors, n_assessors);
+                    assessment_of(item, reuse(c.assessments, n_assessments, hint_.assessments),
+                                  c.assessors, n_assessors);
                 });
             } else if (key == "credentials") {
                 first_time(seen, credentials);
                 c.has_credentials = true;
-                objects(v, [&](od::object item) { credential_of(item, reuse(c.credentials, n_credentials, hint_.credentials)); });
+                objects(v, [&](od::object item) {
+                    credential_of(item, reuse(c.credentials, n_credentials, hint_.credentials));
+                });
             } else {
                 plain_key(key);
                 ignored(v, 2);
             }
         }
         // One value in the text, nothing after it.
-        if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS) leave();
-        if (!(seen & id)) leave();
-        if (!c.as_of) c.as_of = as_of;
-        if (!c.as_of) leave();
+        if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+            leave();
+        if (!(seen & id))
+            leave();
+        if (!c.as_of)
+            c.as_of = as_of;
+        if (!c.as_of)
+            leave();
         c.experience.resize(n_experience);
         c.evidence.resize(n_evidence);
         c.assessors.resize(n_assessors);
@@ -154,7 +188,8 @@ class on_demand_reader {
 
     /// Whether s[0, n) holds a backslash; reads up to 7 bytes past s + n.
     bool has_backslash(const char* s, std::size_t n) const noexcept {
-        if (!escapes_) return false;
+        if (!escapes_)
+            return false;
         constexpr std::uint64_t ones = 0x0101010101010101ULL;
         for (std::size_t i = 0; i < n; i += 8) {
             std::uint64_t w;
@@ -162,8 +197,10 @@ class on_demand_reader {
             w ^= ones * '\\'; // a backslash byte becomes zero
             std::uint64_t zero = (w - ones) & ~w & (ones << 7);
             // Only the bytes of s count (a zero byte past its end marks bytes after it only).
-            if (n - i < 8) zero &= (std::uint64_t{1} << (8 * (n - i))) - 1;
-            if (zero) return true;
+            if (n - i < 8)
+                zero &= (std::uint64_t{1} << (8 * (n - i))) - 1;
+            if (zero)
+                return true;
         }
         return false;
     }
@@ -172,25 +209,31 @@ class on_demand_reader {
     static std::string_view key_of(od::field& f) {
         const char* const key = f.key().raw();
         const char* const value = f.value().raw_json_token().data();
-        if (value[-1] == ':' && value[-2] == '"') return {key, static_cast<std::size_t>(value - 2 - key)};
+        if (value[-1] == ':' && value[-2] == '"')
+            return {key, static_cast<std::size_t>(value - 2 - key)};
         std::size_t n = 0; // whitespace around the colon
-        while (key[n] != '"') n += key[n] == '\\' ? 2 : 1;
+        while (key[n] != '"')
+            n += key[n] == '\\' ? 2 : 1;
         return {key, n};
     }
     /// A key that names none of the contract's members, as read (it must have no escape).
     std::string_view plain_key(std::string_view key) const {
-        if (has_backslash(key.data(), key.size())) leave();
+        if (has_backslash(key.data(), key.size()))
+            leave();
         return key;
     }
     static bool is_null(od::value& v) {
-        if (v.raw_json_token().front() != 'n') return false;
-        if (!ok(v.is_null())) leave();
+        if (v.raw_json_token().front() != 'n')
+            return false;
+        if (!ok(v.is_null()))
+            leave();
         return true;
     }
     /// A string, unescaped, at most max_string_bytes long.
     std::string_view text_of(od::value& v) const {
         const std::string_view raw = v.raw_json_token();
-        if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' && !has_backslash(raw.data() + 1, raw.size() - 2) &&
+        if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
+            !has_backslash(raw.data() + 1, raw.size() - 2) &&
             raw.size() - 2 <= bounds_.max_string_bytes) {
             consume(v);
             return raw.substr(1, raw.size() - 2);
@@ -203,12 +246,14 @@ class on_demand_reader {
     /// text_of for a string with escapes or space after it.
     [[gnu::noinline]] std::string_view unescaped_text_of(od::value& v) const {
         const std::string_view s = ok(v.get_string());
-        if (s.size() > bounds_.max_string_bytes) leave();
+        if (s.size() > bounds_.max_string_bytes)
+            leave();
         return s;
     }
     date date_of(od::value& v) const {
         const auto d = parse_date(text_of(v));
-        if (!d) leave();
+        if (!d)
+            leave();
         return *d;
     }
     bool bool_of(od::value& v) const { return ok(v.get_bool()); }
@@ -217,35 +262,47 @@ class on_demand_reader {
     /// reads its own way: those are left to it.
     static double number_of(od::value& v) {
         const std::string_view raw = v.raw_json_token();
-        if (raw.find_first_of(".eE") != std::string_view::npos) return ok(v.get_double());
-        if (raw.size() > 19) leave();
+        if (raw.find_first_of(".eE") != std::string_view::npos)
+            return ok(v.get_double());
+        if (raw.size() > 19)
+            leave();
         std::int64_t i = 0;
-        if (v.get_int64().get(i) == simdjson::SUCCESS) return static_cast<double>(i);
+        if (v.get_int64().get(i) == simdjson::SUCCESS)
+            return static_cast<double>(i);
         return static_cast<double>(ok(v.get_uint64()));
     }
     /// The index of the id `v` (a string) in `index`.
     [[gnu::always_inline]] id_index lookup(const text_table& index, od::value& v) const {
         const std::string_view raw = v.raw_json_token();
         std::int32_t found;
-        if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' && !has_backslash(raw.data() + 1, raw.size() - 2) &&
+        if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
+            !has_backslash(raw.data() + 1, raw.size() - 2) &&
             raw.size() - 2 <= bounds_.max_string_bytes) {
             consume(v);
-            found = index.find_padded(raw.data() + 1, raw.size() - 2); // read in place: the text goes on
+            found = index.find_padded(raw.data() + 1,
+                                      raw.size() - 2); // read in place: the text goes on
         } else {
             const std::string_view id = unescaped_text_of(v);
             found = index.find(id.data(), id.size());
         }
-        if (found < 0) leave();
+        if (found < 0)
+            leave();
         return static_cast<id_index>(found);
     }
+    /// a == b, the last bytes compared first (ids of a record often differ only there).
+    static bool same_text(std::string_view a, std::string_view b) noexcept {
+        return a.size() == b.size() &&
+               (b.empty() ||
+                (a.back() == b.back() && std::memcmp(a.data(), b.data(), b.size()) == 0));
+    }
     /// Calls `body` with each object of the array `v`.
-    template <class Each>
-    void objects(od::value& v, Each body) {
+    template <class Each> void objects(od::value& v, Each body) {
         od::array list = ok(v.get_array());
         std::size_t n = 0;
         for (auto element : list) {
             od::value item = ok(std::move(element));
-            if (++n > bounds_.max_items) leave();
+            if (++n > bounds_.max_items)
+                leave();
             body(ok(item.get_object()));
         }
     }
@@ -254,7 +311,8 @@ class on_demand_reader {
     void ignored(od::value v, std::size_t depth) {
         switch (ok(v.type())) {
         case od::json_type::object: {
-            if (depth >= bounds_.max_json_depth) leave();
+            if (depth >= bounds_.max_json_depth)
+                leave();
             for (auto member : ok(v.get_object())) {
                 od::field f = ok(std::move(member));
                 plain_key(key_of(f));
@@ -263,14 +321,23 @@ class on_demand_reader {
             break;
         }
         case od::json_type::array:
-            if (depth >= bounds_.max_json_depth) leave();
-            for (auto element : ok(v.get_array())) ignored(ok(std::move(element)), depth + 1);
+            if (depth >= bounds_.max_json_depth)
+                leave();
+            for (auto element : ok(v.get_array()))
+                ignored(ok(std::move(element)), depth + 1);
             break;
-        case od::json_type::string: ok(v.get_string()); break;
-        case od::json_type::number: number_of(v); break;
-        case od::json_type::boolean: ok(v.get_bool()); break;
+        case od::json_type::string:
+            ok(v.get_string());
+            break;
+        case od::json_type::number:
+            number_of(v);
+            break;
+        case od::json_type::boolean:
+            ok(v.get_bool());
+            break;
         case od::json_type::null:
-            if (!is_null(v)) leave();
+            if (!is_null(v))
+                leave();
             break;
         }
     }
@@ -289,11 +356,13 @@ class on_demand_reader {
                 e.from = date_of(v);
             } else if (key == "to") {
                 first_time(seen, to);
-                if (!is_null(v)) e.to = date_of(v);
+                if (!is_null(v))
+                    e.to = date_of(v);
             } else if (key == "fte") {
                 first_time(seen, fte);
                 e.fte = number_of(v);
-                if (!(e.fte > 0 && e.fte <= 1)) leave();
+                if (!(e.fte > 0 && e.fte <= 1))
+                    leave();
             } else if (key == "role") {
                 first_time(seen, role);
                 e.role = lookup(words_.experience_roles, v);
@@ -302,13 +371,16 @@ class on_demand_reader {
                 ignored(v, 4);
             }
         }
-        if ((seen & (from | fte | role)) != (from | fte | role)) leave();
-        if (e.to && *e.to < e.from) leave();
+        if ((seen & (from | fte | role)) != (from | fte | role))
+            leave();
+        if (e.to && *e.to < e.from)
+            leave();
     }
 
     void evidence_of(od::object item, evidence_item& e) {
         // A flag named like a member of the contract is read the tree way.
-        if (flag_named_like_member_) leave();
+        if (flag_named_like_member_)
+            leave();
         enum : std::uint32_t { id = 1, type = 2, dated = 4, covers = 8 };
         std::uint32_t seen = 0;
         std::uint32_t flags_seen = 0;
@@ -333,7 +405,8 @@ class on_demand_reader {
                 std::size_t n = 0;
                 for (auto element : ok(v.get_array())) {
                     od::value k = ok(std::move(element));
-                    if (++n > bounds_.max_items) leave();
+                    if (++n > bounds_.max_items)
+                        leave();
                     e.covers.push_back(lookup(words_.criteria, k));
                 }
                 sizes_.covers = std::max(sizes_.covers, n);
@@ -341,24 +414,37 @@ class on_demand_reader {
                 ignored(v, 4);
             }
         }
-        if ((seen & (id | type | dated)) != (id | type | dated)) leave();
+        if ((seen & (id | type | dated)) != (id | type | dated))
+            leave();
     }
 
     /// Whether `key` names an evidence flag; if so, reads it into e.flags.
     bool flag_of(std::string_view key, od::value& v, evidence_item& e, std::uint32_t& seen) const {
         const auto& names = q_.evidence_flags;
         std::size_t f = 0;
-        while (f < names.size() && names[f] != key) ++f;
-        if (f == names.size()) return false;
+        while (f < names.size() && names[f] != key)
+            ++f;
+        if (f == names.size())
+            return false;
         first_time(seen, std::uint32_t{1} << f);
         if (!is_null(v) && bool_of(v))
-            for (; f < names.size(); ++f) // a name listed twice sets both bits, as in the tree reader
-                if (names[f] == key) e.flags |= std::uint32_t{1} << f;
+            for (; f < names.size();
+                 ++f) // a name listed twice sets both bits, as in the tree reader
+                if (names[f] == key)
+                    e.flags |= std::uint32_t{1} << f;
         return true;
     }
 
     void assessor_of(od::object item, masterpro::assessor& a) {
-        enum : std::uint32_t { id = 1, employer = 2, industry = 4, trained = 8, held_level = 16, sector_years = 32, relations = 64 };
+        enum : std::uint32_t {
+            id = 1,
+            employer = 2,
+            industry = 4,
+            trained = 8,
+            held_level = 16,
+            sector_years = 32,
+            relations = 64
+        };
         std::uint32_t seen = 0;
         a.employer.clear();
         a.industry = a.trained = false;
@@ -374,31 +460,40 @@ class on_demand_reader {
                 a.id.assign(text_of(v));
             } else if (key == "employer") {
                 first_time(seen, employer);
-                if (!is_null(v)) a.employer.assign(text_of(v));
+                if (!is_null(v))
+                    a.employer.assign(text_of(v));
             } else if (key == "industry") {
                 first_time(seen, industry);
-                if (!is_null(v)) a.industry = bool_of(v);
+                if (!is_null(v))
+                    a.industry = bool_of(v);
             } else if (key == "trained") {
                 first_time(seen, trained);
-                if (!is_null(v)) a.trained = bool_of(v);
+                if (!is_null(v))
+                    a.trained = bool_of(v);
             } else if (key == "held_level") {
                 first_time(seen, held_level);
-                if (!is_null(v)) a.held_level = lookup(words_.levels, v);
+                if (!is_null(v))
+                    a.held_level = lookup(words_.levels, v);
             } else if (key == "sector_years") {
                 first_time(seen, sector_years);
                 if (!is_null(v)) {
                     a.sector_years = number_of(v);
-                    if (a.sector_years < 0) leave();
+                    if (a.sector_years < 0)
+                        leave();
                 }
             } else if (key == "relations") {
                 first_time(seen, relations);
-                objects(v, [&](od::object r) { relation_of(r, reuse(a.relations, n_relations, hint_.relations)); });
+                objects(v, [&](od::object r) {
+                    relation_of(r, reuse(a.relations, n_relations,
+                                         std::min(hint_.relations, max_inner_hint)));
+                });
             } else {
                 plain_key(key);
                 ignored(v, 4);
             }
         }
-        if (!(seen & id)) leave();
+        if (!(seen & id))
+            leave();
         a.relations.resize(n_relations);
         sizes_.relations = std::max(sizes_.relations, n_relations);
     }
@@ -416,18 +511,21 @@ class on_demand_reader {
                 r.kind.assign(text_of(v));
             } else if (key == "until") {
                 first_time(seen, until);
-                if (!is_null(v)) r.until = date_of(v);
+                if (!is_null(v))
+                    r.until = date_of(v);
             } else {
                 plain_key(key);
                 ignored(v, 6);
             }
         }
-        if (!(seen & kind)) leave();
+        if (!(seen & kind))
+            leave();
     }
 
     /// `assessors`: the first `n` of them are the record's so far (assessments name only those
     /// listed before them; any other order is read the tree way).
-    void assessment_of(od::object item, masterpro::assessment& a, const std::vector<masterpro::assessor>& assessors, std::size_t n) {
+    void assessment_of(od::object item, masterpro::assessment& a,
+                       const std::vector<masterpro::assessor>& assessors, std::size_t n) {
         enum : std::uint32_t { assessor = 1, competence = 2, dated = 4, scores = 8 };
         std::uint32_t seen = 0;
         a.scores.clear();
@@ -439,8 +537,10 @@ class on_demand_reader {
                 first_time(seen, assessor);
                 const std::string_view id = text_of(v);
                 std::size_t i = 0;
-                while (i < n && assessors[i].id != id) ++i;
-                if (i == n) leave();
+                while (i < n && !same_text(assessors[i].id, id))
+                    ++i;
+                if (i == n)
+                    leave();
                 a.assessor = static_cast<std::uint32_t>(i);
             } else if (key == "competence") {
                 first_time(seen, competence);
@@ -457,9 +557,11 @@ class on_demand_reader {
                 ignored(v, 4);
             }
         }
-        if (seen != (assessor | competence | dated | scores)) leave();
+        if (seen != (assessor | competence | dated | scores))
+            leave();
         for (const criterion_score& s : a.scores)
-            if (q_.criteria[s.criterion].competence != a.competence) leave();
+            if (q_.criteria[s.criterion].competence != a.competence)
+                leave();
     }
 
     /// Reads the scores object `v` into a.scores (criteria not yet checked against the
@@ -469,14 +571,20 @@ class on_demand_reader {
         for (auto member : ok(v.get_object())) {
             od::field f = ok(std::move(member));
             const std::string_view key = plain_key(key_of(f));
-            if (key.size() > bounds_.max_string_bytes) leave();
-            const std::int32_t found = words_.criteria.find_padded(key.data(), key.size()); // the text goes on
-            if (found < 0) leave();
+            if (key.size() > bounds_.max_string_bytes)
+                leave();
+            const std::int32_t found =
+                words_.criteria.find_padded(key.data(), key.size()); // the text goes on
+            if (found < 0)
+                leave();
             const auto k = static_cast<id_index>(found);
             od::value s = f.value();
             const std::int64_t score = ok(s.get_int64());
-            if (score < q_.rubric.min || score > q_.rubric.max) leave();
-            if (std::any_of(a.scores.begin(), a.scores.end(), [&](const criterion_score& c) { return c.criterion == k; })) leave();
+            if (score < q_.rubric.min || score > q_.rubric.max)
+                leave();
+            if (std::any_of(a.scores.begin(), a.scores.end(),
+                            [&](const criterion_score& c) { return c.criterion == k; }))
+                leave();
             a.scores.push_back({k, static_cast<int>(score)});
         }
         sizes_.scores = std::max(sizes_.scores, a.scores.size());
@@ -501,14 +609,17 @@ class on_demand_reader {
                 cr.issued = date_of(v);
             } else if (key == "valid_until") {
                 first_time(seen, valid_until);
-                if (!is_null(v)) cr.valid_until = date_of(v);
+                if (!is_null(v))
+                    cr.valid_until = date_of(v);
             } else {
                 plain_key(key);
                 ignored(v, 4);
             }
         }
-        if ((seen & (id | type | issued)) != (id | type | issued)) leave();
-        if (cr.valid_until && *cr.valid_until < cr.issued) leave();
+        if ((seen & (id | type | issued)) != (id | type | issued))
+            leave();
+        if (cr.valid_until && *cr.valid_until < cr.issued)
+            leave();
     }
 
     const qualification& q_;
@@ -521,12 +632,13 @@ class on_demand_reader {
 
 } // namespace
 
-bool read_candidate_on_demand(const program& rules, std::string_view json, std::optional<date> as_of, candidate& out) {
+bool read_candidate_on_demand(const program& rules, std::string_view json,
+                              std::optional<date> as_of, candidate& out) {
     // The record's deepest member of the contract (a relation) is at depth 5; a byte-order mark
     // is read the tree way, and so is text with a \uD escape (lone surrogates are checked there).
     const bool escapes = json.find('\\') != std::string_view::npos;
-    if (rules.bounds.max_json_depth < 6 || json.empty() || static_cast<unsigned char>(json.front()) == 0xEF ||
-        (escapes && has_surrogate_escape(json)))
+    if (rules.bounds.max_json_depth < 6 || json.empty() ||
+        static_cast<unsigned char>(json.front()) == 0xEF || (escapes && has_surrogate_escape(json)))
         return false;
     // Each thread keeps a parser and a padded copy buffer: reading allocates nothing once they
     // have grown to the largest record seen; what a huge record made them is let go at the
@@ -545,7 +657,9 @@ bool read_candidate_on_demand(const program& rules, std::string_view json, std::
     p.padded.assign(json.data(), json.size());
     p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
     od::document doc;
-    if (p.parser.iterate(p.padded.data(), json.size(), p.padded.size()).get(doc) != simdjson::SUCCESS) return false;
+    if (p.parser.iterate(p.padded.data(), json.size(), p.padded.size()).get(doc) !=
+        simdjson::SUCCESS)
+        return false;
     try {
         on_demand_reader reader(rules, escapes, p.last);
         reader.read(doc, as_of, out);

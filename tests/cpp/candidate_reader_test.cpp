@@ -149,7 +149,7 @@ std::vector<std::pair<std::size_t, std::size_t>> tokens_of(const std::string& js
 
 std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
 
-/// For each route comparison: the record and what went wrong, if anything.
+/// Checks that every route reads `record` alike (compare_routes), naming the record if not.
 void check_routes(const masterpro::rule_set& rules, const std::string& record, masterpro::candidate& reused) {
     CAPTURE(record);
     const std::string finding = masterpro::fuzz::compare_routes(rules, record, reused);
