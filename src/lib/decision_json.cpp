@@ -1,9 +1,12 @@
-// Renders decisions as JSON (RapidJSON's writer into a reused buffer) and as plain-language
+// Renders decisions as JSON (text escaped once per rule set or decision, copied into a small
+// per-thread block that is appended to the caller's string) and as plain-language
 // explanations, both from the recorded trace; picks the reasons a decision shows.
 #include "masterpro/io/decision_json.hpp"
 
 #include "program.hpp"
 
+#include <rapidjson/internal/dtoa.h>
+#include <rapidjson/internal/itoa.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -14,9 +17,17 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <string_view>
 #include <unordered_map>
+
+// The writes of a decision's text: inlined where they are short; their rare slow paths not.
+#if defined(__GNUC__)
+#define MASTERPRO_WRITE_INLINE __attribute__((always_inline)) inline
+#define MASTERPRO_WRITE_COLD __attribute__((noinline, cold))
+#else
+#define MASTERPRO_WRITE_INLINE inline
+#define MASTERPRO_WRITE_COLD
+#endif
 
 namespace masterpro {
 
@@ -45,35 +56,406 @@ namespace {
 constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
 // ---------------------------------------------------------------------------------------------
+// JSON text escaped beforehand, and the block it is written into.
+
+/// Pieces of JSON text kept back to back in one string, with slack after the last, so that a
+/// piece is copied in whole 16-byte blocks: reading past its end stays inside the string.
+class text_arena {
+  public:
+    static constexpr std::size_t slack = 16;
+    struct piece {
+        std::size_t at = 0;
+        std::size_t size = 0; ///< 0 only for an empty piece (or a slot not filled yet)
+    };
+
+    text_arena() { text_.assign(slack, '\0'); }
+    void clear() {
+        // One huge decision should not pin its memory for the rest of the thread's life.
+        if (text_.capacity() > (std::size_t{1} << 20)) std::string().swap(text_);
+        text_.assign(slack, '\0');
+    }
+    piece add(std::string_view json) {
+        const std::size_t at = text_.size() - slack;
+        text_.resize(at);
+        text_.append(json);
+        text_.append(slack, '\0');
+        return {at, json.size()};
+    }
+    /// Adds `"<parts...>"`: JSON strings of text that needs no escaping.
+    template <class... Text> piece add_quoted(const Text&... parts) {
+        const std::size_t at = text_.size() - slack;
+        text_.resize(at);
+        text_ += '"';
+        (text_.append(parts), ...);
+        text_ += '"';
+        const std::size_t size = text_.size() - at;
+        text_.append(slack, '\0');
+        return {at, size};
+    }
+    const char* data() const noexcept { return text_.data(); }
+    std::string_view view(piece p) const noexcept { return {text_.data() + p.at, p.size}; }
+
+  private:
+    std::string text_;
+};
+
+using piece = text_arena::piece;
+
+/// JSON text escaped by RapidJSON's writer: the one escaper of every string rendered here.
+class escaper {
+  public:
+    std::string_view operator()(std::string_view s) {
+        buffer_.Clear();
+        writer_.Reset(buffer_);
+        writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+        return {buffer_.GetString(), buffer_.GetSize()};
+    }
+    /// After a huge string, lets its memory go.
+    void trim() {
+        if (buffer_.GetSize() > (std::size_t{1} << 20)) {
+            buffer_.Clear();
+            buffer_.ShrinkToFit();
+        }
+    }
+
+  private:
+    rapidjson::StringBuffer buffer_;
+    rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+/// False for text that RapidJSON's writer would quote as it is (no control character, quote or
+/// backslash), i.e. most ids.
+bool needs_escape(std::string_view s) noexcept {
+    bool escape = false;
+    for (const char c : s) escape |= static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
+    return escape;
+}
+
+std::string quoted(std::string_view s) {
+    escaper e;
+    return std::string(e(s));
+}
+
+/// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
+std::size_t date_json(date d, char* out) {
+    const auto c = to_civil(d);
+    if (c.year < 0 || c.year > 9999) {
+        const int n = std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day);
+        return static_cast<std::size_t>(std::clamp(n, 0, 15));
+    }
+    const auto two = [](char* p, int v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    out[0] = '"';
+    two(out + 1, c.year / 100);
+    two(out + 3, c.year % 100);
+    out[5] = '-';
+    two(out + 6, static_cast<int>(c.month));
+    out[8] = '-';
+    two(out + 9, static_cast<int>(c.day));
+    out[11] = '"';
+    return 12;
+}
+
+/// The block a decision's text is written into, a few KB that stay in cache, appended to the
+/// caller's string whenever it fills (and at the end). Writes check for room, once per piece;
+/// pieces longer than the block go to the string directly.
+class json_out {
+  public:
+    static constexpr std::size_t block = 3968; ///< what is appended at a time, at most
+    static constexpr std::size_t slack = 32;   ///< room past `block` for copies in whole blocks
+
+    json_out(std::string& out, char* block_memory) : out_(out), begin_(block_memory), at_(begin_), end_(begin_ + block) {}
+    json_out(const json_out&) = delete;
+    json_out& operator=(const json_out&) = delete;
+    /// Appends what the block still holds.
+    void finish() { flush(); }
+
+    void put(char c) {
+        room(1);
+        *at_++ = c;
+    }
+    /// Text known at compile time, copied with a fixed-size copy the compiler inlines.
+    template <std::size_t N> void put(const char (&json)[N]) {
+        static_assert(N - 1 <= block);
+        room(N - 1);
+        std::memcpy(at_, json, N - 1);
+        at_ += N - 1;
+    }
+    /// A piece of an arena: copied 16 bytes at a time, its slack and the block's absorbing
+    /// what is copied past its end (overwritten by what comes next).
+    MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) {
+        char* const at = at_;
+        if (p.size > static_cast<std::size_t>(end_ - at)) return put_long(arena.view(p));
+        const char* from = arena.data() + p.at;
+        std::size_t i = 0;
+        do {
+            std::memcpy(at + i, from + i, 16);
+            i += 16;
+        } while (i < p.size);
+        at_ = at + p.size;
+    }
+    /// Any text.
+    void put(std::string_view json) {
+        if (json.size() > static_cast<std::size_t>(end_ - at_)) return put_long(json);
+        std::memcpy(at_, json.data(), json.size());
+        at_ += json.size();
+    }
+    void put_uint(std::uint32_t u) {
+        room(10);
+        at_ = rapidjson::internal::u32toa(u, at_);
+    }
+    /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
+    /// finite. The same digits as RapidJSON's writer.
+    void put_number(double n) {
+        room(25);
+        if (n >= 0 && n < 1e9) { // the usual counts and scores, without the general tests
+            const auto u = static_cast<std::uint32_t>(n);
+            if (u == n) {
+                if (u < 10) *at_++ = static_cast<char>('0' + u);
+                else at_ = rapidjson::internal::u32toa(u, at_);
+                return;
+            }
+        }
+        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) {
+            at_ = rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at_);
+            return;
+        }
+        const double rounded = std::round(n * 10000) / 10000;
+        if (!std::isfinite(rounded)) {
+            put("null");
+            return;
+        }
+        at_ = rapidjson::internal::dtoa(rounded, at_);
+    }
+    void put_date(date d) {
+        room(16);
+        at_ += date_json(d, at_);
+    }
+    /// Appends what the block holds to the string.
+    MASTERPRO_WRITE_COLD void flush() {
+        out_.append(begin_, static_cast<std::size_t>(at_ - begin_));
+        at_ = begin_;
+    }
+
+  private:
+    MASTERPRO_WRITE_INLINE void room(std::size_t n) {
+        if (static_cast<std::size_t>(end_ - at_) < n) flush();
+    }
+    MASTERPRO_WRITE_COLD void put_long(std::string_view json) {
+        flush();
+        if (json.size() > block) {
+            out_.append(json);
+        } else {
+            std::memcpy(at_, json.data(), json.size());
+            at_ += json.size();
+        }
+    }
+
+    std::string& out_;
+    char* const begin_;
+    char* at_;
+    char* const end_;
+};
+
+/// The memory of this thread's json_out block.
+char* block_memory() {
+    thread_local const std::unique_ptr<char[]> memory(new char[json_out::block + json_out::slack]);
+    return memory.get();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text that depends only on the rules, escaped once per rule set and thread.
+
+/// What reasons are merged by besides their finding: requirement, check and competence.
+struct reason_key {
+    std::uint32_t requirement = 0;
+    std::uint32_t check_arg = 0;
+    check_kind check = check_kind::whole;
+    std::int16_t competence = -1;
+
+    static reason_key of(const trace_entry& e) noexcept { return {e.requirement, e.check_arg, e.check, e.competence}; }
+    friend bool operator==(const reason_key& a, const reason_key& b) noexcept {
+        return a.requirement == b.requirement && a.check_arg == b.check_arg && a.check == b.check &&
+               a.competence == b.competence;
+    }
+    std::size_t hash() const noexcept {
+        const std::uint64_t x = (std::uint64_t{requirement} << 32 | check_arg) * 0x9E3779B97F4A7C15ULL ^
+                                (std::uint64_t{static_cast<std::uint8_t>(check)} << 16 |
+                                 static_cast<std::uint16_t>(competence)) * 0xC2B2AE3D27D4EB4FULL;
+        return static_cast<std::size_t>(x >> 32);
+    }
+};
+
+struct fragments {
+    std::weak_ptr<const detail::program> owner; ///< tells a rule set from a later one at the same address
+    const detail::program* rules = nullptr;
+    text_arena text; ///< every piece below
+    /// `,"qualification":...,"version":...,"outcome":` and the outcome, per outcome.
+    piece head[3];
+    std::vector<piece> level, competence, criterion, evidence_type, credential_type;
+    std::vector<piece> scorers, spread;         ///< per criterion: the check names "<id> scorers", "<id> spread"
+    /// Per requirement: `"requirement":..,"kind":..`, with its `"title":..` between where its id
+    /// does not name one title.
+    std::vector<std::string> requirement;
+    std::vector<piece> title;                   ///< `"<id>":"<title>"` per requirement, or empty
+    std::vector<std::uint32_t> title_from;      ///< per requirement: whose `title` is its in `titles`, or none
+    std::vector<std::vector<piece>> count_title; ///< per requirement: each `at_least` entry's title
+
+    /// Each reason key seen so far in this rule set's decisions, numbered in the order seen, and
+    /// the text of a reason with that key: `{"requirement":..,"kind":..,"check":..,"levels":[`
+    /// before its levels, `],"competence":..,"status":"` after them. A rule set has few keys.
+    std::vector<std::uint32_t> key_slots; ///< hash table of key numbers (power-of-2 size)
+    std::vector<reason_key> keys;
+    std::vector<piece> key_head, key_tail;
+
+    /// The number of `k`, made (with its text) the first time it is seen.
+    std::uint32_t key_number(const reason_key& k) {
+        std::size_t mask = key_slots.size() - 1;
+        std::size_t slot = k.hash() & mask;
+        for (; key_slots[slot] != none; slot = (slot + 1) & mask)
+            if (keys[key_slots[slot]] == k) return key_slots[slot];
+        const auto number = static_cast<std::uint32_t>(keys.size());
+        add_key(k);
+        if (2 * keys.size() > key_slots.size()) {
+            key_slots.assign(2 * key_slots.size(), none);
+            mask = key_slots.size() - 1;
+            for (std::uint32_t n = 0; n < keys.size(); ++n) {
+                std::size_t s = keys[n].hash() & mask;
+                while (key_slots[s] != none) s = (s + 1) & mask;
+                key_slots[s] = n;
+            }
+        } else {
+            key_slots[slot] = number;
+        }
+        return number;
+    }
+
+  private:
+    void add_key(const reason_key& k);
+};
+
+/// The check's name as JSON text (`"min_items"`), or empty for the requirement as a whole.
+std::string check_json(const fragments& f, const reason_key& k) {
+    switch (k.check) {
+    case check_kind::whole: return "";
+    case check_kind::not_usable: return "\"not_usable\"";
+    case check_kind::min_items: return "\"min_items\"";
+    case check_kind::min_distinct_types: return "\"min_distinct_types\"";
+    case check_kind::cover_every_criterion: return "\"cover_every_criterion\"";
+    case check_kind::not_valid: return "\"not_valid\"";
+    case check_kind::min_size: return "\"min_size\"";
+    case check_kind::agreed_scores: return "\"agreed_scores\"";
+    case check_kind::mean: return "\"mean\"";
+    case check_kind::count_condition: return std::string(f.text.view(f.count_title[k.requirement][k.check_arg]));
+    case check_kind::scorers: return std::string(f.text.view(f.scorers[k.check_arg]));
+    case check_kind::spread: return std::string(f.text.view(f.spread[k.check_arg]));
+    case check_kind::agreed:
+    case check_kind::criterion_score: return std::string(f.text.view(f.criterion[k.check_arg]));
+    }
+    return "";
+}
+
+void fragments::add_key(const reason_key& k) {
+    keys.push_back(k);
+    std::string text_before = "{" + requirement[k.requirement];
+    const std::string check = check_json(*this, k);
+    if (!check.empty()) text_before += ",\"check\":" + check;
+    text_before += ",\"levels\":[";
+    std::string tail = "]";
+    if (k.competence >= 0) tail += ",\"competence\":" + std::string(text.view(competence[static_cast<std::size_t>(k.competence)]));
+    tail += ",\"status\":\"";
+    key_head.push_back(text.add(text_before));
+    key_tail.push_back(text.add(tail));
+}
+
+/// False for a combinator whose status, when not pass, is that of a child that is not pass
+/// (`all_of`, `sequence`, `when`, a competence): never a reason itself. (`at_least` and
+/// `min_total` can fail with every child passed, when they ask for more than the children give.)
+bool can_be_reason(const detail::requirement& r) {
+    switch (r.kind) {
+    case detail::requirement_kind::all_of:
+    case detail::requirement_kind::sequence:
+    case detail::requirement_kind::when:
+    case detail::requirement_kind::competence: return false;
+    default: return true;
+    }
+}
+
+fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
+    thread_local fragments f;
+    if (f.rules == rules.get() && !f.owner.expired()) return f;
+    f = fragments{};
+    const auto& q = rules->descriptor;
+    auto& text = f.text;
+    const auto add = [&](std::string_view s) { return text.add(quoted(s)); };
+    for (const outcome o : {outcome::awarded, outcome::partial, outcome::not_awarded})
+        f.head[static_cast<int>(o)] = text.add(",\"qualification\":" + quoted(q.id) + ",\"version\":" + quoted(q.version) +
+                                               ",\"outcome\":" + quoted(to_string(o)));
+    for (const auto& l : q.levels) f.level.push_back(add(l.id));
+    for (const auto& c : q.competences) f.competence.push_back(add(c.id));
+    for (const auto& k : q.criteria) {
+        f.criterion.push_back(add(k.id));
+        f.scorers.push_back(add(k.id + " scorers"));
+        f.spread.push_back(add(k.id + " spread"));
+    }
+    for (const auto& t : q.evidence_types) f.evidence_type.push_back(add(t.id));
+    for (const auto& t : q.credential_types) f.credential_type.push_back(add(t));
+    // `titles` gives each requirement id's title once, by the first requirement with that id
+    // that can be a reason. Ids are unique within a tree only: where trees share an id but not
+    // its title, the reasons of those requirements carry their own `title` instead.
+    const auto& requirements = rules->requirements;
+    std::unordered_map<std::string_view, std::uint32_t> first_with_id;
+    std::vector<std::uint8_t> one_title(requirements.size(), 1);
+    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
+        if (!can_be_reason(requirements[i])) continue;
+        const std::uint32_t first = first_with_id.emplace(requirements[i].id, i).first->second;
+        if (requirements[i].title != requirements[first].title) one_title[first] = 0;
+    }
+    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
+        const auto& r = requirements[i];
+        const auto found = first_with_id.find(r.id);
+        const std::uint32_t first = found != first_with_id.end() && can_be_reason(r) ? found->second : i;
+        const bool own = !one_title[first] && !r.title.empty();
+        f.requirement.push_back("\"requirement\":" + quoted(r.id) +
+                                (own ? ",\"title\":" + quoted(r.title) : "") +
+                                ",\"kind\":" + quoted(detail::to_string(r.kind)));
+        const bool names = i == first && one_title[i] && !r.title.empty();
+        f.title.push_back(text.add(names ? quoted(r.id) + ":" + quoted(r.title) : ""));
+        f.title_from.push_back(one_title[first] && !r.title.empty() ? first : none);
+        f.count_title.emplace_back();
+        for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
+    }
+    f.key_slots.assign(64, none);
+    f.owner = rules;
+    f.rules = rules.get();
+    return f;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Which results a decision shows as reasons.
 
 /// The reasons of one decision: the results that decided, i.e. every trace entry that is not
 /// pass and has no sub-result that is not pass (plus anything a gap names), with the same
 /// finding at several levels merged into one reason.
 struct reason_list {
-    std::vector<std::uint32_t> shown;     ///< trace entries shown (as a reason or part of one), in order
-    std::vector<std::uint32_t> first;     ///< per reason: its first trace entry
-    std::vector<std::uint32_t> level_end; ///< per reason: end of its range in `levels`
-    std::vector<std::int16_t> levels;     ///< the levels of each reason, sorted, reason by reason
-    std::vector<std::uint32_t> number;    ///< per trace entry shown: its reason
-    std::vector<std::uint32_t> ids_from;  ///< per trace entry shown: the entry whose ids it rests on
+    std::vector<std::uint32_t> shown;    ///< trace entries shown (as a reason or part of one), in order
+    std::vector<std::uint32_t> ids_from; ///< per trace entry shown: the entry whose ids it rests on
+    // Filled by merge_reasons.
+    std::vector<std::uint32_t> first;    ///< per reason: its first trace entry
+    std::vector<std::uint32_t> key;      ///< per reason: its key's number (fragments::keys)
+    std::vector<std::uint32_t> number;   ///< per trace entry shown: its reason
+    /// Per trace entry shown: the next entry of the same reason, or none; a reason's entries
+    /// (and so its levels) are found from its first entry.
+    std::vector<std::uint32_t> next;
     // Working memory, kept between decisions.
-    std::vector<std::uint32_t> table, same_key, next;
-    std::vector<std::uint8_t> titled; ///< per requirement: its title is in `titles` already
+    std::vector<std::uint32_t> last, same_key;
+    std::vector<std::uint32_t> key_reason, key_stamp; ///< per key number: its first reason, if stamped now
+    std::vector<std::uint32_t> title_stamp;           ///< per requirement: its title is in `titles` already
+    std::vector<std::int16_t> levels;
+    std::uint32_t stamp = 0; ///< this decision's
 };
-
-/// What reasons are merged by besides their finding: requirement, check and competence.
-bool same_key(const trace_entry& a, const trace_entry& b) {
-    return a.requirement == b.requirement && a.check == b.check && a.check_arg == b.check_arg &&
-           a.competence == b.competence;
-}
-
-std::size_t key_hash(const trace_entry& e) {
-    const std::uint64_t x = (std::uint64_t{e.requirement} << 32 | e.check_arg) * 0x9E3779B97F4A7C15ULL ^
-                            (std::uint64_t{static_cast<std::uint8_t>(e.check)} << 16 |
-                             static_cast<std::uint16_t>(e.competence)) * 0xC2B2AE3D27D4EB4FULL;
-    return static_cast<std::size_t>(x >> 32);
-}
 
 bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
     if (a_count != b_count) return false;
@@ -104,10 +486,11 @@ bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std:
            same_refs(d, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
 }
 
-void find_reasons(const decision& d, reason_list& r) {
+/// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
+void find_shown(const decision& d, reason_list& r) {
     const auto n = static_cast<std::uint32_t>(d.trace.size());
     const trace_entry* trace = d.trace.data();
-    r.number.resize(n);
+    const std::uint32_t* all_children = d.children.data();
     r.ids_from.assign(n, none); // `none`: its own, for now
     std::uint32_t* ids_from = r.ids_from.data();
     r.shown.clear();
@@ -119,10 +502,11 @@ void find_reasons(const decision& d, reason_list& r) {
         // A result that passes is no reason, and the checks of a requirement that passes pass.
         if (e.result == status::pass) continue;
         bool deepest = true;
-        const std::uint32_t* children = d.children.data() + e.children_first;
+        const std::uint32_t* children = all_children + e.children_first;
         for (std::uint32_t k = 0; k < e.children_count; ++k) {
             const trace_entry& child = trace[children[k]];
-            if (child.result != status::pass) deepest = false;
+            if (child.result == status::pass) continue; // never shown: whose ids does not matter
+            deepest = false;
             // A check that records no ids of its own (a mean, a coverage, a count of none) is
             // judged over the ids of its requirement.
             if (child.check != check_kind::whole && child.refs_count == 0) ids_from[children[k]] = i;
@@ -134,40 +518,53 @@ void find_reasons(const decision& d, reason_list& r) {
     for (const auto& gap : d.gaps)
         for ([[maybe_unused]] std::uint32_t i : gap)
             assert(ids_from[i] != none && "a gap names a result that is not shown");
+}
 
-    // The same check of the same requirement and competence at several levels: one reason per
-    // distinct finding, named by its first entry. Entries with one key are found through a hash
-    // table of the first reason with that key; its other findings follow in `same_key`.
-    std::size_t size = 16;
-    while (size < 2 * r.shown.size()) size *= 2;
-    r.table.assign(size, none);
-    r.same_key.clear();
+/// find_shown, then the reasons: the same check of the same requirement and competence at
+/// several levels is one reason per distinct finding, named by its first entry. The first
+/// reason with a key is found through the key's number; its other findings follow in
+/// `same_key`.
+void find_reasons(const decision& d, reason_list& r, fragments& f) {
+    find_shown(d, r);
+    const trace_entry* trace = d.trace.data();
+    r.number.resize(d.trace.size());
+    r.next.resize(d.trace.size());
     r.first.clear();
+    r.key.clear();
+    r.last.clear();
+    r.same_key.clear();
+    if (++r.stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
+        std::fill(r.key_stamp.begin(), r.key_stamp.end(), 0);
+        std::fill(r.title_stamp.begin(), r.title_stamp.end(), 0);
+        r.stamp = 1;
+    }
     for (std::uint32_t i : r.shown) {
-        const trace_entry& e = trace[i];
-        std::size_t slot = key_hash(e) & (size - 1);
-        while (r.table[slot] != none && !same_key(trace[r.first[r.table[slot]]], e)) slot = (slot + 1) & (size - 1);
-        std::uint32_t* link = &r.table[slot];
+        const std::uint32_t key = f.key_number(reason_key::of(trace[i]));
+        if (key >= r.key_stamp.size()) {
+            r.key_stamp.resize(f.keys.size(), 0);
+            r.key_reason.resize(f.keys.size());
+        }
+        if (r.key_stamp[key] != r.stamp) {
+            r.key_stamp[key] = r.stamp;
+            r.key_reason[key] = none;
+        }
+        std::uint32_t* link = &r.key_reason[key];
         while (*link != none && !same_finding(d, r, r.first[*link], i)) link = &r.same_key[*link];
         std::uint32_t reason = *link;
         if (reason == none) {
             reason = static_cast<std::uint32_t>(r.first.size());
             *link = reason; // before same_key grows, which `link` may point into
             r.first.push_back(i);
+            r.key.push_back(key);
+            r.last.push_back(i);
             r.same_key.push_back(none);
+        } else {
+            r.next[r.last[reason]] = i;
+            r.last[reason] = i;
         }
         r.number[i] = reason;
+        r.next[i] = none;
     }
-    // Each reason's levels, in one array (a counting sort by reason), sorted within a reason.
-    r.level_end.assign(r.first.size(), 0);
-    for (std::uint32_t i : r.shown) ++r.level_end[r.number[i]];
-    std::partial_sum(r.level_end.begin(), r.level_end.end(), r.level_end.begin());
-    r.next.resize(r.first.size());
-    for (std::size_t k = 0; k < r.first.size(); ++k) r.next[k] = k ? r.level_end[k - 1] : 0;
-    r.levels.resize(r.shown.size());
-    for (std::uint32_t i : r.shown) r.levels[r.next[r.number[i]]++] = d.trace[i].level;
-    for (std::size_t k = 0; k < r.first.size(); ++k)
-        std::sort(r.levels.begin() + (k ? r.level_end[k - 1] : 0), r.levels.begin() + r.level_end[k]);
 }
 
 reason_list& thread_reasons() {
@@ -176,226 +573,7 @@ reason_list& thread_reasons() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text that depends only on the rules, escaped once per rule set and thread.
-
-std::string quoted(std::string_view s) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return std::string(b.GetString(), b.GetSize());
-}
-
-struct fragments {
-    std::weak_ptr<const detail::program> owner; ///< tells a rule set from a later one at the same address
-    const detail::program* rules = nullptr;
-    std::string qualification, version;         ///< quoted, like every string here
-    std::vector<std::string> level, competence, criterion, evidence_type, credential_type;
-    std::vector<std::string> scorers, spread;   ///< per criterion: the check names "<id> scorers", "<id> spread"
-    /// Per requirement: `"requirement":..,"kind":..`, with its `"title":..` between where its id
-    /// does not name one title.
-    std::vector<std::string> requirement;
-    std::vector<std::string> title;             ///< `"<id>":"<title>"` per requirement, or empty
-    std::vector<std::uint32_t> title_from;      ///< per requirement: whose `title` is its in `titles`, or none
-    std::vector<std::vector<std::string>> count_title; ///< per requirement: each `at_least` entry's title
-};
-
-/// False for a combinator whose status, when not pass, is that of a child that is not pass
-/// (`all_of`, `sequence`, `when`, a competence): never a reason itself. (`at_least` and
-/// `min_total` can fail with every child passed, when they ask for more than the children give.)
-bool can_be_reason(const detail::requirement& r) {
-    switch (r.kind) {
-    case detail::requirement_kind::all_of:
-    case detail::requirement_kind::sequence:
-    case detail::requirement_kind::when:
-    case detail::requirement_kind::competence: return false;
-    default: return true;
-    }
-}
-
-const fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
-    thread_local fragments f;
-    if (f.rules == rules.get() && !f.owner.expired()) return f;
-    f = fragments{};
-    const auto& q = rules->descriptor;
-    f.qualification = quoted(q.id);
-    f.version = quoted(q.version);
-    for (const auto& l : q.levels) f.level.push_back(quoted(l.id));
-    for (const auto& c : q.competences) f.competence.push_back(quoted(c.id));
-    for (const auto& k : q.criteria) {
-        f.criterion.push_back(quoted(k.id));
-        f.scorers.push_back(quoted(k.id + " scorers"));
-        f.spread.push_back(quoted(k.id + " spread"));
-    }
-    for (const auto& t : q.evidence_types) f.evidence_type.push_back(quoted(t.id));
-    for (const auto& t : q.credential_types) f.credential_type.push_back(quoted(t));
-    // `titles` gives each requirement id's title once, by the first requirement with that id
-    // that can be a reason. Ids are unique within a tree only: where trees share an id but not
-    // its title, the reasons of those requirements carry their own `title` instead.
-    const auto& requirements = rules->requirements;
-    std::unordered_map<std::string_view, std::uint32_t> first_with_id;
-    std::vector<std::uint8_t> one_title(requirements.size(), 1);
-    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
-        if (!can_be_reason(requirements[i])) continue;
-        const std::uint32_t first = first_with_id.emplace(requirements[i].id, i).first->second;
-        if (requirements[i].title != requirements[first].title) one_title[first] = 0;
-    }
-    for (std::uint32_t i = 0; i < requirements.size(); ++i) {
-        const auto& r = requirements[i];
-        const auto found = first_with_id.find(r.id);
-        const std::uint32_t first = found != first_with_id.end() && can_be_reason(r) ? found->second : i;
-        const bool own = !one_title[first] && !r.title.empty();
-        f.requirement.push_back("\"requirement\":" + quoted(r.id) +
-                                (own ? ",\"title\":" + quoted(r.title) : "") +
-                                ",\"kind\":" + quoted(detail::to_string(r.kind)));
-        const bool names = i == first && one_title[i] && !r.title.empty();
-        f.title.push_back(names ? quoted(r.id) + ":" + quoted(r.title) : "");
-        f.title_from.push_back(one_title[first] && !r.title.empty() ? first : none);
-        f.count_title.emplace_back();
-        for (const auto& c : r.counts) f.count_title.back().push_back(quoted(c.title));
-    }
-    f.owner = rules;
-    f.rules = rules.get();
-    return f;
-}
-
-// ---------------------------------------------------------------------------------------------
 // JSON.
-
-/// Copies JSON text to `to`. Most fragments are ids of a few bytes: two overlapping fixed-size
-/// copies (inlined) instead of a call to memcpy.
-inline void copy_text(char* to, std::string_view json) {
-    const std::size_t n = json.size();
-    const char* from = json.data();
-    if (n >= 8 && n <= 16) {
-        std::memcpy(to, from, 8);
-        std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-        std::memcpy(to, from, 4);
-        std::memcpy(to + n - 4, from + n - 4, 4);
-    } else {
-        std::memcpy(to, from, n);
-    }
-}
-
-/// RapidJSON's writer, plus text escaped beforehand (the fragments), which it copies as is.
-class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
-  public:
-    using Writer::Writer;
-    /// A key or string value given as JSON text (quoted and escaped).
-    void raw_string(std::string_view json) {
-        Prefix(rapidjson::kStringType);
-        copy_text(os_->Push(json.size()), json);
-    }
-    /// Starts `count` members of the object being written that the caller then appends to the
-    /// returned buffer as JSON text (`"a":1,"b":2`).
-    rapidjson::StringBuffer& raw_members(std::size_t count) {
-        Prefix(rapidjson::kStringType); // the separator, and the first key counted
-        level_stack_.template Top<Level>()->valueCount += 2 * count - 1;
-        return *os_;
-    }
-    /// A key or string value known at compile time, e.g. `literal("\"status\"")`: copied with
-    /// a fixed-size copy the compiler inlines (most of what a reason writes).
-    template <std::size_t N> void literal(const char (&json)[N]) {
-        Prefix(rapidjson::kStringType);
-        std::memcpy(os_->Push(N - 1), json, N - 1);
-    }
-    void text(std::string_view s) { String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-};
-
-/// JSON text appended as is: the reasons are made of text escaped beforehand (fragments, the
-/// id cache) and numbers, so they are written without the writer's per-value bookkeeping, into
-/// room taken from the buffer a few KB at a time; what is not used goes back at the end.
-class json_text {
-  public:
-    explicit json_text(rapidjson::StringBuffer& out) : out_(out) {}
-    json_text(const json_text&) = delete;
-    json_text& operator=(const json_text&) = delete;
-    ~json_text() { out_.Pop(static_cast<std::size_t>(end_ - at_)); }
-
-    void put(char c) {
-        room(1);
-        *at_++ = c;
-    }
-    /// Text known at compile time, copied with a fixed-size copy the compiler inlines.
-    template <std::size_t N> void put(const char (&json)[N]) {
-        room(N - 1);
-        std::memcpy(at_, json, N - 1);
-        at_ += N - 1;
-    }
-    void put(std::string_view json) {
-        room(json.size());
-        copy_text(at_, json);
-        at_ += json.size();
-    }
-    void put_uint(std::uint32_t u) {
-        room(10);
-        at_ = rapidjson::internal::u32toa(u, at_);
-    }
-    /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
-    /// finite. The same digits as RapidJSON's writer.
-    void put_number(double n) {
-        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) {
-            room(21);
-            at_ = rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at_);
-            return;
-        }
-        const double rounded = std::round(n * 10000) / 10000;
-        if (!std::isfinite(rounded)) {
-            put("null");
-            return;
-        }
-        room(25);
-        at_ = rapidjson::internal::dtoa(rounded, at_);
-    }
-
-  private:
-    void room(std::size_t n) {
-        if (static_cast<std::size_t>(end_ - at_) < n) grow(n);
-    }
-    void grow(std::size_t n) {
-        out_.Pop(static_cast<std::size_t>(end_ - at_));
-        const std::size_t size = std::max<std::size_t>(n, 4096);
-        at_ = out_.Push(size); // right after what was written, wherever the buffer now is
-        end_ = at_ + size;
-    }
-
-    rapidjson::StringBuffer& out_;
-    char* at_ = nullptr;
-    char* end_ = nullptr;
-};
-
-void write_status(json_writer& w, status s) {
-    switch (s) {
-    case status::pass: w.literal("\"pass\""); return;
-    case status::fail: w.literal("\"fail\""); return;
-    case status::insufficient: w.literal("\"insufficient\""); return;
-    }
-}
-
-/// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
-std::size_t date_json(date d, char* out) {
-    const auto c = to_civil(d);
-    if (c.year < 0 || c.year > 9999)
-        return static_cast<std::size_t>(std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day));
-    const auto two = [](char* p, int v) {
-        p[0] = static_cast<char>('0' + v / 10);
-        p[1] = static_cast<char>('0' + v % 10);
-    };
-    out[0] = '"';
-    two(out + 1, c.year / 100);
-    two(out + 3, c.year % 100);
-    out[5] = '-';
-    two(out + 6, static_cast<int>(c.month));
-    out[8] = '-';
-    two(out + 9, static_cast<int>(c.day));
-    out[11] = '"';
-    return 12;
-}
-
-void write_date(json_writer& w, date d) {
-    char text[16];
-    w.raw_string({text, date_json(d, text)});
-}
 
 const char* phrase_text(std::uint32_t p) {
     switch (static_cast<phrase>(p)) {
@@ -426,33 +604,45 @@ class id_cache {
   public:
     void reset(const decision& d) {
         d_ = &d;
-        json_.clear();
-        slots_[0].assign(d.evidence_ids.size(), {none, 0});
-        slots_[1].assign(d.assessor_ids.size(), {none, 0});
-        slots_[2].assign(d.assessments.size(), {none, 0});
-        slots_[3].assign(d.credential_ids.size(), {none, 0});
+        text_.clear();
+        slots_[0].assign(d.evidence_ids.size(), {});
+        slots_[1].assign(d.assessor_ids.size(), {});
+        slots_[2].assign(d.assessments.size(), {});
+        slots_[3].assign(d.credential_ids.size(), {});
     }
 
-    /// The id of a ref of kind evidence, assessor, assessment or credential, quoted.
-    std::string_view quoted(const trace_ref& ref) {
-        const int kind = ref.kind == ref_kind::evidence ? 0 : ref.kind == ref_kind::assessor ? 1
-                         : ref.kind == ref_kind::assessment ? 2 : 3;
-        auto& slot = slots_[kind][ref.index];
-        if (slot.first == none) {
-            escaped_.Clear();
-            escaper_.Reset(escaped_);
-            const std::string& text = kind == 0 ? d_->evidence_ids[ref.index]
-                                      : kind == 1 ? d_->assessor_ids[ref.index]
-                                      : kind == 2 ? assessment_label(ref.index)
-                                                  : d_->credential_ids[ref.index];
-            escaper_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-            slot = {static_cast<std::uint32_t>(json_.size()), static_cast<std::uint32_t>(escaped_.GetSize())};
-            json_.append(escaped_.GetString(), escaped_.GetSize());
-        }
-        return std::string_view(json_).substr(slot.first, slot.second);
+    /// Writes the id of a ref of kind evidence, assessor, assessment or credential, quoted.
+    MASTERPRO_WRITE_INLINE void put(json_out& out, const trace_ref& ref) {
+        const auto kind = static_cast<std::size_t>(ref.kind);
+        assert(kind < 4);
+        piece& slot = slots_[kind][ref.index];
+        if (slot.size == 0) slot = escape(kind, ref.index); // a JSON string is never empty
+        out.put(text_, slot);
     }
+    escaper& escape() { return escape_; }
 
   private:
+    MASTERPRO_WRITE_COLD piece escape(std::size_t kind, std::uint32_t index) {
+        if (kind == 2) {
+            const auto& a = d_->assessments[index];
+            const std::string& assessor = d_->assessor_ids[a.assessor];
+            const std::string& competence = d_->qualification().competences[a.competence].id;
+            if (!needs_escape(assessor) && !needs_escape(competence)) {
+                char dated[16];
+                const std::size_t n = date_json(a.dated, dated);
+                return text_.add_quoted(assessor, std::string_view("/"), competence, std::string_view("@"),
+                                        std::string_view(dated + 1, n - 2));
+            }
+        }
+        const std::string& text = kind == 0   ? d_->evidence_ids[index]
+                                  : kind == 1 ? d_->assessor_ids[index]
+                                  : kind == 2 ? assessment_label(index)
+                                              : d_->credential_ids[index];
+        if (!needs_escape(text)) return text_.add_quoted(text);
+        const piece p = text_.add(escape_(text));
+        escape_.trim();
+        return p;
+    }
     /// "assessor/competence@date", as an assessment is shown.
     const std::string& assessment_label(std::uint32_t index) {
         const auto& a = d_->assessments[index];
@@ -467,45 +657,51 @@ class id_cache {
     }
 
     const decision* d_ = nullptr;
-    std::string json_;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> slots_[4]; ///< offset and size in json_
+    text_arena text_;
+    std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
     std::string label_;
-    rapidjson::StringBuffer escaped_;
-    rapidjson::Writer<rapidjson::StringBuffer> escaper_;
+    escaper escape_;
 };
+
+static_assert(static_cast<int>(ref_kind::evidence) == 0 && static_cast<int>(ref_kind::assessor) == 1 &&
+              static_cast<int>(ref_kind::assessment) == 2 && static_cast<int>(ref_kind::credential) == 3,
+              "id_cache's slots are indexed by ref kind");
 
 /// What a decision is rendered with: the decision, its rules' fragments, working memory.
 struct render {
     const decision& d;
     const fragments& f;
-    json_writer& w;
+    json_out& out;
     id_cache& ids;
 };
 
-void write_ref(const render& r, json_text& out, const trace_ref& ref) {
+void write_ref(const render& r, const trace_ref& ref) {
     switch (ref.kind) {
     case ref_kind::evidence:
     case ref_kind::assessor:
     case ref_kind::credential:
-    case ref_kind::assessment: out.put(r.ids.quoted(ref)); return;
-    case ref_kind::criterion: out.put(r.f.criterion[ref.index]); return;
-    case ref_kind::evidence_type: out.put(r.f.evidence_type[ref.index]); return;
-    case ref_kind::credential_type: out.put(r.f.credential_type[ref.index]); return;
+    case ref_kind::assessment: r.ids.put(r.out, ref); return;
+    case ref_kind::criterion: r.out.put(r.f.text, r.f.criterion[ref.index]); return;
+    case ref_kind::evidence_type: r.out.put(r.f.text, r.f.evidence_type[ref.index]); return;
+    case ref_kind::credential_type: r.out.put(r.f.text, r.f.credential_type[ref.index]); return;
     }
 }
 
-void write_value(const render& r, json_text& out, const detail_value& v) {
+void write_value(const render& r, const detail_value& v) {
+    json_out& out = r.out;
     switch (v.what) {
     case detail_value::kind::number: out.put_number(v.number); return;
     case detail_value::kind::phrase: out.put(phrase_json(v.first)); return;
-    case detail_value::kind::refs:
+    case detail_value::kind::refs: {
         out.put('[');
+        const trace_ref* refs = r.d.refs.data() + v.first;
         for (std::uint32_t i = 0; i < v.count; ++i) {
             if (i) out.put(',');
-            write_ref(r, out, r.d.refs[v.first + i]);
+            write_ref(r, refs[i]);
         }
         out.put(']');
         return;
+    }
     case detail_value::kind::none: out.put("null"); return;
     }
 }
@@ -524,91 +720,81 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-void write_ids(const render& r, json_text& out, const trace_entry& e) {
+void write_ids(const render& r, const trace_entry& e) {
+    json_out& out = r.out;
     const trace_ref* refs = r.d.refs.data() + e.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < e.refs_count; ++i) {
         const int group = id_group(refs[i].kind);
         if (written & (1U << group)) continue;
         written |= 1U << group;
-        out.put(',');
-        out.put(id_keys[group]);
-        out.put(":[");
-        write_ref(r, out, refs[i]);
+        switch (group) {
+        case 0: out.put(",\"evidence\":["); break;
+        case 1: out.put(",\"assessors\":["); break;
+        case 2: out.put(",\"assessments\":["); break;
+        default: out.put(",\"credentials\":["); break;
+        }
+        write_ref(r, refs[i]);
         for (std::uint32_t j = i + 1; j < e.refs_count; ++j) {
             if (id_group(refs[j].kind) != group) continue;
             out.put(',');
-            write_ref(r, out, refs[j]);
+            write_ref(r, refs[j]);
         }
         out.put(']');
     }
 }
 
-/// `,"check":...`, unless the entry is the requirement as a whole.
-void write_check(const render& r, json_text& out, const trace_entry& e) {
-    switch (e.check) {
-    case check_kind::whole: return;
-    case check_kind::not_usable: out.put(",\"check\":\"not_usable\""); return;
-    case check_kind::min_items: out.put(",\"check\":\"min_items\""); return;
-    case check_kind::min_distinct_types: out.put(",\"check\":\"min_distinct_types\""); return;
-    case check_kind::cover_every_criterion: out.put(",\"check\":\"cover_every_criterion\""); return;
-    case check_kind::not_valid: out.put(",\"check\":\"not_valid\""); return;
-    case check_kind::min_size: out.put(",\"check\":\"min_size\""); return;
-    case check_kind::agreed_scores: out.put(",\"check\":\"agreed_scores\""); return;
-    case check_kind::mean: out.put(",\"check\":\"mean\""); return;
-    default: break;
+/// A reason's levels, sorted, each once: those of its entries (in trace order).
+void write_levels(const render& r, reason_list& reasons, std::uint32_t first) {
+    json_out& out = r.out;
+    const trace_entry* trace = r.d.trace.data();
+    if (reasons.next[first] == none) { // one entry, the usual case
+        const std::int16_t level = trace[first].level;
+        if (level >= 0) out.put(r.f.text, r.f.level[static_cast<std::size_t>(level)]);
+        return;
     }
-    out.put(",\"check\":");
-    switch (e.check) {
-    case check_kind::count_condition: out.put(r.f.count_title[e.requirement][e.check_arg]); return;
-    case check_kind::scorers: out.put(r.f.scorers[e.check_arg]); return;
-    case check_kind::spread: out.put(r.f.spread[e.check_arg]); return;
-    default: out.put(r.f.criterion[e.check_arg]); return; // agreed, criterion_score
+    auto& levels = reasons.levels;
+    levels.clear();
+    for (std::uint32_t i = first; i != none; i = reasons.next[i]) levels.push_back(trace[i].level);
+    if (!std::is_sorted(levels.begin(), levels.end())) std::sort(levels.begin(), levels.end());
+    bool written = false;
+    for (std::size_t l = 0; l < levels.size(); ++l) {
+        if (levels[l] < 0 || (l && levels[l] == levels[l - 1])) continue;
+        if (written) out.put(',');
+        out.put(r.f.text, r.f.level[static_cast<std::size_t>(levels[l])]);
+        written = true;
     }
 }
 
-void write_reason(const render& r, json_text& out, const reason_list& reasons, std::size_t k) {
+void write_reason(const render& r, reason_list& reasons, std::size_t k) {
+    json_out& out = r.out;
     const std::uint32_t i = reasons.first[k];
     const trace_entry& e = r.d.trace[i];
-    out.put('{');
-    out.put(r.f.requirement[e.requirement]);
-    write_check(r, out, e);
-    out.put(",\"levels\":[");
-    const std::size_t from = k ? reasons.level_end[k - 1] : 0;
-    bool first = true;
-    for (std::size_t l = from; l < reasons.level_end[k]; ++l) {
-        const std::int16_t level = reasons.levels[l];
-        if (level < 0 || (l != from && level == reasons.levels[l - 1])) continue;
-        if (!first) out.put(',');
-        out.put(r.f.level[static_cast<std::size_t>(level)]);
-        first = false;
-    }
-    out.put(']');
-    if (e.competence >= 0) {
-        out.put(",\"competence\":");
-        out.put(r.f.competence[static_cast<std::size_t>(e.competence)]);
-    }
+    out.put(r.f.text, r.f.key_head[reasons.key[k]]);
+    write_levels(r, reasons, i);
+    out.put(r.f.text, r.f.key_tail[reasons.key[k]]);
     switch (e.result) {
-    case status::pass: out.put(",\"status\":\"pass\",\"found\":"); break;
-    case status::fail: out.put(",\"status\":\"fail\",\"found\":"); break;
-    case status::insufficient: out.put(",\"status\":\"insufficient\",\"found\":"); break;
+    case status::pass: out.put("pass\",\"found\":"); break;
+    case status::fail: out.put("fail\",\"found\":"); break;
+    case status::insufficient: out.put("insufficient\",\"found\":"); break;
     }
-    write_value(r, out, e.found);
+    write_value(r, e.found);
     out.put(",\"required\":");
-    write_value(r, out, e.required);
-    write_ids(r, out, r.d.trace[reasons.ids_from[i]]);
+    write_value(r, e.required);
+    write_ids(r, r.d.trace[reasons.ids_from[i]]);
     out.put('}');
 }
 
-/// `"reasons":[...],"gaps":{...},"titles":{...}`.
-void write_reasons(const render& r, json_text& out) {
+/// `,"reasons":[...],"gaps":{...},"titles":{...}`.
+void write_reasons(const render& r, fragments& f) {
     const decision& d = r.d;
+    json_out& out = r.out;
     reason_list& reasons = thread_reasons();
-    find_reasons(d, reasons);
-    out.put("\"reasons\":[");
+    find_reasons(d, reasons, f);
+    out.put(",\"reasons\":[");
     for (std::size_t k = 0; k < reasons.first.size(); ++k) {
         if (k) out.put(',');
-        write_reason(r, out, reasons, k);
+        write_reason(r, reasons, k);
     }
     out.put("],\"gaps\":{");
     bool first = true;
@@ -616,7 +802,7 @@ void write_reasons(const render& r, json_text& out) {
         if (d.level_status[l] == status::pass) continue;
         if (!first) out.put(',');
         first = false;
-        out.put(r.f.level[l]);
+        out.put(f.text, f.level[l]);
         out.put(":[");
         for (std::size_t g = 0; g < d.gaps[l].size(); ++g) {
             if (g) out.put(',');
@@ -627,71 +813,77 @@ void write_reasons(const render& r, json_text& out) {
     // The title of each requirement the reasons name, once (in the order they first name it).
     out.put("},\"titles\":{");
     first = true;
-    reasons.titled.assign(r.f.title.size(), 0);
+    reasons.title_stamp.resize(f.title.size(), 0);
     for (std::uint32_t i : reasons.first) {
-        const std::uint32_t from = r.f.title_from[d.trace[i].requirement];
-        if (from == none || reasons.titled[from]) continue;
-        reasons.titled[from] = 1;
+        const std::uint32_t from = f.title_from[d.trace[i].requirement];
+        if (from == none || reasons.title_stamp[from] == reasons.stamp) continue;
+        reasons.title_stamp[from] = reasons.stamp;
         if (!first) out.put(',');
         first = false;
-        out.put(r.f.title[from]);
+        out.put(f.text, f.title[from]);
     }
     out.put('}');
 }
 
-void write_decision(const render& r, const decision_json_options& options) {
+void write_status(json_out& out, status s) {
+    switch (s) {
+    case status::pass: out.put(":\"pass\""); return;
+    case status::fail: out.put(":\"fail\""); return;
+    case status::insufficient: out.put(":\"insufficient\""); return;
+    }
+}
+
+void write_decision(const render& r, fragments& f, const decision_json_options& options) {
     const decision& d = r.d;
-    const fragments& f = r.f;
-    json_writer& w = r.w;
-    w.StartObject();
-    w.literal("\"id\"");
-    w.text(d.candidate_id);
-    w.literal("\"as_of\"");
-    write_date(w, d.as_of);
-    w.literal("\"qualification\"");
-    w.raw_string(f.qualification);
-    w.literal("\"version\"");
-    w.raw_string(f.version);
-    w.literal("\"outcome\"");
-    w.String(to_string(d.outcome));
-    w.literal("\"level\"");
-    if (d.level) w.raw_string(f.level[*d.level]);
-    else w.Null();
-    w.literal("\"partial\"");
-    w.StartArray();
-    for (id_index c : d.partial) w.raw_string(f.competence[c]);
-    w.EndArray();
-    w.literal("\"valid_until\"");
-    if (d.valid_until) write_date(w, *d.valid_until);
-    else w.Null();
-    w.literal("\"levels\"");
-    w.StartObject();
+    json_out& out = r.out;
+    out.put("{\"id\":");
+    if (needs_escape(d.candidate_id)) {
+        out.put(r.ids.escape()(d.candidate_id));
+    } else {
+        out.put('"');
+        out.put(d.candidate_id);
+        out.put('"');
+    }
+    out.put(",\"as_of\":");
+    out.put_date(d.as_of);
+    out.put(f.text, f.head[static_cast<int>(d.outcome)]);
+    out.put(",\"level\":");
+    if (d.level) out.put(f.text, f.level[*d.level]);
+    else out.put("null");
+    out.put(",\"partial\":[");
+    for (std::size_t i = 0; i < d.partial.size(); ++i) {
+        if (i) out.put(',');
+        out.put(f.text, f.competence[d.partial[i]]);
+    }
+    out.put("],\"valid_until\":");
+    if (d.valid_until) out.put_date(*d.valid_until);
+    else out.put("null");
+    out.put(",\"levels\":{");
     for (std::size_t l = 0; l < d.level_status.size(); ++l) {
-        w.raw_string(f.level[l]);
-        write_status(w, d.level_status[l]);
+        if (l) out.put(',');
+        out.put(f.text, f.level[l]);
+        write_status(out, d.level_status[l]);
     }
-    w.EndObject();
-    w.literal("\"competences\"");
-    w.StartObject();
+    out.put("},\"competences\":{");
     for (std::size_t l = 0; l < d.competence_status.size(); ++l) {
-        w.raw_string(f.level[l]);
-        w.StartObject();
+        if (l) out.put(',');
+        out.put(f.text, f.level[l]);
+        out.put(":{");
         for (std::size_t c = 0; c < d.competence_status[l].size(); ++c) {
-            w.raw_string(f.competence[c]);
-            write_status(w, d.competence_status[l][c]);
+            if (c) out.put(',');
+            out.put(f.text, f.competence[c]);
+            write_status(out, d.competence_status[l][c]);
         }
-        w.EndObject();
+        out.put('}');
     }
-    w.EndObject();
-    if (options.reasons) {
-        json_text out(w.raw_members(3));
-        write_reasons(r, out);
-    }
+    out.put('}');
+    if (options.reasons) write_reasons(r, f);
     if (options.explanation) {
-        w.literal("\"explanation\"");
-        w.text(explain(d));
+        out.put(",\"explanation\":");
+        out.put(r.ids.escape()(explain(d)));
     }
-    w.EndObject();
+    out.put('}');
+    r.ids.escape().trim();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -787,16 +979,18 @@ std::string entry_text(const decision& d, const trace_entry& e, const trace_entr
 } // namespace
 
 void append_json(std::string& out, const decision& d, const decision_json_options& options) {
-    thread_local rapidjson::StringBuffer buffer;
-    thread_local json_writer w;
     thread_local id_cache ids;
-    buffer.Clear();
-    w.Reset(buffer);
+    fragments& f = fragments_of(d.rules);
     ids.reset(d);
-    write_decision(render{d, fragments_of(d.rules), w, ids}, options);
-    out.append(buffer.GetString(), buffer.GetSize());
-    // One huge decision should not pin its memory for the rest of the thread's life.
-    if (buffer.GetSize() > (std::size_t{1} << 20)) buffer.ShrinkToFit();
+    const std::size_t before = out.size();
+    try {
+        json_out text(out, block_memory());
+        write_decision(render{d, f, text, ids}, f, options);
+        text.finish();
+    } catch (...) {
+        out.resize(before); // nothing of a decision that could not be rendered whole
+        throw;
+    }
 }
 
 std::string to_json(const decision& d, const decision_json_options& options) {
@@ -829,7 +1023,7 @@ std::string explain(const decision& d) {
         s += "\n";
     }
     reason_list& reasons = thread_reasons();
-    find_reasons(d, reasons);
+    find_shown(d, reasons);
     for (std::size_t l = 0; l < d.gaps.size(); ++l) {
         if (d.level_status[l] == status::pass) continue;
         s += "What stands between the candidate and " + q.levels[l].id + ":\n";
@@ -840,7 +1034,7 @@ std::string explain(const decision& d) {
 
 void keep_reasons_only(decision& d) {
     reason_list& r = thread_reasons();
-    find_reasons(d, r);
+    find_shown(d, r);
     thread_local std::vector<trace_ref> refs;
     refs.clear();
     const auto copy = [&](std::uint32_t first, std::uint32_t count) {
