@@ -11,6 +11,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
@@ -68,35 +69,45 @@ class text_arena {
         std::size_t size = 0; ///< 0 only for an empty piece (or a slot not filled yet)
     };
 
-    text_arena() { text_.assign(slack, '\0'); }
+    text_arena() { text_.resize(256); }
     void clear() {
         // One huge decision should not pin its memory for the rest of the thread's life.
-        if (text_.capacity() > (std::size_t{1} << 20)) std::string().swap(text_);
-        text_.assign(slack, '\0');
+        if (text_.size() > (std::size_t{1} << 20)) std::string(256, '\0').swap(text_);
+        used_ = 0;
     }
     piece add(std::string_view json) {
-        const std::size_t at = text_.size() - slack;
-        text_.resize(at);
-        text_.append(json);
-        text_.append(slack, '\0');
-        return {at, json.size()};
+        char* to = room(json.size());
+        std::memcpy(to, json.data(), json.size());
+        return added(json.size());
     }
-    /// Adds `"<parts...>"`: JSON strings of text that needs no escaping.
+    /// Adds `"<parts...>"`: a JSON string of text that needs no escaping.
     template <class... Text> piece add_quoted(const Text&... parts) {
-        const std::size_t at = text_.size() - slack;
-        text_.resize(at);
-        text_ += '"';
-        (text_.append(parts), ...);
-        text_ += '"';
-        const std::size_t size = text_.size() - at;
-        text_.append(slack, '\0');
-        return {at, size};
+        const std::size_t size = 2 + (std::string_view(parts).size() + ...);
+        char* to = room(size);
+        *to++ = '"';
+        ((std::memcpy(to, std::string_view(parts).data(), std::string_view(parts).size()),
+          to += std::string_view(parts).size()),
+         ...);
+        *to = '"';
+        return added(size);
     }
     const char* data() const noexcept { return text_.data(); }
     std::string_view view(piece p) const noexcept { return {text_.data() + p.at, p.size}; }
 
   private:
-    std::string text_;
+    /// Where `n` bytes go (with the slack after them).
+    char* room(std::size_t n) {
+        if (used_ + n + slack > text_.size()) text_.resize(std::max(2 * text_.size(), used_ + n + slack));
+        return text_.data() + used_;
+    }
+    piece added(std::size_t n) {
+        const piece p{used_, n};
+        used_ += n;
+        return p;
+    }
+
+    std::string text_; ///< used_ bytes of pieces, then at least `slack` more
+    std::size_t used_ = 0;
 };
 
 using piece = text_arena::piece;
@@ -126,9 +137,15 @@ class escaper {
 /// False for text that RapidJSON's writer would quote as it is (no control character, quote or
 /// backslash), i.e. most ids.
 bool needs_escape(std::string_view s) noexcept {
-    bool escape = false;
-    for (const char c : s) escape |= static_cast<unsigned char>(c) < 0x20 || c == '"' || c == '\\';
-    return escape;
+    static constexpr auto escaped = [] {
+        std::array<std::uint8_t, 256> table{};
+        for (int c = 0; c < 0x20; ++c) table[c] = 1;
+        table['"'] = table['\\'] = 1;
+        return table;
+    }();
+    std::uint8_t escape = 0;
+    for (const char c : s) escape |= escaped[static_cast<unsigned char>(c)];
+    return escape != 0;
 }
 
 std::string quoted(std::string_view s) {
@@ -208,7 +225,7 @@ class json_out {
     }
     /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
     /// finite. The same digits as RapidJSON's writer.
-    void put_number(double n) {
+    MASTERPRO_WRITE_INLINE void put_number(double n) {
         room(25);
         if (n >= 0 && n < 1e9) { // the usual counts and scores, without the general tests
             const auto u = static_cast<std::uint32_t>(n);
@@ -218,6 +235,9 @@ class json_out {
                 return;
             }
         }
+        put_any_number(n);
+    }
+    MASTERPRO_WRITE_COLD void put_any_number(double n) {
         if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) {
             at_ = rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at_);
             return;
@@ -493,14 +513,18 @@ void find_shown(const decision& d, reason_list& r) {
     const std::uint32_t* all_children = d.children.data();
     r.ids_from.assign(n, none); // `none`: its own, for now
     std::uint32_t* ids_from = r.ids_from.data();
-    r.shown.clear();
+    r.shown.resize(n);
+    std::uint32_t* shown = r.shown.data();
+    std::uint32_t count = 0;
     // Children come after their parent: by the time an entry is reached, its parent has said
     // whose ids it rests on. What a gap names is a result without sub-results that is not
     // pass, so it is shown already.
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const trace_entry& e = trace[i];
+    const trace_entry* const end = trace + n;
+    for (const trace_entry* at = trace; at != end; ++at) {
+        const trace_entry& e = *at;
         // A result that passes is no reason, and the checks of a requirement that passes pass.
         if (e.result == status::pass) continue;
+        const auto i = static_cast<std::uint32_t>(at - trace);
         bool deepest = true;
         const std::uint32_t* children = all_children + e.children_first;
         for (std::uint32_t k = 0; k < e.children_count; ++k) {
@@ -513,11 +537,12 @@ void find_shown(const decision& d, reason_list& r) {
         }
         if (!deepest) continue;
         if (ids_from[i] == none) ids_from[i] = i;
-        r.shown.push_back(i);
+        shown[count++] = i;
     }
+    r.shown.resize(count);
     for (const auto& gap : d.gaps)
-        for ([[maybe_unused]] std::uint32_t i : gap)
-            assert(ids_from[i] != none && "a gap names a result that is not shown");
+        for ([[maybe_unused]] std::uint32_t g : gap)
+            assert(ids_from[g] != none && "a gap names a result that is not shown");
 }
 
 /// find_shown, then the reasons: the same check of the same requirement and competence at
@@ -675,7 +700,7 @@ struct render {
     id_cache& ids;
 };
 
-void write_ref(const render& r, const trace_ref& ref) {
+MASTERPRO_WRITE_INLINE void write_ref(const render& r, const trace_ref& ref) {
     switch (ref.kind) {
     case ref_kind::evidence:
     case ref_kind::assessor:
@@ -687,7 +712,7 @@ void write_ref(const render& r, const trace_ref& ref) {
     }
 }
 
-void write_value(const render& r, const detail_value& v) {
+MASTERPRO_WRITE_INLINE void write_value(const render& r, const detail_value& v) {
     json_out& out = r.out;
     switch (v.what) {
     case detail_value::kind::number: out.put_number(v.number); return;
