@@ -175,26 +175,61 @@ std::size_t date_json(date d, char* out) {
     return 12;
 }
 
-/// The block a decision's text is written into, a few KB that stay in cache, appended to the
-/// caller's string whenever it fills (and at the end). Writes check for room, once per piece;
-/// pieces longer than the block go to the string directly.
-class json_out {
-  public:
+/// Where the text of a json_out goes: the caller's string, a block at a time. The writer's
+/// position is passed in and out, so that it can stay in a register while text is written.
+struct json_sink {
     static constexpr std::size_t block = 3968; ///< what is appended at a time, at most
     static constexpr std::size_t slack = 32;   ///< room past `block` for copies in whole blocks
 
-    json_out(std::string& out, char* block_memory) : out_(out), begin_(block_memory), at_(begin_), end_(begin_ + block) {}
+    std::string& out;
+    char* const begin; ///< the block's memory: block + slack bytes
+
+    /// Appends the block up to `at`; returns where the block starts again.
+    MASTERPRO_WRITE_COLD char* flush(char* at) {
+        out.append(begin, static_cast<std::size_t>(at - begin));
+        return begin;
+    }
+    /// `json`, which does not fit in the rest of the block, after the block up to `at`.
+    MASTERPRO_WRITE_COLD char* put_long(char* at, std::string_view json) {
+        at = flush(at);
+        if (json.size() > block) {
+            out.append(json);
+            return at;
+        }
+        std::memcpy(at, json.data(), json.size());
+        return at + json.size();
+    }
+    /// A number that is not a whole one below 10^9 (see json_out::put_number), at `at`.
+    MASTERPRO_WRITE_COLD static char* put_number(char* at, double n) {
+        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15)
+            return rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at);
+        const double rounded = std::round(n * 10000) / 10000;
+        if (!std::isfinite(rounded)) {
+            std::memcpy(at, "null", 4);
+            return at + 4;
+        }
+        return rapidjson::internal::dtoa(rounded, at);
+    }
+};
+
+/// Writes a decision's text into the block of a json_sink, a few KB that stay in cache. Writes
+/// check for room, once per piece; pieces longer than the block go to the string directly.
+class json_out {
+  public:
+    static constexpr std::size_t block = json_sink::block;
+
+    explicit json_out(json_sink& sink) : sink_(sink), at_(sink.begin), end_(sink.begin + block) {}
     json_out(const json_out&) = delete;
     json_out& operator=(const json_out&) = delete;
     /// Appends what the block still holds.
-    void finish() { flush(); }
+    void finish() { at_ = sink_.flush(at_); }
 
-    void put(char c) {
+    MASTERPRO_WRITE_INLINE void put(char c) {
         room(1);
         *at_++ = c;
     }
     /// Text known at compile time, copied with a fixed-size copy the compiler inlines.
-    template <std::size_t N> void put(const char (&json)[N]) {
+    template <std::size_t N> MASTERPRO_WRITE_INLINE void put(const char (&json)[N]) {
         static_assert(N - 1 <= block);
         room(N - 1);
         std::memcpy(at_, json, N - 1);
@@ -204,7 +239,10 @@ class json_out {
     /// what is copied past its end (overwritten by what comes next).
     MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) {
         char* const at = at_;
-        if (p.size > static_cast<std::size_t>(end_ - at)) return put_long(arena.view(p));
+        if (p.size > static_cast<std::size_t>(end_ - at)) {
+            at_ = sink_.put_long(at, arena.view(p));
+            return;
+        }
         const char* from = arena.data() + p.at;
         std::size_t i = 0;
         do {
@@ -214,12 +252,15 @@ class json_out {
         at_ = at + p.size;
     }
     /// Any text.
-    void put(std::string_view json) {
-        if (json.size() > static_cast<std::size_t>(end_ - at_)) return put_long(json);
+    MASTERPRO_WRITE_INLINE void put(std::string_view json) {
+        if (json.size() > static_cast<std::size_t>(end_ - at_)) {
+            at_ = sink_.put_long(at_, json);
+            return;
+        }
         std::memcpy(at_, json.data(), json.size());
         at_ += json.size();
     }
-    void put_uint(std::uint32_t u) {
+    MASTERPRO_WRITE_INLINE void put_uint(std::uint32_t u) {
         room(10);
         at_ = rapidjson::internal::u32toa(u, at_);
     }
@@ -235,53 +276,26 @@ class json_out {
                 return;
             }
         }
-        put_any_number(n);
-    }
-    MASTERPRO_WRITE_COLD void put_any_number(double n) {
-        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) {
-            at_ = rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at_);
-            return;
-        }
-        const double rounded = std::round(n * 10000) / 10000;
-        if (!std::isfinite(rounded)) {
-            put("null");
-            return;
-        }
-        at_ = rapidjson::internal::dtoa(rounded, at_);
+        at_ = json_sink::put_number(at_, n);
     }
     void put_date(date d) {
         room(16);
         at_ += date_json(d, at_);
     }
-    /// Appends what the block holds to the string.
-    MASTERPRO_WRITE_COLD void flush() {
-        out_.append(begin_, static_cast<std::size_t>(at_ - begin_));
-        at_ = begin_;
-    }
 
   private:
     MASTERPRO_WRITE_INLINE void room(std::size_t n) {
-        if (static_cast<std::size_t>(end_ - at_) < n) flush();
-    }
-    MASTERPRO_WRITE_COLD void put_long(std::string_view json) {
-        flush();
-        if (json.size() > block) {
-            out_.append(json);
-        } else {
-            std::memcpy(at_, json.data(), json.size());
-            at_ += json.size();
-        }
+        if (static_cast<std::size_t>(end_ - at_) < n) at_ = sink_.flush(at_);
     }
 
-    std::string& out_;
-    char* const begin_;
+    json_sink& sink_;
     char* at_;
     char* const end_;
 };
 
 /// The memory of this thread's json_out block.
 char* block_memory() {
-    thread_local const std::unique_ptr<char[]> memory(new char[json_out::block + json_out::slack]);
+    thread_local const std::unique_ptr<char[]> memory(new char[json_sink::block + json_sink::slack]);
     return memory.get();
 }
 
@@ -745,7 +759,7 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-void write_ids(const render& r, const trace_entry& e) {
+MASTERPRO_WRITE_INLINE void write_ids(const render& r, const trace_entry& e) {
     json_out& out = r.out;
     const trace_ref* refs = r.d.refs.data() + e.refs_first;
     unsigned written = 0;
@@ -770,7 +784,7 @@ void write_ids(const render& r, const trace_entry& e) {
 }
 
 /// A reason's levels, sorted, each once: those of its entries (in trace order).
-void write_levels(const render& r, reason_list& reasons, std::uint32_t first) {
+MASTERPRO_WRITE_INLINE void write_levels(const render& r, reason_list& reasons, std::uint32_t first) {
     json_out& out = r.out;
     const trace_entry* trace = r.d.trace.data();
     if (reasons.next[first] == none) { // one entry, the usual case
@@ -791,7 +805,7 @@ void write_levels(const render& r, reason_list& reasons, std::uint32_t first) {
     }
 }
 
-void write_reason(const render& r, reason_list& reasons, std::size_t k) {
+MASTERPRO_WRITE_INLINE void write_reason(const render& r, reason_list& reasons, std::size_t k) {
     json_out& out = r.out;
     const std::uint32_t i = reasons.first[k];
     const trace_entry& e = r.d.trace[i];
@@ -811,7 +825,7 @@ void write_reason(const render& r, reason_list& reasons, std::size_t k) {
 }
 
 /// `,"reasons":[...],"gaps":{...},"titles":{...}`.
-void write_reasons(const render& r, fragments& f) {
+MASTERPRO_WRITE_INLINE void write_reasons(const render& r, fragments& f) {
     const decision& d = r.d;
     json_out& out = r.out;
     reason_list& reasons = thread_reasons();
@@ -850,7 +864,7 @@ void write_reasons(const render& r, fragments& f) {
     out.put('}');
 }
 
-void write_status(json_out& out, status s) {
+MASTERPRO_WRITE_INLINE void write_status(json_out& out, status s) {
     switch (s) {
     case status::pass: out.put(":\"pass\""); return;
     case status::fail: out.put(":\"fail\""); return;
@@ -858,7 +872,7 @@ void write_status(json_out& out, status s) {
     }
 }
 
-void write_decision(const render& r, fragments& f, const decision_json_options& options) {
+MASTERPRO_WRITE_INLINE void write_decision(const render& r, fragments& f, const decision_json_options& options) {
     const decision& d = r.d;
     json_out& out = r.out;
     out.put("{\"id\":");
@@ -1009,7 +1023,8 @@ void append_json(std::string& out, const decision& d, const decision_json_option
     ids.reset(d);
     const std::size_t before = out.size();
     try {
-        json_out text(out, block_memory());
+        json_sink sink{out, block_memory()};
+        json_out text(sink);
         write_decision(render{d, f, text, ids}, f, options);
         text.finish();
     } catch (...) {
