@@ -533,21 +533,21 @@ void find_shown(const decision& d, reason_list& r) {
     // Children come after their parent: by the time an entry is reached, its parent has said
     // whose ids it rests on. What a gap names is a result without sub-results that is not
     // pass, so it is shown already.
-    const trace_entry* const end = trace + n;
-    for (const trace_entry* at = trace; at != end; ++at) {
-        const trace_entry& e = *at;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const trace_entry& e = trace[i];
         // A result that passes is no reason, and the checks of a requirement that passes pass.
         if (e.result == status::pass) continue;
-        const auto i = static_cast<std::uint32_t>(at - trace);
         bool deepest = true;
         const std::uint32_t* children = all_children + e.children_first;
-        for (std::uint32_t k = 0; k < e.children_count; ++k) {
-            const trace_entry& child = trace[children[k]];
+        const std::uint32_t* const children_end = children + e.children_count;
+        for (; children != children_end; ++children) {
+            const std::uint32_t c = *children;
+            const trace_entry& child = trace[c];
             if (child.result == status::pass) continue; // never shown: whose ids does not matter
             deepest = false;
             // A check that records no ids of its own (a mean, a coverage, a count of none) is
             // judged over the ids of its requirement.
-            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[children[k]] = i;
+            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[c] = i;
         }
         if (!deepest) continue;
         if (ids_from[i] == none) ids_from[i] = i;
@@ -565,45 +565,63 @@ void find_shown(const decision& d, reason_list& r) {
 /// `same_key`.
 void find_reasons(const decision& d, reason_list& r, fragments& f) {
     find_shown(d, r);
-    const trace_entry* trace = d.trace.data();
+    const std::size_t shown_count = r.shown.size();
     r.number.resize(d.trace.size());
     r.next.resize(d.trace.size());
-    r.first.clear();
-    r.key.clear();
-    r.last.clear();
-    r.same_key.clear();
+    // At most one reason per entry shown, and one new key.
+    r.first.resize(shown_count);
+    r.key.resize(shown_count);
+    r.last.resize(shown_count);
+    r.same_key.resize(shown_count);
+    const std::size_t keys_at_most = f.keys.size() + shown_count;
+    if (r.key_stamp.size() < keys_at_most) {
+        r.key_stamp.resize(keys_at_most, 0);
+        r.key_reason.resize(keys_at_most);
+    }
     if (++r.stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
         std::fill(r.key_stamp.begin(), r.key_stamp.end(), 0);
         std::fill(r.title_stamp.begin(), r.title_stamp.end(), 0);
         r.stamp = 1;
     }
-    for (std::uint32_t i : r.shown) {
+    // The lists by their memory, which nothing below moves.
+    const trace_entry* trace = d.trace.data();
+    std::uint32_t* first = r.first.data();
+    std::uint32_t* key_of = r.key.data();
+    std::uint32_t* last = r.last.data();
+    std::uint32_t* same_key = r.same_key.data();
+    std::uint32_t* number = r.number.data();
+    std::uint32_t* next = r.next.data();
+    std::uint32_t* key_stamp = r.key_stamp.data();
+    std::uint32_t* key_reason = r.key_reason.data();
+    const std::uint32_t stamp = r.stamp;
+    std::uint32_t reasons = 0;
+    const std::uint32_t* shown = r.shown.data();
+    for (std::size_t s = 0; s < shown_count; ++s) {
+        const std::uint32_t i = shown[s];
         const std::uint32_t key = f.key_number(reason_key::of(trace[i]));
-        if (key >= r.key_stamp.size()) {
-            r.key_stamp.resize(f.keys.size(), 0);
-            r.key_reason.resize(f.keys.size());
+        if (key_stamp[key] != stamp) {
+            key_stamp[key] = stamp;
+            key_reason[key] = none;
         }
-        if (r.key_stamp[key] != r.stamp) {
-            r.key_stamp[key] = r.stamp;
-            r.key_reason[key] = none;
-        }
-        std::uint32_t* link = &r.key_reason[key];
-        while (*link != none && !same_finding(d, r, r.first[*link], i)) link = &r.same_key[*link];
+        std::uint32_t* link = &key_reason[key];
+        while (*link != none && !same_finding(d, r, first[*link], i)) link = &same_key[*link];
         std::uint32_t reason = *link;
         if (reason == none) {
-            reason = static_cast<std::uint32_t>(r.first.size());
-            *link = reason; // before same_key grows, which `link` may point into
-            r.first.push_back(i);
-            r.key.push_back(key);
-            r.last.push_back(i);
-            r.same_key.push_back(none);
+            reason = reasons++;
+            *link = reason;
+            first[reason] = i;
+            key_of[reason] = key;
+            last[reason] = i;
+            same_key[reason] = none;
         } else {
-            r.next[r.last[reason]] = i;
-            r.last[reason] = i;
+            next[last[reason]] = i;
+            last[reason] = i;
         }
-        r.number[i] = reason;
-        r.next[i] = none;
+        number[i] = reason;
+        next[i] = none;
     }
+    r.first.resize(reasons);
+    r.key.resize(reasons);
 }
 
 reason_list& thread_reasons() {
@@ -710,24 +728,22 @@ static_assert(static_cast<int>(ref_kind::evidence) == 0 && static_cast<int>(ref_
 struct render {
     const decision& d;
     const fragments& f;
-    json_out& out;
     id_cache& ids;
 };
 
-MASTERPRO_WRITE_INLINE void write_ref(const render& r, const trace_ref& ref) {
+MASTERPRO_WRITE_INLINE void write_ref(const render& r, json_out& out, const trace_ref& ref) {
     switch (ref.kind) {
     case ref_kind::evidence:
     case ref_kind::assessor:
     case ref_kind::credential:
-    case ref_kind::assessment: r.ids.put(r.out, ref); return;
-    case ref_kind::criterion: r.out.put(r.f.text, r.f.criterion[ref.index]); return;
-    case ref_kind::evidence_type: r.out.put(r.f.text, r.f.evidence_type[ref.index]); return;
-    case ref_kind::credential_type: r.out.put(r.f.text, r.f.credential_type[ref.index]); return;
+    case ref_kind::assessment: r.ids.put(out, ref); return;
+    case ref_kind::criterion: out.put(r.f.text, r.f.criterion[ref.index]); return;
+    case ref_kind::evidence_type: out.put(r.f.text, r.f.evidence_type[ref.index]); return;
+    case ref_kind::credential_type: out.put(r.f.text, r.f.credential_type[ref.index]); return;
     }
 }
 
-MASTERPRO_WRITE_INLINE void write_value(const render& r, const detail_value& v) {
-    json_out& out = r.out;
+MASTERPRO_WRITE_INLINE void write_value(const render& r, json_out& out, const detail_value& v) {
     switch (v.what) {
     case detail_value::kind::number: out.put_number(v.number); return;
     case detail_value::kind::phrase: out.put(phrase_json(v.first)); return;
@@ -736,7 +752,7 @@ MASTERPRO_WRITE_INLINE void write_value(const render& r, const detail_value& v) 
         const trace_ref* refs = r.d.refs.data() + v.first;
         for (std::uint32_t i = 0; i < v.count; ++i) {
             if (i) out.put(',');
-            write_ref(r, refs[i]);
+            write_ref(r, out, refs[i]);
         }
         out.put(']');
         return;
@@ -759,8 +775,7 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-MASTERPRO_WRITE_INLINE void write_ids(const render& r, const trace_entry& e) {
-    json_out& out = r.out;
+MASTERPRO_WRITE_INLINE void write_ids(const render& r, json_out& out, const trace_entry& e) {
     const trace_ref* refs = r.d.refs.data() + e.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < e.refs_count; ++i) {
@@ -773,19 +788,18 @@ MASTERPRO_WRITE_INLINE void write_ids(const render& r, const trace_entry& e) {
         case 2: out.put(",\"assessments\":["); break;
         default: out.put(",\"credentials\":["); break;
         }
-        write_ref(r, refs[i]);
+        write_ref(r, out, refs[i]);
         for (std::uint32_t j = i + 1; j < e.refs_count; ++j) {
             if (id_group(refs[j].kind) != group) continue;
             out.put(',');
-            write_ref(r, refs[j]);
+            write_ref(r, out, refs[j]);
         }
         out.put(']');
     }
 }
 
 /// A reason's levels, sorted, each once: those of its entries (in trace order).
-MASTERPRO_WRITE_INLINE void write_levels(const render& r, reason_list& reasons, std::uint32_t first) {
-    json_out& out = r.out;
+MASTERPRO_WRITE_INLINE void write_levels(const render& r, json_out& out, reason_list& reasons, std::uint32_t first) {
     const trace_entry* trace = r.d.trace.data();
     if (reasons.next[first] == none) { // one entry, the usual case
         const std::int16_t level = trace[first].level;
@@ -805,35 +819,33 @@ MASTERPRO_WRITE_INLINE void write_levels(const render& r, reason_list& reasons, 
     }
 }
 
-MASTERPRO_WRITE_INLINE void write_reason(const render& r, reason_list& reasons, std::size_t k) {
-    json_out& out = r.out;
+MASTERPRO_WRITE_INLINE void write_reason(const render& r, json_out& out, reason_list& reasons, std::size_t k) {
     const std::uint32_t i = reasons.first[k];
     const trace_entry& e = r.d.trace[i];
     out.put(r.f.text, r.f.key_head[reasons.key[k]]);
-    write_levels(r, reasons, i);
+    write_levels(r, out, reasons, i);
     out.put(r.f.text, r.f.key_tail[reasons.key[k]]);
     switch (e.result) {
     case status::pass: out.put("pass\",\"found\":"); break;
     case status::fail: out.put("fail\",\"found\":"); break;
     case status::insufficient: out.put("insufficient\",\"found\":"); break;
     }
-    write_value(r, e.found);
+    write_value(r, out, e.found);
     out.put(",\"required\":");
-    write_value(r, e.required);
-    write_ids(r, r.d.trace[reasons.ids_from[i]]);
+    write_value(r, out, e.required);
+    write_ids(r, out, r.d.trace[reasons.ids_from[i]]);
     out.put('}');
 }
 
 /// `,"reasons":[...],"gaps":{...},"titles":{...}`.
-MASTERPRO_WRITE_INLINE void write_reasons(const render& r, fragments& f) {
+MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragments& f) {
     const decision& d = r.d;
-    json_out& out = r.out;
     reason_list& reasons = thread_reasons();
     find_reasons(d, reasons, f);
     out.put(",\"reasons\":[");
     for (std::size_t k = 0; k < reasons.first.size(); ++k) {
         if (k) out.put(',');
-        write_reason(r, reasons, k);
+        write_reason(r, out, reasons, k);
     }
     out.put("],\"gaps\":{");
     bool first = true;
@@ -872,9 +884,8 @@ MASTERPRO_WRITE_INLINE void write_status(json_out& out, status s) {
     }
 }
 
-MASTERPRO_WRITE_INLINE void write_decision(const render& r, fragments& f, const decision_json_options& options) {
+MASTERPRO_WRITE_INLINE void write_decision(const render& r, json_out& out, fragments& f, const decision_json_options& options) {
     const decision& d = r.d;
-    json_out& out = r.out;
     out.put("{\"id\":");
     if (needs_escape(d.candidate_id)) {
         out.put(r.ids.escape()(d.candidate_id));
@@ -916,7 +927,7 @@ MASTERPRO_WRITE_INLINE void write_decision(const render& r, fragments& f, const 
         out.put('}');
     }
     out.put('}');
-    if (options.reasons) write_reasons(r, f);
+    if (options.reasons) write_reasons(r, out, f);
     if (options.explanation) {
         out.put(",\"explanation\":");
         out.put(r.ids.escape()(explain(d)));
@@ -1025,7 +1036,7 @@ void append_json(std::string& out, const decision& d, const decision_json_option
     try {
         json_sink sink{out, block_memory()};
         json_out text(sink);
-        write_decision(render{d, f, text, ids}, f, options);
+        write_decision(render{d, f, ids}, text, f, options);
         text.finish();
     } catch (...) {
         out.resize(before); // nothing of a decision that could not be rendered whole
