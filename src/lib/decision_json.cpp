@@ -237,13 +237,15 @@ class json_out {
     }
     /// A piece of an arena: copied 16 bytes at a time, its slack and the block's absorbing
     /// what is copied past its end (overwritten by what comes next).
-    MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) {
+    MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) { put(arena.data(), p); }
+    /// A piece of the arena whose text starts at `text`.
+    MASTERPRO_WRITE_INLINE void put(const char* text, piece p) {
         char* const at = at_;
+        const char* from = text + p.at;
         if (p.size > static_cast<std::size_t>(end_ - at)) {
-            at_ = sink_.put_long(at, arena.view(p));
+            at_ = sink_.put_long(at, {from, p.size});
             return;
         }
-        const char* from = arena.data() + p.at;
         std::size_t i = 0;
         do {
             std::memcpy(at + i, from + i, 16);
@@ -677,8 +679,11 @@ class id_cache {
         out.put(text_, slot);
     }
     escaper& escape() { return escape_; }
+    /// The slots of ref kind `kind` (< 4): each id's text once escaped, empty before.
+    text_arena::piece* slots(std::size_t kind) { return slots_[kind].data(); }
+    /// Where the slots' text starts (until the next escape).
+    const char* text() const noexcept { return text_.data(); }
 
-  private:
     MASTERPRO_WRITE_COLD piece escape(std::size_t kind, std::uint32_t index) {
         if (kind == 2) {
             const auto& a = d_->assessments[index];
@@ -713,6 +718,7 @@ class id_cache {
         return label_;
     }
 
+  private:
     const decision* d_ = nullptr;
     text_arena text_;
     std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
@@ -731,28 +737,59 @@ struct render {
     id_cache& ids;
 };
 
-MASTERPRO_WRITE_INLINE void write_ref(const render& r, json_out& out, const trace_ref& ref) {
-    switch (ref.kind) {
-    case ref_kind::evidence:
-    case ref_kind::assessor:
-    case ref_kind::credential:
-    case ref_kind::assessment: r.ids.put(out, ref); return;
-    case ref_kind::criterion: out.put(r.f.text, r.f.criterion[ref.index]); return;
-    case ref_kind::evidence_type: out.put(r.f.text, r.f.evidence_type[ref.index]); return;
-    case ref_kind::credential_type: out.put(r.f.text, r.f.credential_type[ref.index]); return;
+/// What reasons are written from, by their memory: loaded once, not again after every write of
+/// text (which, as far as the compiler knows, could change any of it).
+struct reason_view {
+    const trace_entry* trace;
+    const trace_ref* refs;
+    const char* text; ///< the fragments' arena
+    const piece* level;
+    const piece* rule_refs[3]; ///< criterion, evidence_type, credential_type
+    const piece* key_head;
+    const piece* key_tail;
+    const std::uint32_t* first;
+    const std::uint32_t* key;
+    const std::uint32_t* next;
+    const std::uint32_t* ids_from;
+    id_cache* ids;
+    piece* id_slots[4]; ///< evidence, assessor, assessment, credential
+    const char* id_text;
+
+    reason_view(const decision& d, const fragments& f, const reason_list& r, id_cache& cache)
+        : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
+          rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
+          key_head(f.key_head.data()), key_tail(f.key_tail.data()), first(r.first.data()), key(r.key.data()),
+          next(r.next.data()), ids_from(r.ids_from.data()), ids(&cache),
+          id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
+};
+
+static_assert(static_cast<int>(ref_kind::criterion) == 4 && static_cast<int>(ref_kind::evidence_type) == 5 &&
+              static_cast<int>(ref_kind::credential_type) == 6, "reason_view::rule_refs is indexed by ref kind");
+
+MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, json_out& out, const trace_ref& ref) {
+    const auto kind = static_cast<std::size_t>(ref.kind);
+    if (kind < 4) {
+        piece& slot = v.id_slots[kind][ref.index];
+        if (slot.size == 0) { // a JSON string is never empty
+            slot = v.ids->escape(kind, ref.index);
+            v.id_text = v.ids->text();
+        }
+        out.put(v.id_text, slot);
+        return;
     }
+    out.put(v.text, v.rule_refs[kind - 4][ref.index]);
 }
 
-MASTERPRO_WRITE_INLINE void write_value(const render& r, json_out& out, const detail_value& v) {
-    switch (v.what) {
-    case detail_value::kind::number: out.put_number(v.number); return;
-    case detail_value::kind::phrase: out.put(phrase_json(v.first)); return;
+MASTERPRO_WRITE_INLINE void write_value(reason_view& v, json_out& out, const detail_value& value) {
+    switch (value.what) {
+    case detail_value::kind::number: out.put_number(value.number); return;
+    case detail_value::kind::phrase: out.put(phrase_json(value.first)); return;
     case detail_value::kind::refs: {
         out.put('[');
-        const trace_ref* refs = r.d.refs.data() + v.first;
-        for (std::uint32_t i = 0; i < v.count; ++i) {
+        const trace_ref* refs = v.refs + value.first;
+        for (std::uint32_t i = 0; i < value.count; ++i) {
             if (i) out.put(',');
-            write_ref(r, out, refs[i]);
+            write_ref(v, out, refs[i]);
         }
         out.put(']');
         return;
@@ -775,10 +812,11 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-MASTERPRO_WRITE_INLINE void write_ids(const render& r, json_out& out, const trace_entry& e) {
-    const trace_ref* refs = r.d.refs.data() + e.refs_first;
+MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, json_out& out, const trace_entry& e) {
+    const trace_ref* refs = v.refs + e.refs_first;
+    const std::uint32_t count = e.refs_count;
     unsigned written = 0;
-    for (std::uint32_t i = 0; i < e.refs_count; ++i) {
+    for (std::uint32_t i = 0; i < count; ++i) {
         const int group = id_group(refs[i].kind);
         if (written & (1U << group)) continue;
         written |= 1U << group;
@@ -788,52 +826,53 @@ MASTERPRO_WRITE_INLINE void write_ids(const render& r, json_out& out, const trac
         case 2: out.put(",\"assessments\":["); break;
         default: out.put(",\"credentials\":["); break;
         }
-        write_ref(r, out, refs[i]);
-        for (std::uint32_t j = i + 1; j < e.refs_count; ++j) {
+        write_ref(v, out, refs[i]);
+        for (std::uint32_t j = i + 1; j < count; ++j) {
             if (id_group(refs[j].kind) != group) continue;
             out.put(',');
-            write_ref(r, out, refs[j]);
+            write_ref(v, out, refs[j]);
         }
         out.put(']');
     }
 }
 
 /// A reason's levels, sorted, each once: those of its entries (in trace order).
-MASTERPRO_WRITE_INLINE void write_levels(const render& r, json_out& out, reason_list& reasons, std::uint32_t first) {
-    const trace_entry* trace = r.d.trace.data();
-    if (reasons.next[first] == none) { // one entry, the usual case
+MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_list& reasons, std::uint32_t first) {
+    const trace_entry* trace = v.trace;
+    if (v.next[first] == none) { // one entry, the usual case
         const std::int16_t level = trace[first].level;
-        if (level >= 0) out.put(r.f.text, r.f.level[static_cast<std::size_t>(level)]);
+        if (level >= 0) out.put(v.text, v.level[static_cast<std::size_t>(level)]);
         return;
     }
     auto& levels = reasons.levels;
     levels.clear();
-    for (std::uint32_t i = first; i != none; i = reasons.next[i]) levels.push_back(trace[i].level);
+    for (std::uint32_t i = first; i != none; i = v.next[i]) levels.push_back(trace[i].level);
     if (!std::is_sorted(levels.begin(), levels.end())) std::sort(levels.begin(), levels.end());
     bool written = false;
     for (std::size_t l = 0; l < levels.size(); ++l) {
         if (levels[l] < 0 || (l && levels[l] == levels[l - 1])) continue;
         if (written) out.put(',');
-        out.put(r.f.text, r.f.level[static_cast<std::size_t>(levels[l])]);
+        out.put(v.text, v.level[static_cast<std::size_t>(levels[l])]);
         written = true;
     }
 }
 
-MASTERPRO_WRITE_INLINE void write_reason(const render& r, json_out& out, reason_list& reasons, std::size_t k) {
-    const std::uint32_t i = reasons.first[k];
-    const trace_entry& e = r.d.trace[i];
-    out.put(r.f.text, r.f.key_head[reasons.key[k]]);
-    write_levels(r, out, reasons, i);
-    out.put(r.f.text, r.f.key_tail[reasons.key[k]]);
+MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_list& reasons, std::size_t k) {
+    const std::uint32_t i = v.first[k];
+    const trace_entry& e = v.trace[i];
+    const std::uint32_t key = v.key[k];
+    out.put(v.text, v.key_head[key]);
+    write_levels(v, out, reasons, i);
+    out.put(v.text, v.key_tail[key]);
     switch (e.result) {
     case status::pass: out.put("pass\",\"found\":"); break;
     case status::fail: out.put("fail\",\"found\":"); break;
     case status::insufficient: out.put("insufficient\",\"found\":"); break;
     }
-    write_value(r, out, e.found);
+    write_value(v, out, e.found);
     out.put(",\"required\":");
-    write_value(r, out, e.required);
-    write_ids(r, out, r.d.trace[reasons.ids_from[i]]);
+    write_value(v, out, e.required);
+    write_ids(v, out, v.trace[v.ids_from[i]]);
     out.put('}');
 }
 
@@ -842,10 +881,12 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
     const decision& d = r.d;
     reason_list& reasons = thread_reasons();
     find_reasons(d, reasons, f);
+    reason_view v(d, f, reasons, r.ids);
     out.put(",\"reasons\":[");
-    for (std::size_t k = 0; k < reasons.first.size(); ++k) {
+    const std::size_t count = reasons.first.size();
+    for (std::size_t k = 0; k < count; ++k) {
         if (k) out.put(',');
-        write_reason(r, out, reasons, k);
+        write_reason(v, out, reasons, k);
     }
     out.put("],\"gaps\":{");
     bool first = true;
