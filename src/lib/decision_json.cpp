@@ -493,14 +493,14 @@ struct reason_list {
     std::uint32_t stamp = 0; ///< this decision's
 };
 
-bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
+MASTERPRO_WRITE_INLINE bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
     if (a_count != b_count) return false;
     for (std::uint32_t i = 0; i < a_count; ++i)
         if (d.refs[a + i].kind != d.refs[b + i].kind || d.refs[a + i].index != d.refs[b + i].index) return false;
     return true;
 }
 
-bool same_value(const decision& d, const detail_value& a, const detail_value& b) {
+MASTERPRO_WRITE_INLINE bool same_value(const decision& d, const detail_value& a, const detail_value& b) {
     if (a.what != b.what) return false;
     switch (a.what) {
     case detail_value::kind::none: return true;
@@ -513,7 +513,7 @@ bool same_value(const decision& d, const detail_value& a, const detail_value& b)
 
 /// Same status, found, required and ids (requirement, check and competence are compared by
 /// the caller): the same finding, whatever the level.
-bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std::uint32_t b) {
+MASTERPRO_WRITE_INLINE bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std::uint32_t b) {
     const trace_entry& x = d.trace[a];
     const trace_entry& y = d.trace[b];
     const trace_entry& x_ids = d.trace[r.ids_from[a]];
