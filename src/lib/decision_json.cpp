@@ -264,7 +264,8 @@ class json_out {
     }
     MASTERPRO_WRITE_INLINE void put_uint(std::uint32_t u) {
         room(10);
-        at_ = rapidjson::internal::u32toa(u, at_);
+        if (u < 10) *at_++ = static_cast<char>('0' + u);
+        else at_ = rapidjson::internal::u32toa(u, at_);
     }
     /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
     /// finite. The same digits as RapidJSON's writer.
@@ -305,23 +306,26 @@ char* block_memory() {
 // Text that depends only on the rules, escaped once per rule set and thread.
 
 /// What reasons are merged by besides their finding: requirement, check and competence.
+/// (Packed in two words, compared and hashed as such.)
 struct reason_key {
-    std::uint32_t requirement = 0;
-    std::uint32_t check_arg = 0;
-    check_kind check = check_kind::whole;
-    std::int16_t competence = -1;
+    std::uint64_t requirement_and_arg = 0; ///< requirement << 32 | check_arg
+    std::uint32_t check_and_competence = 0; ///< check << 16 | competence (as 16 bits)
 
-    static reason_key of(const trace_entry& e) noexcept { return {e.requirement, e.check_arg, e.check, e.competence}; }
+    static reason_key of(const trace_entry& e) noexcept {
+        return {std::uint64_t{e.requirement} << 32 | e.check_arg,
+                std::uint32_t{static_cast<std::uint8_t>(e.check)} << 16 | static_cast<std::uint16_t>(e.competence)};
+    }
     friend bool operator==(const reason_key& a, const reason_key& b) noexcept {
-        return a.requirement == b.requirement && a.check_arg == b.check_arg && a.check == b.check &&
-               a.competence == b.competence;
+        return a.requirement_and_arg == b.requirement_and_arg && a.check_and_competence == b.check_and_competence;
     }
     std::size_t hash() const noexcept {
-        const std::uint64_t x = (std::uint64_t{requirement} << 32 | check_arg) * 0x9E3779B97F4A7C15ULL ^
-                                (std::uint64_t{static_cast<std::uint8_t>(check)} << 16 |
-                                 static_cast<std::uint16_t>(competence)) * 0xC2B2AE3D27D4EB4FULL;
+        const std::uint64_t x = (requirement_and_arg ^ std::uint64_t{check_and_competence} << 8) * 0x9E3779B97F4A7C15ULL;
         return static_cast<std::size_t>(x >> 32);
     }
+    std::uint32_t requirement() const noexcept { return static_cast<std::uint32_t>(requirement_and_arg >> 32); }
+    std::uint32_t check_arg() const noexcept { return static_cast<std::uint32_t>(requirement_and_arg); }
+    check_kind check() const noexcept { return static_cast<check_kind>(check_and_competence >> 16); }
+    std::int16_t competence() const noexcept { return static_cast<std::int16_t>(check_and_competence & 0xFFFF); }
 };
 
 struct fragments {
@@ -374,7 +378,7 @@ struct fragments {
 
 /// The check's name as JSON text (`"min_items"`), or empty for the requirement as a whole.
 std::string check_json(const fragments& f, const reason_key& k) {
-    switch (k.check) {
+    switch (k.check()) {
     case check_kind::whole: return "";
     case check_kind::not_usable: return "\"not_usable\"";
     case check_kind::min_items: return "\"min_items\"";
@@ -384,23 +388,23 @@ std::string check_json(const fragments& f, const reason_key& k) {
     case check_kind::min_size: return "\"min_size\"";
     case check_kind::agreed_scores: return "\"agreed_scores\"";
     case check_kind::mean: return "\"mean\"";
-    case check_kind::count_condition: return std::string(f.text.view(f.count_title[k.requirement][k.check_arg]));
-    case check_kind::scorers: return std::string(f.text.view(f.scorers[k.check_arg]));
-    case check_kind::spread: return std::string(f.text.view(f.spread[k.check_arg]));
+    case check_kind::count_condition: return std::string(f.text.view(f.count_title[k.requirement()][k.check_arg()]));
+    case check_kind::scorers: return std::string(f.text.view(f.scorers[k.check_arg()]));
+    case check_kind::spread: return std::string(f.text.view(f.spread[k.check_arg()]));
     case check_kind::agreed:
-    case check_kind::criterion_score: return std::string(f.text.view(f.criterion[k.check_arg]));
+    case check_kind::criterion_score: return std::string(f.text.view(f.criterion[k.check_arg()]));
     }
     return "";
 }
 
 void fragments::add_key(const reason_key& k) {
     keys.push_back(k);
-    std::string text_before = "{" + requirement[k.requirement];
+    std::string text_before = "{" + requirement[k.requirement()];
     const std::string check = check_json(*this, k);
     if (!check.empty()) text_before += ",\"check\":" + check;
     text_before += ",\"levels\":[";
     std::string tail = "]";
-    if (k.competence >= 0) tail += ",\"competence\":" + std::string(text.view(competence[static_cast<std::size_t>(k.competence)]));
+    if (k.competence() >= 0) tail += ",\"competence\":" + std::string(text.view(competence[static_cast<std::size_t>(k.competence())]));
     tail += ",\"status\":\"";
     key_head.push_back(text.add(text_before));
     key_tail.push_back(text.add(tail));
@@ -844,12 +848,23 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
         if (level >= 0) out.put(v.text, v.level[static_cast<std::size_t>(level)]);
         return;
     }
-    auto& levels = reasons.levels;
-    levels.clear();
-    for (std::uint32_t i = first; i != none; i = v.next[i]) levels.push_back(trace[i].level);
-    if (!std::is_sorted(levels.begin(), levels.end())) std::sort(levels.begin(), levels.end());
+    // A few levels on the stack; any number in `reasons.levels`.
+    std::int16_t few[8];
+    std::int16_t* levels = few;
+    std::size_t count = 0;
+    for (std::uint32_t i = first; i != none; i = v.next[i]) {
+        if (count == std::size(few)) {
+            reasons.levels.assign(few, few + count);
+            for (; i != none; i = v.next[i]) reasons.levels.push_back(trace[i].level);
+            levels = reasons.levels.data();
+            count = reasons.levels.size();
+            break;
+        }
+        few[count++] = trace[i].level;
+    }
+    std::sort(levels, levels + count);
     bool written = false;
-    for (std::size_t l = 0; l < levels.size(); ++l) {
+    for (std::size_t l = 0; l < count; ++l) {
         if (levels[l] < 0 || (l && levels[l] == levels[l - 1])) continue;
         if (written) out.put(',');
         out.put(v.text, v.level[static_cast<std::size_t>(levels[l])]);
