@@ -349,6 +349,7 @@ struct fragments {
     std::vector<std::uint32_t> key_slots; ///< hash table of key numbers (power-of-2 size)
     std::vector<reason_key> keys;
     std::vector<piece> key_head, key_tail;
+    std::vector<std::uint32_t> key_title; ///< per key: its requirement's title_from
 
     /// The number of `k`, made (with its text) the first time it is seen.
     std::uint32_t key_number(const reason_key& k) {
@@ -408,6 +409,7 @@ void fragments::add_key(const reason_key& k) {
     tail += ",\"status\":\"";
     key_head.push_back(text.add(text_before));
     key_tail.push_back(text.add(tail));
+    key_title.push_back(title_from[k.requirement()]);
 }
 
 /// False for a combinator whose status, when not pass, is that of a child that is not pass
@@ -493,6 +495,7 @@ struct reason_list {
     std::vector<std::uint32_t> last, same_key;
     std::vector<std::uint32_t> key_reason, key_stamp; ///< per key number: its first reason, if stamped now
     std::vector<std::uint32_t> title_stamp;           ///< per requirement: its title is in `titles` already
+    std::vector<std::uint32_t> titles; ///< the requirements whose titles the reasons name, in order
     std::vector<std::int16_t> levels;
     std::uint32_t stamp = 0; ///< this decision's
 };
@@ -584,6 +587,8 @@ void find_reasons(const decision& d, reason_list& r, fragments& f) {
         r.key_stamp.resize(keys_at_most, 0);
         r.key_reason.resize(keys_at_most);
     }
+    r.title_stamp.resize(f.title.size(), 0);
+    r.titles.clear();
     if (++r.stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
         std::fill(r.key_stamp.begin(), r.key_stamp.end(), 0);
         std::fill(r.title_stamp.begin(), r.title_stamp.end(), 0);
@@ -619,6 +624,12 @@ void find_reasons(const decision& d, reason_list& r, fragments& f) {
             key_of[reason] = key;
             last[reason] = i;
             same_key[reason] = none;
+            // The title of each requirement the reasons name, once, in the order they name it.
+            const std::uint32_t title = f.key_title[key];
+            if (title != none && r.title_stamp[title] != stamp) {
+                r.title_stamp[title] = stamp;
+                r.titles.push_back(title);
+            }
         } else {
             next[last[reason]] = i;
             last[reason] = i;
@@ -917,17 +928,10 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
         }
         out.put(']');
     }
-    // The title of each requirement the reasons name, once (in the order they first name it).
     out.put("},\"titles\":{");
-    first = true;
-    reasons.title_stamp.resize(f.title.size(), 0);
-    for (std::uint32_t i : reasons.first) {
-        const std::uint32_t from = f.title_from[d.trace[i].requirement];
-        if (from == none || reasons.title_stamp[from] == reasons.stamp) continue;
-        reasons.title_stamp[from] = reasons.stamp;
-        if (!first) out.put(',');
-        first = false;
-        out.put(f.text, f.title[from]);
+    for (std::size_t t = 0; t < reasons.titles.size(); ++t) {
+        if (t) out.put(',');
+        out.put(f.text, f.title[reasons.titles[t]]);
     }
     out.put('}');
 }
