@@ -25,7 +25,9 @@
 #if defined(__GNUC__)
 #define MASTERPRO_WRITE_INLINE __attribute__((always_inline)) inline
 #define MASTERPRO_WRITE_COLD __attribute__((noinline, cold))
+#define MASTERPRO_NOINLINE __attribute__((noinline))
 #else
+#define MASTERPRO_NOINLINE
 #define MASTERPRO_WRITE_INLINE inline
 #define MASTERPRO_WRITE_COLD
 #endif
@@ -572,7 +574,7 @@ void find_shown(const decision& d, reason_list& r) {
 /// several levels is one reason per distinct finding, named by its first entry. The first
 /// reason with a key is found through the key's number; its other findings follow in
 /// `same_key`.
-void find_reasons(const decision& d, reason_list& r, fragments& f) {
+MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragments& f) {
     find_shown(d, r);
     const std::size_t shown_count = r.shown.size();
     r.number.resize(d.trace.size());
