@@ -486,16 +486,27 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
 struct reason_list {
     std::vector<std::uint32_t> shown;    ///< trace entries shown (as a reason or part of one), in order
     std::vector<std::uint32_t> ids_from; ///< per trace entry shown: the entry whose ids it rests on
-    // Filled by merge_reasons.
-    std::vector<std::uint32_t> first;    ///< per reason: its first trace entry
-    std::vector<std::uint32_t> key;      ///< per reason: its key's number (fragments::keys)
-    std::vector<std::uint32_t> number;   ///< per trace entry shown: its reason
-    /// Per trace entry shown: the next entry of the same reason, or none; a reason's entries
-    /// (and so its levels) are found from its first entry.
-    std::vector<std::uint32_t> next;
+    // Filled by find_reasons.
+    struct reason {
+        std::uint32_t first;    ///< its first trace entry
+        std::uint32_t key;      ///< its key's number (fragments::keys)
+        std::uint32_t last;     ///< its last trace entry
+        std::uint32_t same_key; ///< the next reason with its key, or none
+    };
+    std::vector<reason> reasons;
+    struct entry {
+        std::uint32_t number; ///< its reason
+        /// The next entry of the same reason, or none: a reason's entries (and so its levels)
+        /// are found from its first entry.
+        std::uint32_t next;
+    };
+    std::vector<entry> entries; ///< per trace entry shown
     // Working memory, kept between decisions.
-    std::vector<std::uint32_t> last, same_key;
-    std::vector<std::uint32_t> key_reason, key_stamp; ///< per key number: its first reason, if stamped now
+    struct key_state {
+        std::uint32_t stamp;  ///< the decision that last saw the key
+        std::uint32_t reason; ///< in that decision: the first reason with the key
+    };
+    std::vector<key_state> keys; ///< per key number
     std::vector<std::uint32_t> title_stamp;           ///< per requirement: its title is in `titles` already
     std::vector<std::uint32_t> titles; ///< the requirements whose titles the reasons name, in order
     std::vector<std::int16_t> levels;
@@ -577,55 +588,38 @@ void find_shown(const decision& d, reason_list& r) {
 MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragments& f) {
     find_shown(d, r);
     const std::size_t shown_count = r.shown.size();
-    r.number.resize(d.trace.size());
-    r.next.resize(d.trace.size());
+    r.entries.resize(d.trace.size());
     // At most one reason per entry shown, and one new key.
-    r.first.resize(shown_count);
-    r.key.resize(shown_count);
-    r.last.resize(shown_count);
-    r.same_key.resize(shown_count);
+    r.reasons.resize(shown_count);
     const std::size_t keys_at_most = f.keys.size() + shown_count;
-    if (r.key_stamp.size() < keys_at_most) {
-        r.key_stamp.resize(keys_at_most, 0);
-        r.key_reason.resize(keys_at_most);
-    }
+    if (r.keys.size() < keys_at_most) r.keys.resize(keys_at_most, {0, none});
     r.title_stamp.resize(f.title.size(), 0);
     r.titles.clear();
     if (++r.stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
-        std::fill(r.key_stamp.begin(), r.key_stamp.end(), 0);
+        std::fill(r.keys.begin(), r.keys.end(), reason_list::key_state{0, none});
         std::fill(r.title_stamp.begin(), r.title_stamp.end(), 0);
         r.stamp = 1;
     }
     // The lists by their memory, which nothing below moves.
     const trace_entry* trace = d.trace.data();
-    std::uint32_t* first = r.first.data();
-    std::uint32_t* key_of = r.key.data();
-    std::uint32_t* last = r.last.data();
-    std::uint32_t* same_key = r.same_key.data();
-    std::uint32_t* number = r.number.data();
-    std::uint32_t* next = r.next.data();
-    std::uint32_t* key_stamp = r.key_stamp.data();
-    std::uint32_t* key_reason = r.key_reason.data();
+    reason_list::reason* reasons = r.reasons.data();
+    reason_list::entry* entries = r.entries.data();
+    reason_list::key_state* keys = r.keys.data();
     const std::uint32_t stamp = r.stamp;
-    std::uint32_t reasons = 0;
+    std::uint32_t count = 0;
     const std::uint32_t* shown = r.shown.data();
     for (std::size_t s = 0; s < shown_count; ++s) {
         const std::uint32_t i = shown[s];
         const std::uint32_t key = f.key_number(reason_key::of(trace[i]));
-        if (key_stamp[key] != stamp) {
-            key_stamp[key] = stamp;
-            key_reason[key] = none;
-        }
-        std::uint32_t* link = &key_reason[key];
-        while (*link != none && !same_finding(d, r, first[*link], i)) link = &same_key[*link];
+        reason_list::key_state& state = keys[key];
+        if (state.stamp != stamp) state = {stamp, none};
+        std::uint32_t* link = &state.reason;
+        while (*link != none && !same_finding(d, r, reasons[*link].first, i)) link = &reasons[*link].same_key;
         std::uint32_t reason = *link;
         if (reason == none) {
-            reason = reasons++;
+            reason = count++;
             *link = reason;
-            first[reason] = i;
-            key_of[reason] = key;
-            last[reason] = i;
-            same_key[reason] = none;
+            reasons[reason] = {i, key, i, none};
             // The title of each requirement the reasons name, once, in the order they name it.
             const std::uint32_t title = f.key_title[key];
             if (title != none && r.title_stamp[title] != stamp) {
@@ -633,14 +627,12 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
                 r.titles.push_back(title);
             }
         } else {
-            next[last[reason]] = i;
-            last[reason] = i;
+            entries[reasons[reason].last].next = i;
+            reasons[reason].last = i;
         }
-        number[i] = reason;
-        next[i] = none;
+        entries[i] = {reason, none};
     }
-    r.first.resize(reasons);
-    r.key.resize(reasons);
+    r.reasons.resize(count);
 }
 
 reason_list& thread_reasons() {
@@ -764,9 +756,8 @@ struct reason_view {
     const piece* rule_refs[3]; ///< criterion, evidence_type, credential_type
     const piece* key_head;
     const piece* key_tail;
-    const std::uint32_t* first;
-    const std::uint32_t* key;
-    const std::uint32_t* next;
+    const reason_list::reason* reasons;
+    const reason_list::entry* entries;
     const std::uint32_t* ids_from;
     id_cache* ids;
     piece* id_slots[4]; ///< evidence, assessor, assessment, credential
@@ -775,8 +766,8 @@ struct reason_view {
     reason_view(const decision& d, const fragments& f, const reason_list& r, id_cache& cache)
         : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
           rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
-          key_head(f.key_head.data()), key_tail(f.key_tail.data()), first(r.first.data()), key(r.key.data()),
-          next(r.next.data()), ids_from(r.ids_from.data()), ids(&cache),
+          key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
+          entries(r.entries.data()), ids_from(r.ids_from.data()), ids(&cache),
           id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
 };
 
@@ -856,7 +847,7 @@ MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, json_out& out, const trace
 /// A reason's levels, sorted, each once: those of its entries (in trace order).
 MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_list& reasons, std::uint32_t first) {
     const trace_entry* trace = v.trace;
-    if (v.next[first] == none) { // one entry, the usual case
+    if (v.entries[first].next == none) { // one entry, the usual case
         const std::int16_t level = trace[first].level;
         if (level >= 0) out.put(v.text, v.level[static_cast<std::size_t>(level)]);
         return;
@@ -865,10 +856,10 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
     std::int16_t few[8];
     std::int16_t* levels = few;
     std::size_t count = 0;
-    for (std::uint32_t i = first; i != none; i = v.next[i]) {
+    for (std::uint32_t i = first; i != none; i = v.entries[i].next) {
         if (count == std::size(few)) {
             reasons.levels.assign(few, few + count);
-            for (; i != none; i = v.next[i]) reasons.levels.push_back(trace[i].level);
+            for (; i != none; i = v.entries[i].next) reasons.levels.push_back(trace[i].level);
             levels = reasons.levels.data();
             count = reasons.levels.size();
             break;
@@ -886,9 +877,9 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
 }
 
 MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_list& reasons, std::size_t k) {
-    const std::uint32_t i = v.first[k];
+    const std::uint32_t i = v.reasons[k].first;
     const trace_entry& e = v.trace[i];
-    const std::uint32_t key = v.key[k];
+    const std::uint32_t key = v.reasons[k].key;
     out.put(v.text, v.key_head[key]);
     write_levels(v, out, reasons, i);
     out.put(v.text, v.key_tail[key]);
@@ -911,7 +902,7 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
     find_reasons(d, reasons, f);
     reason_view v(d, f, reasons, r.ids);
     out.put(",\"reasons\":[");
-    const std::size_t count = reasons.first.size();
+    const std::size_t count = reasons.reasons.size();
     for (std::size_t k = 0; k < count; ++k) {
         if (k) out.put(',');
         write_reason(v, out, reasons, k);
@@ -926,7 +917,7 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
         out.put(":[");
         for (std::size_t g = 0; g < d.gaps[l].size(); ++g) {
             if (g) out.put(',');
-            out.put_uint(reasons.number[d.gaps[l][g]]);
+            out.put_uint(reasons.entries[d.gaps[l][g]].number);
         }
         out.put(']');
     }
