@@ -513,33 +513,35 @@ struct reason_list {
     std::uint32_t stamp = 0; ///< this decision's
 };
 
-MASTERPRO_WRITE_INLINE bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
+MASTERPRO_WRITE_INLINE bool same_refs(const trace_ref* refs, std::uint32_t a, std::uint32_t a_count, std::uint32_t b,
+                                      std::uint32_t b_count) {
     if (a_count != b_count) return false;
     for (std::uint32_t i = 0; i < a_count; ++i)
-        if (d.refs[a + i].kind != d.refs[b + i].kind || d.refs[a + i].index != d.refs[b + i].index) return false;
+        if (refs[a + i].kind != refs[b + i].kind || refs[a + i].index != refs[b + i].index) return false;
     return true;
 }
 
-MASTERPRO_WRITE_INLINE bool same_value(const decision& d, const detail_value& a, const detail_value& b) {
+MASTERPRO_WRITE_INLINE bool same_value(const trace_ref* refs, const detail_value& a, const detail_value& b) {
     if (a.what != b.what) return false;
     switch (a.what) {
     case detail_value::kind::none: return true;
     case detail_value::kind::number: return a.number == b.number || (std::isnan(a.number) && std::isnan(b.number));
     case detail_value::kind::phrase: return a.first == b.first;
-    case detail_value::kind::refs: return same_refs(d, a.first, a.count, b.first, b.count);
+    case detail_value::kind::refs: return same_refs(refs, a.first, a.count, b.first, b.count);
     }
     return false;
 }
 
 /// Same status, found, required and ids (requirement, check and competence are compared by
-/// the caller): the same finding, whatever the level.
-MASTERPRO_WRITE_INLINE bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std::uint32_t b) {
-    const trace_entry& x = d.trace[a];
-    const trace_entry& y = d.trace[b];
-    const trace_entry& x_ids = d.trace[r.ids_from[a]];
-    const trace_entry& y_ids = d.trace[r.ids_from[b]];
-    return x.result == y.result && same_value(d, x.found, y.found) && same_value(d, x.required, y.required) &&
-           same_refs(d, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
+/// the caller): the same finding, whatever the level. `ids_from` as in reason_list.
+MASTERPRO_WRITE_INLINE bool same_finding(const trace_entry* trace, const trace_ref* refs, const std::uint32_t* ids_from,
+                                         std::uint32_t a, std::uint32_t b) {
+    const trace_entry& x = trace[a];
+    const trace_entry& y = trace[b];
+    const trace_entry& x_ids = trace[ids_from[a]];
+    const trace_entry& y_ids = trace[ids_from[b]];
+    return x.result == y.result && same_value(refs, x.found, y.found) && same_value(refs, x.required, y.required) &&
+           same_refs(refs, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
 }
 
 /// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
@@ -602,6 +604,8 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
     }
     // The lists by their memory, which nothing below moves.
     const trace_entry* trace = d.trace.data();
+    const trace_ref* refs = d.refs.data();
+    const std::uint32_t* ids_from = r.ids_from.data();
     reason_list::reason* reasons = r.reasons.data();
     reason_list::entry* entries = r.entries.data();
     reason_list::key_state* keys = r.keys.data();
@@ -614,7 +618,8 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
         reason_list::key_state& state = keys[key];
         if (state.stamp != stamp) state = {stamp, none};
         std::uint32_t* link = &state.reason;
-        while (*link != none && !same_finding(d, r, reasons[*link].first, i)) link = &reasons[*link].same_key;
+        while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
+            link = &reasons[*link].same_key;
         std::uint32_t reason = *link;
         if (reason == none) {
             reason = count++;
