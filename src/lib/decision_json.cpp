@@ -157,6 +157,19 @@ std::string quoted(std::string_view s) {
 
 /// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
 std::size_t date_json(date d, char* out) {
+    // Decisions show the same few hundred dates again and again (assessments, as-of dates):
+    // each is converted once per thread, into a table indexed by its day number.
+    struct known_date {
+        std::int64_t days = std::numeric_limits<std::int64_t>::min(); ///< none yet (no date's)
+        char json[12];
+    };
+    constexpr std::size_t table_size = 1024;
+    thread_local const std::unique_ptr<known_date[]> known(new known_date[table_size]);
+    known_date& slot = known[static_cast<std::uint32_t>(d.days) % table_size];
+    if (slot.days == d.days) {
+        std::memcpy(out, slot.json, 12);
+        return 12;
+    }
     const auto c = to_civil(d);
     if (c.year < 0 || c.year > 9999) {
         const int n = std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day);
@@ -174,6 +187,8 @@ std::size_t date_json(date d, char* out) {
     out[8] = '-';
     two(out + 9, static_cast<int>(c.day));
     out[11] = '"';
+    slot.days = d.days;
+    std::memcpy(slot.json, out, 12);
     return 12;
 }
 
