@@ -281,8 +281,14 @@ class json_out {
     }
     MASTERPRO_WRITE_INLINE void put_uint(std::uint32_t u) {
         room(10);
-        if (u < 10) *at_++ = static_cast<char>('0' + u);
-        else at_ = rapidjson::internal::u32toa(u, at_);
+        if (u < 10) {
+            *at_++ = static_cast<char>('0' + u);
+        } else if (u < 100) {
+            std::memcpy(at_, rapidjson::internal::GetDigitsLut() + 2 * u, 2);
+            at_ += 2;
+        } else {
+            at_ = rapidjson::internal::u32toa(u, at_);
+        }
     }
     /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
     /// finite. The same digits as RapidJSON's writer.
@@ -886,7 +892,12 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
         }
         few[count++] = trace[i].level;
     }
-    std::sort(levels, levels + count);
+    if (count <= std::size(few)) { // few, and mostly in order already: an insertion sort
+        for (std::size_t l = 1; l < count; ++l)
+            for (std::size_t m = l; m > 0 && levels[m] < levels[m - 1]; --m) std::swap(levels[m], levels[m - 1]);
+    } else {
+        std::sort(levels, levels + count);
+    }
     bool written = false;
     for (std::size_t l = 0; l < count; ++l) {
         if (levels[l] < 0 || (l && levels[l] == levels[l - 1])) continue;
