@@ -1023,79 +1023,127 @@ MASTERPRO_WRITE_INLINE void write_decision(const render& r, json_out& out, fragm
 // ---------------------------------------------------------------------------------------------
 // Text.
 
-std::string ref_text(const decision& d, const trace_ref& r) {
-    const auto& q = d.qualification();
-    switch (r.kind) {
-    case ref_kind::evidence: return d.evidence_ids[r.index];
-    case ref_kind::assessor: return d.assessor_ids[r.index];
-    case ref_kind::credential: return d.credential_ids[r.index];
-    case ref_kind::assessment: {
-        const auto& a = d.assessments[r.index];
-        return d.assessor_ids[a.assessor] + "/" + q.competences[a.competence].id + "@" + to_string(a.dated);
-    }
-    case ref_kind::criterion: return q.criteria[r.index].id;
-    case ref_kind::evidence_type: return q.evidence_types[r.index].id;
-    case ref_kind::credential_type: return q.credential_types[r.index];
-    }
-    return "";
+// Each piece of text is appended to the one string being written, without strings of its own.
+
+/// `YYYY-MM-DD`.
+void append_date(std::string& s, date d) {
+    char text[16];
+    const std::size_t n = date_json(d, text);
+    if (n == 12) s.append(text + 1, 10);
+    else s += to_string(d); // a year outside 0-9999
 }
 
-std::string detail_text(const decision& d, const detail_value& v) {
+void append_ref(std::string& s, const decision& d, const trace_ref& r) {
+    const auto& q = d.qualification();
+    switch (r.kind) {
+    case ref_kind::evidence: s += d.evidence_ids[r.index]; return;
+    case ref_kind::assessor: s += d.assessor_ids[r.index]; return;
+    case ref_kind::credential: s += d.credential_ids[r.index]; return;
+    case ref_kind::assessment: {
+        const auto& a = d.assessments[r.index];
+        s += d.assessor_ids[a.assessor];
+        s += '/';
+        s += q.competences[a.competence].id;
+        s += '@';
+        append_date(s, a.dated);
+        return;
+    }
+    case ref_kind::criterion: s += q.criteria[r.index].id; return;
+    case ref_kind::evidence_type: s += q.evidence_types[r.index].id; return;
+    case ref_kind::credential_type: s += q.credential_types[r.index]; return;
+    }
+}
+
+/// True when detail_text would write nothing.
+bool detail_empty(const detail_value& v) {
+    return v.what == detail_value::kind::none || (v.what == detail_value::kind::phrase && *phrase_text(v.first) == 0);
+}
+
+/// A value found or required, in words: a number with 4 significant digits, ids (`none` if
+/// none), a phrase.
+void append_detail(std::string& s, const decision& d, const detail_value& v) {
     switch (v.what) {
     case detail_value::kind::number: {
         char text[32];
-        std::snprintf(text, sizeof text, "%.4g", v.number);
-        return text;
+        const double n = v.number;
+        // Whole numbers below 10^4 as printf's %.4g writes them, without asking it.
+        if (n > -1e4 && n < 1e4 && n == static_cast<double>(static_cast<int>(n)) && !(n == 0 && std::signbit(n))) {
+            const auto digits = rapidjson::internal::i32toa(static_cast<int>(n), text);
+            s.append(text, static_cast<std::size_t>(digits - text));
+            return;
+        }
+        std::snprintf(text, sizeof text, "%.4g", n);
+        s += text;
+        return;
     }
-    case detail_value::kind::phrase: return phrase_text(v.first);
-    case detail_value::kind::refs: {
-        std::string s;
-        for (std::uint32_t i = 0; i < v.count; ++i) s += (i ? ", " : "") + ref_text(d, d.refs[v.first + i]);
-        return s.empty() ? "none" : s;
+    case detail_value::kind::phrase: s += phrase_text(v.first); return;
+    case detail_value::kind::refs:
+        if (v.count == 0) s += "none";
+        for (std::uint32_t i = 0; i < v.count; ++i) {
+            if (i) s += ", ";
+            append_ref(s, d, d.refs[v.first + i]);
+        }
+        return;
+    case detail_value::kind::none: return;
     }
-    case detail_value::kind::none: return "";
-    }
-    return "";
 }
 
-/// The name of the check an entry records ("" for the requirement as a whole).
-std::string check_name(const decision& d, const trace_entry& e) {
+/// The name of the check an entry records (nothing for the requirement as a whole).
+void append_check_name(std::string& s, const decision& d, const trace_entry& e) {
     const auto& q = d.qualification();
-    const auto criterion = [&] { return q.criteria[e.check_arg].id; };
     switch (e.check) {
-    case check_kind::whole: return "";
-    case check_kind::not_usable: return "not_usable";
-    case check_kind::min_items: return "min_items";
-    case check_kind::min_distinct_types: return "min_distinct_types";
-    case check_kind::count_condition: return d.rules->requirements[e.requirement].counts[e.check_arg].title;
-    case check_kind::cover_every_criterion: return "cover_every_criterion";
-    case check_kind::not_valid: return "not_valid";
-    case check_kind::min_size: return "min_size";
-    case check_kind::scorers: return criterion() + " scorers";
-    case check_kind::spread: return criterion() + " spread";
-    case check_kind::agreed: return criterion();
-    case check_kind::agreed_scores: return "agreed_scores";
-    case check_kind::criterion_score: return criterion();
-    case check_kind::mean: return "mean";
+    case check_kind::whole: return;
+    case check_kind::not_usable: s += "not_usable"; return;
+    case check_kind::min_items: s += "min_items"; return;
+    case check_kind::min_distinct_types: s += "min_distinct_types"; return;
+    case check_kind::count_condition: s += d.rules->requirements[e.requirement].counts[e.check_arg].title; return;
+    case check_kind::cover_every_criterion: s += "cover_every_criterion"; return;
+    case check_kind::not_valid: s += "not_valid"; return;
+    case check_kind::min_size: s += "min_size"; return;
+    case check_kind::scorers: s += q.criteria[e.check_arg].id; s += " scorers"; return;
+    case check_kind::spread: s += q.criteria[e.check_arg].id; s += " spread"; return;
+    case check_kind::agreed: s += q.criteria[e.check_arg].id; return;
+    case check_kind::agreed_scores: s += "agreed_scores"; return;
+    case check_kind::criterion_score: s += q.criteria[e.check_arg].id; return;
+    case check_kind::mean: s += "mean"; return;
     }
-    return "";
 }
 
 /// One result in words; `ids` is the entry whose ids it rests on.
-std::string entry_text(const decision& d, const trace_entry& e, const trace_entry& ids) {
+void append_entry(std::string& s, const decision& d, const trace_entry& e, const trace_entry& ids) {
     const auto& q = d.qualification();
     const auto& r = d.rules->requirements[e.requirement];
-    std::string s;
     if (e.competence >= 0) {
         const auto& c = q.competences[static_cast<std::size_t>(e.competence)];
-        s += c.id + " (" + c.title + ") at " + q.levels[static_cast<std::size_t>(e.level)].id + ": ";
+        s += c.id;
+        s += " (";
+        s += c.title;
+        s += ") at ";
+        s += q.levels[static_cast<std::size_t>(e.level)].id;
+        s += ": ";
     }
-    s += r.title.empty() ? r.id : r.id + " " + r.title;
-    if (e.check != check_kind::whole) s += " [" + check_name(d, e) + "]";
-    s += std::string(" is ") + to_string(e.result);
-    const std::string found = detail_text(d, e.found), required = detail_text(d, e.required);
-    if (!found.empty() || !required.empty()) s += ": found " + (found.empty() ? "nothing" : found);
-    if (!required.empty()) s += ", required " + required;
+    s += r.id;
+    if (!r.title.empty()) {
+        s += ' ';
+        s += r.title;
+    }
+    if (e.check != check_kind::whole) {
+        s += " [";
+        append_check_name(s, d, e);
+        s += ']';
+    }
+    s += " is ";
+    s += to_string(e.result);
+    const bool no_found = detail_empty(e.found), no_required = detail_empty(e.required);
+    if (!no_found || !no_required) {
+        s += ": found ";
+        if (no_found) s += "nothing";
+        else append_detail(s, d, e.found);
+    }
+    if (!no_required) {
+        s += ", required ";
+        append_detail(s, d, e.required);
+    }
     const trace_ref* refs = d.refs.data() + ids.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < ids.refs_count; ++i) {
@@ -1103,11 +1151,15 @@ std::string entry_text(const decision& d, const trace_entry& e, const trace_entr
         if (written & (1U << group)) continue;
         written |= 1U << group;
         const auto key = id_keys[group];
-        s += "; " + std::string(key.substr(1, key.size() - 2)) + " ";
-        for (std::uint32_t j = i, n = 0; j < ids.refs_count; ++j)
-            if (id_group(refs[j].kind) == group) s += (n++ ? ", " : "") + ref_text(d, refs[j]);
+        s += "; ";
+        s += key.substr(1, key.size() - 2);
+        s += ' ';
+        for (std::uint32_t j = i, n = 0; j < ids.refs_count; ++j) {
+            if (id_group(refs[j].kind) != group) continue;
+            if (n++) s += ", ";
+            append_ref(s, d, refs[j]);
+        }
     }
-    return s;
 }
 
 } // namespace
@@ -1136,33 +1188,72 @@ std::string to_json(const decision& d, const decision_json_options& options) {
 
 std::string explain(const decision& d) {
     const auto& q = d.rules->descriptor;
-    std::string s = "Candidate " + d.candidate_id + ", " + q.title + " (" + q.id + " " + q.version + "), as of " +
-                    to_string(d.as_of) + ": ";
+    std::string s;
+    s.reserve(4096);
+    s += "Candidate ";
+    s += d.candidate_id;
+    s += ", ";
+    s += q.title;
+    s += " (";
+    s += q.id;
+    s += ' ';
+    s += q.version;
+    s += "), as of ";
+    append_date(s, d.as_of);
+    s += ": ";
     if (d.outcome == outcome::awarded) {
         const auto& l = q.levels[*d.level];
-        s += "awarded " + l.id + (l.title.empty() ? "" : " (" + l.title + ")") + ", LTQF " + std::to_string(l.ltqf) +
-             " / EQF " + std::to_string(l.eqf);
-        if (d.valid_until) s += ", valid until " + to_string(*d.valid_until);
+        s += "awarded ";
+        s += l.id;
+        if (!l.title.empty()) {
+            s += " (";
+            s += l.title;
+            s += ')';
+        }
+        s += ", LTQF " + std::to_string(l.ltqf) + " / EQF " + std::to_string(l.eqf);
+        if (d.valid_until) {
+            s += ", valid until ";
+            append_date(s, *d.valid_until);
+        }
         s += ".\n";
     } else if (d.outcome == outcome::partial) {
         s += "partial award of";
-        for (std::size_t i = 0; i < d.partial.size(); ++i) s += (i ? ", " : " ") + q.competences[d.partial[i]].id;
+        for (std::size_t i = 0; i < d.partial.size(); ++i) {
+            s += i ? ", " : " ";
+            s += q.competences[d.partial[i]].id;
+        }
         s += " (no level reached).\n";
     } else {
         s += "not awarded.\n";
     }
     for (std::size_t l = 0; l < d.level_status.size(); ++l) {
-        s += "Level " + q.levels[l].id + ": " + to_string(d.level_status[l]) + ". Competences:";
-        for (std::size_t c = 0; c < d.competence_status[l].size(); ++c)
-            s += " " + q.competences[c].id + " " + to_string(d.competence_status[l][c]) + (c + 1 < d.competence_status[l].size() ? "," : ".");
-        s += "\n";
+        s += "Level ";
+        s += q.levels[l].id;
+        s += ": ";
+        s += to_string(d.level_status[l]);
+        s += ". Competences:";
+        const std::size_t count = d.competence_status[l].size();
+        for (std::size_t c = 0; c < count; ++c) {
+            s += ' ';
+            s += q.competences[c].id;
+            s += ' ';
+            s += to_string(d.competence_status[l][c]);
+            s += c + 1 < count ? ',' : '.';
+        }
+        s += '\n';
     }
     reason_list& reasons = thread_reasons();
     find_shown(d, reasons);
     for (std::size_t l = 0; l < d.gaps.size(); ++l) {
         if (d.level_status[l] == status::pass) continue;
-        s += "What stands between the candidate and " + q.levels[l].id + ":\n";
-        for (std::uint32_t i : d.gaps[l]) s += "  - " + entry_text(d, d.trace[i], d.trace[reasons.ids_from[i]]) + "\n";
+        s += "What stands between the candidate and ";
+        s += q.levels[l].id;
+        s += ":\n";
+        for (std::uint32_t i : d.gaps[l]) {
+            s += "  - ";
+            append_entry(s, d, d.trace[i], d.trace[reasons.ids_from[i]]);
+            s += '\n';
+        }
     }
     return s;
 }

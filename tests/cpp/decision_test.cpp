@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <cstdio>
+#include <limits>
 #include <set>
 
 namespace mt = masterpro::testing;
@@ -553,5 +555,19 @@ TEST_CASE("a reason found at several levels lists each level once, in order") {
         CHECK(std::string(merged["levels"][1].GetString()) == "M2");
         for (rapidjson::SizeType k = 1; k < reasons.Size(); ++k)
             CHECK(mt::compact(after["reasons"][k]) == mt::compact(reasons[k]));
+    }
+}
+
+TEST_CASE("numbers in the explanation are written as printf's %.4g writes them") {
+    auto d = sample_trace();
+    REQUIRE(d.gaps.size() == 2);
+    REQUIRE_FALSE(d.gaps[1].empty());
+    auto& entry = d.trace[d.gaps[1].front()];
+    for (const double n : {0.0, -0.0, 3.0, -3.0, 9999.0, -9999.0, 10000.0, 12345.0, 0.5, 1.4921, -2.5, 1e300,
+                           std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+        entry.found = masterpro::detail_value::of(n);
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%.4g", n);
+        CHECK_MESSAGE(masterpro::explain(d).find(std::string("found ") + expected + ",") != std::string::npos, expected);
     }
 }
