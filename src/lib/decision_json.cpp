@@ -21,15 +21,16 @@
 #include <string_view>
 #include <unordered_map>
 
-// The writes of a decision's text: inlined where they are short; their rare slow paths not.
+// The writes of a decision's text are inlined where they are short, their rare slow paths not;
+// finding the reasons stays a function of its own (with the registers to itself).
 #if defined(__GNUC__)
 #define MASTERPRO_WRITE_INLINE __attribute__((always_inline)) inline
 #define MASTERPRO_WRITE_COLD __attribute__((noinline, cold))
 #define MASTERPRO_NOINLINE __attribute__((noinline))
 #else
-#define MASTERPRO_NOINLINE
 #define MASTERPRO_WRITE_INLINE inline
 #define MASTERPRO_WRITE_COLD
+#define MASTERPRO_NOINLINE
 #endif
 
 namespace masterpro {
