@@ -1,22 +1,37 @@
-// Renders decisions as JSON (RapidJSON's writer into a reused buffer) and as plain-language
+// Renders decisions as JSON (text escaped once per rule set or decision, copied into a small
+// per-thread block that is appended to the caller's string) and as plain-language
 // explanations, both from the recorded trace; picks the reasons a decision shows.
 #include "masterpro/io/decision_json.hpp"
 
 #include "program.hpp"
 
+#include <rapidjson/internal/dtoa.h>
+#include <rapidjson/internal/itoa.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <numeric>
 #include <string_view>
 #include <unordered_map>
+
+// The writes of a decision's text are inlined where they are short, their rare slow paths not;
+// finding the reasons stays a function of its own (with the registers to itself).
+#if defined(__GNUC__)
+#define MASTERPRO_WRITE_INLINE __attribute__((always_inline)) inline
+#define MASTERPRO_WRITE_COLD __attribute__((noinline, cold))
+#define MASTERPRO_NOINLINE __attribute__((noinline))
+#else
+#define MASTERPRO_WRITE_INLINE inline
+#define MASTERPRO_WRITE_COLD
+#define MASTERPRO_NOINLINE
+#endif
 
 namespace masterpro {
 
@@ -45,159 +60,381 @@ namespace {
 constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
 // ---------------------------------------------------------------------------------------------
-// Which results a decision shows as reasons.
+// JSON text escaped beforehand, and the block it is written into.
 
-/// The reasons of one decision: the results that decided, i.e. every trace entry that is not
-/// pass and has no sub-result that is not pass (plus anything a gap names), with the same
-/// finding at several levels merged into one reason.
-struct reason_list {
-    std::vector<std::uint32_t> shown;     ///< trace entries shown (as a reason or part of one), in order
-    std::vector<std::uint32_t> first;     ///< per reason: its first trace entry
-    std::vector<std::uint32_t> level_end; ///< per reason: end of its range in `levels`
-    std::vector<std::int16_t> levels;     ///< the levels of each reason, sorted, reason by reason
-    std::vector<std::uint32_t> number;    ///< per trace entry shown: its reason
-    std::vector<std::uint32_t> ids_from;  ///< per trace entry shown: the entry whose ids it rests on
-    // Working memory, kept between decisions.
-    std::vector<std::uint32_t> table, same_key, next;
-    std::vector<std::uint8_t> titled; ///< per requirement: its title is in `titles` already
+/// Pieces of JSON text kept back to back in one string, with slack after the last, so that a
+/// piece is copied in whole 16-byte blocks: reading past its end stays inside the string.
+class text_arena {
+  public:
+    static constexpr std::size_t slack = 16;
+    struct piece {
+        std::size_t at = 0;
+        std::size_t size = 0; ///< 0 only for an empty piece (or a slot not filled yet)
+    };
+
+    text_arena() { text_.resize(256); }
+    void clear() {
+        // One huge decision should not pin its memory for the rest of the thread's life.
+        if (text_.size() > (std::size_t{1} << 20)) std::string(256, '\0').swap(text_);
+        used_ = 0;
+    }
+    piece add(std::string_view json) {
+        char* to = room(json.size());
+        std::memcpy(to, json.data(), json.size());
+        return added(json.size());
+    }
+    /// Adds `"<parts...>"`: a JSON string of text that needs no escaping.
+    template <class... Text> piece add_quoted(const Text&... parts) {
+        const std::size_t size = 2 + (std::string_view(parts).size() + ...);
+        char* to = room(size);
+        *to++ = '"';
+        ((std::memcpy(to, std::string_view(parts).data(), std::string_view(parts).size()),
+          to += std::string_view(parts).size()),
+         ...);
+        *to = '"';
+        return added(size);
+    }
+    const char* data() const noexcept { return text_.data(); }
+    std::string_view view(piece p) const noexcept { return {text_.data() + p.at, p.size}; }
+
+  private:
+    /// Where `n` bytes go (with the slack after them).
+    char* room(std::size_t n) {
+        if (used_ + n + slack > text_.size()) text_.resize(std::max(2 * text_.size(), used_ + n + slack));
+        return text_.data() + used_;
+    }
+    piece added(std::size_t n) {
+        const piece p{used_, n};
+        used_ += n;
+        return p;
+    }
+
+    std::string text_; ///< used_ bytes of pieces, then at least `slack` more
+    std::size_t used_ = 0;
 };
 
-/// What reasons are merged by besides their finding: requirement, check and competence.
-bool same_key(const trace_entry& a, const trace_entry& b) {
-    return a.requirement == b.requirement && a.check == b.check && a.check_arg == b.check_arg &&
-           a.competence == b.competence;
-}
+using piece = text_arena::piece;
 
-std::size_t key_hash(const trace_entry& e) {
-    const std::uint64_t x = (std::uint64_t{e.requirement} << 32 | e.check_arg) * 0x9E3779B97F4A7C15ULL ^
-                            (std::uint64_t{static_cast<std::uint8_t>(e.check)} << 16 |
-                             static_cast<std::uint16_t>(e.competence)) * 0xC2B2AE3D27D4EB4FULL;
-    return static_cast<std::size_t>(x >> 32);
-}
-
-bool same_refs(const decision& d, std::uint32_t a, std::uint32_t a_count, std::uint32_t b, std::uint32_t b_count) {
-    if (a_count != b_count) return false;
-    for (std::uint32_t i = 0; i < a_count; ++i)
-        if (d.refs[a + i].kind != d.refs[b + i].kind || d.refs[a + i].index != d.refs[b + i].index) return false;
-    return true;
-}
-
-bool same_value(const decision& d, const detail_value& a, const detail_value& b) {
-    if (a.what != b.what) return false;
-    switch (a.what) {
-    case detail_value::kind::none: return true;
-    case detail_value::kind::number: return a.number == b.number || (std::isnan(a.number) && std::isnan(b.number));
-    case detail_value::kind::phrase: return a.first == b.first;
-    case detail_value::kind::refs: return same_refs(d, a.first, a.count, b.first, b.count);
+/// JSON text escaped by RapidJSON's writer: the one escaper of every string rendered here.
+class escaper {
+  public:
+    std::string_view operator()(std::string_view s) {
+        buffer_.Clear();
+        writer_.Reset(buffer_);
+        writer_.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+        return {buffer_.GetString(), buffer_.GetSize()};
     }
-    return false;
-}
-
-/// Same status, found, required and ids (requirement, check and competence are compared by
-/// the caller): the same finding, whatever the level.
-bool same_finding(const decision& d, const reason_list& r, std::uint32_t a, std::uint32_t b) {
-    const trace_entry& x = d.trace[a];
-    const trace_entry& y = d.trace[b];
-    const trace_entry& x_ids = d.trace[r.ids_from[a]];
-    const trace_entry& y_ids = d.trace[r.ids_from[b]];
-    return x.result == y.result && same_value(d, x.found, y.found) && same_value(d, x.required, y.required) &&
-           same_refs(d, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
-}
-
-void find_reasons(const decision& d, reason_list& r) {
-    const auto n = static_cast<std::uint32_t>(d.trace.size());
-    const trace_entry* trace = d.trace.data();
-    r.number.resize(n);
-    r.ids_from.assign(n, none); // `none`: its own, for now
-    std::uint32_t* ids_from = r.ids_from.data();
-    r.shown.clear();
-    // Children come after their parent: by the time an entry is reached, its parent has said
-    // whose ids it rests on. What a gap names is a result without sub-results that is not
-    // pass, so it is shown already.
-    for (std::uint32_t i = 0; i < n; ++i) {
-        const trace_entry& e = trace[i];
-        // A result that passes is no reason, and the checks of a requirement that passes pass.
-        if (e.result == status::pass) continue;
-        bool deepest = true;
-        const std::uint32_t* children = d.children.data() + e.children_first;
-        for (std::uint32_t k = 0; k < e.children_count; ++k) {
-            const trace_entry& child = trace[children[k]];
-            if (child.result != status::pass) deepest = false;
-            // A check that records no ids of its own (a mean, a coverage, a count of none) is
-            // judged over the ids of its requirement.
-            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[children[k]] = i;
+    /// After a huge string, lets its memory go.
+    void trim() {
+        if (buffer_.GetSize() > (std::size_t{1} << 20)) {
+            buffer_.Clear();
+            buffer_.ShrinkToFit();
         }
-        if (!deepest) continue;
-        if (ids_from[i] == none) ids_from[i] = i;
-        r.shown.push_back(i);
     }
-    for (const auto& gap : d.gaps)
-        for ([[maybe_unused]] std::uint32_t i : gap)
-            assert(ids_from[i] != none && "a gap names a result that is not shown");
 
-    // The same check of the same requirement and competence at several levels: one reason per
-    // distinct finding, named by its first entry. Entries with one key are found through a hash
-    // table of the first reason with that key; its other findings follow in `same_key`.
-    std::size_t size = 16;
-    while (size < 2 * r.shown.size()) size *= 2;
-    r.table.assign(size, none);
-    r.same_key.clear();
-    r.first.clear();
-    for (std::uint32_t i : r.shown) {
-        const trace_entry& e = trace[i];
-        std::size_t slot = key_hash(e) & (size - 1);
-        while (r.table[slot] != none && !same_key(trace[r.first[r.table[slot]]], e)) slot = (slot + 1) & (size - 1);
-        std::uint32_t* link = &r.table[slot];
-        while (*link != none && !same_finding(d, r, r.first[*link], i)) link = &r.same_key[*link];
-        std::uint32_t reason = *link;
-        if (reason == none) {
-            reason = static_cast<std::uint32_t>(r.first.size());
-            *link = reason; // before same_key grows, which `link` may point into
-            r.first.push_back(i);
-            r.same_key.push_back(none);
-        }
-        r.number[i] = reason;
-    }
-    // Each reason's levels, in one array (a counting sort by reason), sorted within a reason.
-    r.level_end.assign(r.first.size(), 0);
-    for (std::uint32_t i : r.shown) ++r.level_end[r.number[i]];
-    std::partial_sum(r.level_end.begin(), r.level_end.end(), r.level_end.begin());
-    r.next.resize(r.first.size());
-    for (std::size_t k = 0; k < r.first.size(); ++k) r.next[k] = k ? r.level_end[k - 1] : 0;
-    r.levels.resize(r.shown.size());
-    for (std::uint32_t i : r.shown) r.levels[r.next[r.number[i]]++] = d.trace[i].level;
-    for (std::size_t k = 0; k < r.first.size(); ++k)
-        std::sort(r.levels.begin() + (k ? r.level_end[k - 1] : 0), r.levels.begin() + r.level_end[k]);
+  private:
+    rapidjson::StringBuffer buffer_;
+    rapidjson::Writer<rapidjson::StringBuffer> writer_;
+};
+
+/// False for text that RapidJSON's writer would quote as it is (no control character, quote or
+/// backslash), i.e. most ids.
+bool needs_escape(std::string_view s) noexcept {
+    static constexpr auto escaped = [] {
+        std::array<std::uint8_t, 256> table{};
+        for (int c = 0; c < 0x20; ++c) table[c] = 1;
+        table['"'] = table['\\'] = 1;
+        return table;
+    }();
+    std::uint8_t escape = 0;
+    for (const char c : s) escape |= escaped[static_cast<unsigned char>(c)];
+    return escape != 0;
 }
 
-reason_list& thread_reasons() {
-    thread_local reason_list r;
-    return r;
+std::string quoted(std::string_view s) {
+    escaper e;
+    return std::string(e(s));
+}
+
+/// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
+std::size_t date_json(date d, char* out) {
+    // Decisions show the same few hundred dates again and again (assessments, as-of dates):
+    // each is converted once per thread, into a table indexed by its day number.
+    struct known_date {
+        std::int64_t days = std::numeric_limits<std::int64_t>::min(); ///< none yet (no date's)
+        char json[12];
+    };
+    constexpr std::size_t table_size = 1024;
+    thread_local const std::unique_ptr<known_date[]> known(new known_date[table_size]);
+    known_date& slot = known[static_cast<std::uint32_t>(d.days) % table_size];
+    if (slot.days == d.days) {
+        std::memcpy(out, slot.json, 12);
+        return 12;
+    }
+    const auto c = to_civil(d);
+    if (c.year < 0 || c.year > 9999) {
+        const int n = std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day);
+        return static_cast<std::size_t>(std::clamp(n, 0, 15));
+    }
+    const auto two = [](char* p, int v) {
+        p[0] = static_cast<char>('0' + v / 10);
+        p[1] = static_cast<char>('0' + v % 10);
+    };
+    out[0] = '"';
+    two(out + 1, c.year / 100);
+    two(out + 3, c.year % 100);
+    out[5] = '-';
+    two(out + 6, static_cast<int>(c.month));
+    out[8] = '-';
+    two(out + 9, static_cast<int>(c.day));
+    out[11] = '"';
+    slot.days = d.days;
+    std::memcpy(slot.json, out, 12);
+    return 12;
+}
+
+/// Where the text of a json_out goes: the caller's string, a block at a time. The writer's
+/// position is passed in and out, so that it can stay in a register while text is written.
+struct json_sink {
+    static constexpr std::size_t block = 3968; ///< what is appended at a time, at most
+    static constexpr std::size_t slack = 32;   ///< room past `block` for copies in whole blocks
+
+    std::string& out;
+    char* const begin; ///< the block's memory: block + slack bytes
+
+    /// Appends the block up to `at`; returns where the block starts again.
+    MASTERPRO_WRITE_COLD char* flush(char* at) {
+        out.append(begin, static_cast<std::size_t>(at - begin));
+        return begin;
+    }
+    /// `json`, which does not fit in the rest of the block, after the block up to `at`.
+    MASTERPRO_WRITE_COLD char* put_long(char* at, std::string_view json) {
+        at = flush(at);
+        if (json.size() > block) {
+            out.append(json);
+            return at;
+        }
+        std::memcpy(at, json.data(), json.size());
+        return at + json.size();
+    }
+    /// A number that is not a whole one below 10^9 (see json_out::put_number), at `at`.
+    MASTERPRO_WRITE_COLD static char* put_number(char* at, double n) {
+        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15)
+            return rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at);
+        const double rounded = std::round(n * 10000) / 10000;
+        if (!std::isfinite(rounded)) {
+            std::memcpy(at, "null", 4);
+            return at + 4;
+        }
+        return rapidjson::internal::dtoa(rounded, at);
+    }
+};
+
+/// Writes a decision's text into the block of a json_sink, a few KB that stay in cache. Writes
+/// check for room, once per piece; pieces longer than the block go to the string directly.
+class json_out {
+  public:
+    static constexpr std::size_t block = json_sink::block;
+
+    explicit json_out(json_sink& sink) : sink_(sink), at_(sink.begin), end_(sink.begin + block) {}
+    json_out(const json_out&) = delete;
+    json_out& operator=(const json_out&) = delete;
+    /// Appends what the block still holds.
+    void finish() { at_ = sink_.flush(at_); }
+
+    MASTERPRO_WRITE_INLINE void put(char c) {
+        room(1);
+        *at_++ = c;
+    }
+    /// Text known at compile time, copied with a fixed-size copy the compiler inlines.
+    template <std::size_t N> MASTERPRO_WRITE_INLINE void put(const char (&json)[N]) {
+        static_assert(N - 1 <= block);
+        room(N - 1);
+        std::memcpy(at_, json, N - 1);
+        at_ += N - 1;
+    }
+    /// A piece of an arena: copied 16 bytes at a time, its slack and the block's absorbing
+    /// what is copied past its end (overwritten by what comes next).
+    MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) { put(arena.data(), p); }
+    /// A piece of the arena whose text starts at `text`.
+    MASTERPRO_WRITE_INLINE void put(const char* text, piece p) {
+        char* const at = at_;
+        const char* from = text + p.at;
+        if (p.size > static_cast<std::size_t>(end_ - at)) {
+            at_ = sink_.put_long(at, {from, p.size});
+            return;
+        }
+        std::size_t i = 0;
+        do {
+            std::memcpy(at + i, from + i, 16);
+            i += 16;
+        } while (i < p.size);
+        at_ = at + p.size;
+    }
+    /// Any text.
+    MASTERPRO_WRITE_INLINE void put(std::string_view json) {
+        if (json.size() > static_cast<std::size_t>(end_ - at_)) {
+            at_ = sink_.put_long(at_, json);
+            return;
+        }
+        std::memcpy(at_, json.data(), json.size());
+        at_ += json.size();
+    }
+    MASTERPRO_WRITE_INLINE void put_uint(std::uint32_t u) {
+        room(10);
+        if (u < 10) {
+            *at_++ = static_cast<char>('0' + u);
+        } else if (u < 100) {
+            std::memcpy(at_, rapidjson::internal::GetDigitsLut() + 2 * u, 2);
+            at_ += 2;
+        } else {
+            at_ = rapidjson::internal::u32toa(u, at_);
+        }
+    }
+    /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
+    /// finite. The same digits as RapidJSON's writer.
+    MASTERPRO_WRITE_INLINE void put_number(double n) {
+        room(25);
+        if (n >= 0 && n < 1e9) { // the usual counts and scores, without the general tests
+            const auto u = static_cast<std::uint32_t>(n);
+            if (u == n) {
+                if (u < 10) *at_++ = static_cast<char>('0' + u);
+                else at_ = rapidjson::internal::u32toa(u, at_);
+                return;
+            }
+        }
+        at_ = json_sink::put_number(at_, n);
+    }
+    void put_date(date d) {
+        room(16);
+        at_ += date_json(d, at_);
+    }
+
+  private:
+    MASTERPRO_WRITE_INLINE void room(std::size_t n) {
+        if (static_cast<std::size_t>(end_ - at_) < n) at_ = sink_.flush(at_);
+    }
+
+    json_sink& sink_;
+    char* at_;
+    char* const end_;
+};
+
+/// The memory of this thread's json_out block.
+char* block_memory() {
+    thread_local const std::unique_ptr<char[]> memory(new char[json_sink::block + json_sink::slack]);
+    return memory.get();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Text that depends only on the rules, escaped once per rule set and thread.
 
-std::string quoted(std::string_view s) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    return std::string(b.GetString(), b.GetSize());
-}
+/// What reasons are merged by besides their finding: requirement, check and competence.
+/// (Packed in two words, compared and hashed as such.)
+struct reason_key {
+    std::uint64_t requirement_and_arg = 0; ///< requirement << 32 | check_arg
+    std::uint32_t check_and_competence = 0; ///< check << 16 | competence (as 16 bits)
+
+    static reason_key of(const trace_entry& e) noexcept {
+        return {std::uint64_t{e.requirement} << 32 | e.check_arg,
+                std::uint32_t{static_cast<std::uint8_t>(e.check)} << 16 | static_cast<std::uint16_t>(e.competence)};
+    }
+    friend bool operator==(const reason_key& a, const reason_key& b) noexcept {
+        return a.requirement_and_arg == b.requirement_and_arg && a.check_and_competence == b.check_and_competence;
+    }
+    std::size_t hash() const noexcept {
+        const std::uint64_t x = (requirement_and_arg ^ std::uint64_t{check_and_competence} << 8) * 0x9E3779B97F4A7C15ULL;
+        return static_cast<std::size_t>(x >> 32);
+    }
+    std::uint32_t requirement() const noexcept { return static_cast<std::uint32_t>(requirement_and_arg >> 32); }
+    std::uint32_t check_arg() const noexcept { return static_cast<std::uint32_t>(requirement_and_arg); }
+    check_kind check() const noexcept { return static_cast<check_kind>(check_and_competence >> 16); }
+    std::int16_t competence() const noexcept { return static_cast<std::int16_t>(check_and_competence & 0xFFFF); }
+};
 
 struct fragments {
     std::weak_ptr<const detail::program> owner; ///< tells a rule set from a later one at the same address
     const detail::program* rules = nullptr;
-    std::string qualification, version;         ///< quoted, like every string here
-    std::vector<std::string> level, competence, criterion, evidence_type, credential_type;
-    std::vector<std::string> scorers, spread;   ///< per criterion: the check names "<id> scorers", "<id> spread"
+    text_arena text; ///< every piece below
+    /// `,"qualification":...,"version":...,"outcome":` and the outcome, per outcome.
+    piece head[3];
+    std::vector<piece> level, competence, criterion, evidence_type, credential_type;
+    std::vector<piece> scorers, spread;         ///< per criterion: the check names "<id> scorers", "<id> spread"
     /// Per requirement: `"requirement":..,"kind":..`, with its `"title":..` between where its id
     /// does not name one title.
     std::vector<std::string> requirement;
-    std::vector<std::string> title;             ///< `"<id>":"<title>"` per requirement, or empty
+    std::vector<piece> title;                   ///< `"<id>":"<title>"` per requirement, or empty
     std::vector<std::uint32_t> title_from;      ///< per requirement: whose `title` is its in `titles`, or none
-    std::vector<std::vector<std::string>> count_title; ///< per requirement: each `at_least` entry's title
+    std::vector<std::vector<piece>> count_title; ///< per requirement: each `at_least` entry's title
+
+    /// Each reason key seen so far in this rule set's decisions, numbered in the order seen, and
+    /// the text of a reason with that key: `{"requirement":..,"kind":..,"check":..,"levels":[`
+    /// before its levels, `],"competence":..,"status":"` after them. A rule set has few keys.
+    std::vector<std::uint32_t> key_slots; ///< hash table of key numbers (power-of-2 size)
+    std::vector<reason_key> keys;
+    std::vector<piece> key_head, key_tail;
+    std::vector<std::uint32_t> key_title; ///< per key: its requirement's title_from
+
+    /// The number of `k`, made (with its text) the first time it is seen.
+    std::uint32_t key_number(const reason_key& k) {
+        std::size_t mask = key_slots.size() - 1;
+        std::size_t slot = k.hash() & mask;
+        for (; key_slots[slot] != none; slot = (slot + 1) & mask)
+            if (keys[key_slots[slot]] == k) return key_slots[slot];
+        const auto number = static_cast<std::uint32_t>(keys.size());
+        add_key(k);
+        if (2 * keys.size() > key_slots.size()) {
+            key_slots.assign(2 * key_slots.size(), none);
+            mask = key_slots.size() - 1;
+            for (std::uint32_t n = 0; n < keys.size(); ++n) {
+                std::size_t s = keys[n].hash() & mask;
+                while (key_slots[s] != none) s = (s + 1) & mask;
+                key_slots[s] = n;
+            }
+        } else {
+            key_slots[slot] = number;
+        }
+        return number;
+    }
+
+  private:
+    void add_key(const reason_key& k);
 };
+
+/// The check's name as JSON text (`"min_items"`), or empty for the requirement as a whole.
+std::string check_json(const fragments& f, const reason_key& k) {
+    switch (k.check()) {
+    case check_kind::whole: return "";
+    case check_kind::not_usable: return "\"not_usable\"";
+    case check_kind::min_items: return "\"min_items\"";
+    case check_kind::min_distinct_types: return "\"min_distinct_types\"";
+    case check_kind::cover_every_criterion: return "\"cover_every_criterion\"";
+    case check_kind::not_valid: return "\"not_valid\"";
+    case check_kind::min_size: return "\"min_size\"";
+    case check_kind::agreed_scores: return "\"agreed_scores\"";
+    case check_kind::mean: return "\"mean\"";
+    case check_kind::count_condition: return std::string(f.text.view(f.count_title[k.requirement()][k.check_arg()]));
+    case check_kind::scorers: return std::string(f.text.view(f.scorers[k.check_arg()]));
+    case check_kind::spread: return std::string(f.text.view(f.spread[k.check_arg()]));
+    case check_kind::agreed:
+    case check_kind::criterion_score: return std::string(f.text.view(f.criterion[k.check_arg()]));
+    }
+    return "";
+}
+
+void fragments::add_key(const reason_key& k) {
+    keys.push_back(k);
+    std::string text_before = "{" + requirement[k.requirement()];
+    const std::string check = check_json(*this, k);
+    if (!check.empty()) text_before += ",\"check\":" + check;
+    text_before += ",\"levels\":[";
+    std::string tail = "]";
+    if (k.competence() >= 0) tail += ",\"competence\":" + std::string(text.view(competence[static_cast<std::size_t>(k.competence())]));
+    tail += ",\"status\":\"";
+    key_head.push_back(text.add(text_before));
+    key_tail.push_back(text.add(tail));
+    key_title.push_back(title_from[k.requirement()]);
+}
 
 /// False for a combinator whose status, when not pass, is that of a child that is not pass
 /// (`all_of`, `sequence`, `when`, a competence): never a reason itself. (`at_least` and
@@ -212,22 +449,25 @@ bool can_be_reason(const detail::requirement& r) {
     }
 }
 
-const fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
+fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
     thread_local fragments f;
     if (f.rules == rules.get() && !f.owner.expired()) return f;
     f = fragments{};
     const auto& q = rules->descriptor;
-    f.qualification = quoted(q.id);
-    f.version = quoted(q.version);
-    for (const auto& l : q.levels) f.level.push_back(quoted(l.id));
-    for (const auto& c : q.competences) f.competence.push_back(quoted(c.id));
+    auto& text = f.text;
+    const auto add = [&](std::string_view s) { return text.add(quoted(s)); };
+    for (const outcome o : {outcome::awarded, outcome::partial, outcome::not_awarded})
+        f.head[static_cast<int>(o)] = text.add(",\"qualification\":" + quoted(q.id) + ",\"version\":" + quoted(q.version) +
+                                               ",\"outcome\":" + quoted(to_string(o)));
+    for (const auto& l : q.levels) f.level.push_back(add(l.id));
+    for (const auto& c : q.competences) f.competence.push_back(add(c.id));
     for (const auto& k : q.criteria) {
-        f.criterion.push_back(quoted(k.id));
-        f.scorers.push_back(quoted(k.id + " scorers"));
-        f.spread.push_back(quoted(k.id + " spread"));
+        f.criterion.push_back(add(k.id));
+        f.scorers.push_back(add(k.id + " scorers"));
+        f.spread.push_back(add(k.id + " spread"));
     }
-    for (const auto& t : q.evidence_types) f.evidence_type.push_back(quoted(t.id));
-    for (const auto& t : q.credential_types) f.credential_type.push_back(quoted(t));
+    for (const auto& t : q.evidence_types) f.evidence_type.push_back(add(t.id));
+    for (const auto& t : q.credential_types) f.credential_type.push_back(add(t));
     // `titles` gives each requirement id's title once, by the first requirement with that id
     // that can be a reason. Ids are unique within a tree only: where trees share an id but not
     // its title, the reasons of those requirements carry their own `title` instead.
@@ -248,154 +488,187 @@ const fragments& fragments_of(const std::shared_ptr<const detail::program>& rule
                                 (own ? ",\"title\":" + quoted(r.title) : "") +
                                 ",\"kind\":" + quoted(detail::to_string(r.kind)));
         const bool names = i == first && one_title[i] && !r.title.empty();
-        f.title.push_back(names ? quoted(r.id) + ":" + quoted(r.title) : "");
+        f.title.push_back(text.add(names ? quoted(r.id) + ":" + quoted(r.title) : ""));
         f.title_from.push_back(one_title[first] && !r.title.empty() ? first : none);
         f.count_title.emplace_back();
-        for (const auto& c : r.counts) f.count_title.back().push_back(quoted(c.title));
+        for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
     }
+    f.key_slots.assign(64, none);
     f.owner = rules;
     f.rules = rules.get();
     return f;
 }
 
 // ---------------------------------------------------------------------------------------------
-// JSON.
+// Which results a decision shows as reasons.
 
-/// Copies JSON text to `to`. Most fragments are ids of a few bytes: two overlapping fixed-size
-/// copies (inlined) instead of a call to memcpy.
-inline void copy_text(char* to, std::string_view json) {
-    const std::size_t n = json.size();
-    const char* from = json.data();
-    if (n >= 8 && n <= 16) {
-        std::memcpy(to, from, 8);
-        std::memcpy(to + n - 8, from + n - 8, 8);
-    } else if (n >= 4 && n < 8) {
-        std::memcpy(to, from, 4);
-        std::memcpy(to + n - 4, from + n - 4, 4);
-    } else {
-        std::memcpy(to, from, n);
-    }
-}
-
-/// RapidJSON's writer, plus text escaped beforehand (the fragments), which it copies as is.
-class json_writer : public rapidjson::Writer<rapidjson::StringBuffer> {
-  public:
-    using Writer::Writer;
-    /// A key or string value given as JSON text (quoted and escaped).
-    void raw_string(std::string_view json) {
-        Prefix(rapidjson::kStringType);
-        copy_text(os_->Push(json.size()), json);
-    }
-    /// Starts `count` members of the object being written that the caller then appends to the
-    /// returned buffer as JSON text (`"a":1,"b":2`).
-    rapidjson::StringBuffer& raw_members(std::size_t count) {
-        Prefix(rapidjson::kStringType); // the separator, and the first key counted
-        level_stack_.template Top<Level>()->valueCount += 2 * count - 1;
-        return *os_;
-    }
-    /// A key or string value known at compile time, e.g. `literal("\"status\"")`: copied with
-    /// a fixed-size copy the compiler inlines (most of what a reason writes).
-    template <std::size_t N> void literal(const char (&json)[N]) {
-        Prefix(rapidjson::kStringType);
-        std::memcpy(os_->Push(N - 1), json, N - 1);
-    }
-    void text(std::string_view s) { String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
-};
-
-/// JSON text appended as is: the reasons are made of text escaped beforehand (fragments, the
-/// id cache) and numbers, so they are written without the writer's per-value bookkeeping, into
-/// room taken from the buffer a few KB at a time; what is not used goes back at the end.
-class json_text {
-  public:
-    explicit json_text(rapidjson::StringBuffer& out) : out_(out) {}
-    json_text(const json_text&) = delete;
-    json_text& operator=(const json_text&) = delete;
-    ~json_text() { out_.Pop(static_cast<std::size_t>(end_ - at_)); }
-
-    void put(char c) {
-        room(1);
-        *at_++ = c;
-    }
-    /// Text known at compile time, copied with a fixed-size copy the compiler inlines.
-    template <std::size_t N> void put(const char (&json)[N]) {
-        room(N - 1);
-        std::memcpy(at_, json, N - 1);
-        at_ += N - 1;
-    }
-    void put(std::string_view json) {
-        room(json.size());
-        copy_text(at_, json);
-        at_ += json.size();
-    }
-    void put_uint(std::uint32_t u) {
-        room(10);
-        at_ = rapidjson::internal::u32toa(u, at_);
-    }
-    /// Whole numbers as integers; others keep 4 decimals, enough for FTE years; null when not
-    /// finite. The same digits as RapidJSON's writer.
-    void put_number(double n) {
-        if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15) {
-            room(21);
-            at_ = rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at_);
-            return;
-        }
-        const double rounded = std::round(n * 10000) / 10000;
-        if (!std::isfinite(rounded)) {
-            put("null");
-            return;
-        }
-        room(25);
-        at_ = rapidjson::internal::dtoa(rounded, at_);
-    }
-
-  private:
-    void room(std::size_t n) {
-        if (static_cast<std::size_t>(end_ - at_) < n) grow(n);
-    }
-    void grow(std::size_t n) {
-        out_.Pop(static_cast<std::size_t>(end_ - at_));
-        const std::size_t size = std::max<std::size_t>(n, 4096);
-        at_ = out_.Push(size); // right after what was written, wherever the buffer now is
-        end_ = at_ + size;
-    }
-
-    rapidjson::StringBuffer& out_;
-    char* at_ = nullptr;
-    char* end_ = nullptr;
-};
-
-void write_status(json_writer& w, status s) {
-    switch (s) {
-    case status::pass: w.literal("\"pass\""); return;
-    case status::fail: w.literal("\"fail\""); return;
-    case status::insufficient: w.literal("\"insufficient\""); return;
-    }
-}
-
-/// `"YYYY-MM-DD"` into `out` (16 bytes); returns the length.
-std::size_t date_json(date d, char* out) {
-    const auto c = to_civil(d);
-    if (c.year < 0 || c.year > 9999)
-        return static_cast<std::size_t>(std::snprintf(out, 16, "\"%04d-%02d-%02d\"", c.year, c.month, c.day));
-    const auto two = [](char* p, int v) {
-        p[0] = static_cast<char>('0' + v / 10);
-        p[1] = static_cast<char>('0' + v % 10);
+/// The reasons of one decision: the results that decided, i.e. every trace entry that is not
+/// pass and has no sub-result that is not pass (plus anything a gap names), with the same
+/// finding at several levels merged into one reason.
+struct reason_list {
+    std::vector<std::uint32_t> shown;    ///< trace entries shown (as a reason or part of one), in order
+    std::vector<std::uint32_t> ids_from; ///< per trace entry shown: the entry whose ids it rests on
+    // Filled by find_reasons.
+    struct reason {
+        std::uint32_t first;    ///< its first trace entry
+        std::uint32_t key;      ///< its key's number (fragments::keys)
+        std::uint32_t last;     ///< its last trace entry
+        std::uint32_t same_key; ///< the next reason with its key, or none
     };
-    out[0] = '"';
-    two(out + 1, c.year / 100);
-    two(out + 3, c.year % 100);
-    out[5] = '-';
-    two(out + 6, static_cast<int>(c.month));
-    out[8] = '-';
-    two(out + 9, static_cast<int>(c.day));
-    out[11] = '"';
-    return 12;
+    std::vector<reason> reasons;
+    struct entry {
+        std::uint32_t number; ///< its reason
+        /// The next entry of the same reason, or none: a reason's entries (and so its levels)
+        /// are found from its first entry.
+        std::uint32_t next;
+    };
+    std::vector<entry> entries; ///< per trace entry shown
+    // Working memory, kept between decisions.
+    struct key_state {
+        std::uint32_t stamp;  ///< the decision that last saw the key
+        std::uint32_t reason; ///< in that decision: the first reason with the key
+    };
+    std::vector<key_state> keys; ///< per key number
+    std::vector<std::uint32_t> title_stamp;           ///< per requirement: its title is in `titles` already
+    std::vector<std::uint32_t> titles; ///< the requirements whose titles the reasons name, in order
+    std::vector<std::int16_t> levels;
+    std::uint32_t stamp = 0; ///< this decision's
+};
+
+MASTERPRO_WRITE_INLINE bool same_refs(const trace_ref* refs, std::uint32_t a, std::uint32_t a_count, std::uint32_t b,
+                                      std::uint32_t b_count) {
+    if (a_count != b_count) return false;
+    for (std::uint32_t i = 0; i < a_count; ++i)
+        if (refs[a + i].kind != refs[b + i].kind || refs[a + i].index != refs[b + i].index) return false;
+    return true;
 }
 
-void write_date(json_writer& w, date d) {
-    char text[16];
-    w.raw_string({text, date_json(d, text)});
+MASTERPRO_WRITE_INLINE bool same_value(const trace_ref* refs, const detail_value& a, const detail_value& b) {
+    if (a.what != b.what) return false;
+    switch (a.what) {
+    case detail_value::kind::none: return true;
+    case detail_value::kind::number: return a.number == b.number || (std::isnan(a.number) && std::isnan(b.number));
+    case detail_value::kind::phrase: return a.first == b.first;
+    case detail_value::kind::refs: return same_refs(refs, a.first, a.count, b.first, b.count);
+    }
+    return false;
 }
+
+/// Same status, found, required and ids (requirement, check and competence are compared by
+/// the caller): the same finding, whatever the level. `ids_from` as in reason_list.
+MASTERPRO_WRITE_INLINE bool same_finding(const trace_entry* trace, const trace_ref* refs, const std::uint32_t* ids_from,
+                                         std::uint32_t a, std::uint32_t b) {
+    const trace_entry& x = trace[a];
+    const trace_entry& y = trace[b];
+    const trace_entry& x_ids = trace[ids_from[a]];
+    const trace_entry& y_ids = trace[ids_from[b]];
+    return x.result == y.result && same_value(refs, x.found, y.found) && same_value(refs, x.required, y.required) &&
+           same_refs(refs, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
+}
+
+/// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
+void find_shown(const decision& d, reason_list& r) {
+    const auto n = static_cast<std::uint32_t>(d.trace.size());
+    const trace_entry* trace = d.trace.data();
+    const std::uint32_t* all_children = d.children.data();
+    r.ids_from.assign(n, none); // `none`: its own, for now
+    std::uint32_t* ids_from = r.ids_from.data();
+    r.shown.resize(n);
+    std::uint32_t* shown = r.shown.data();
+    std::uint32_t count = 0;
+    // Children come after their parent: by the time an entry is reached, its parent has said
+    // whose ids it rests on. What a gap names is a result without sub-results that is not
+    // pass, so it is shown already.
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const trace_entry& e = trace[i];
+        // A result that passes is no reason, and the checks of a requirement that passes pass.
+        if (e.result == status::pass) continue;
+        bool deepest = true;
+        const std::uint32_t* children = all_children + e.children_first;
+        const std::uint32_t* const children_end = children + e.children_count;
+        for (; children != children_end; ++children) {
+            const std::uint32_t c = *children;
+            const trace_entry& child = trace[c];
+            if (child.result == status::pass) continue; // never shown: whose ids does not matter
+            deepest = false;
+            // A check that records no ids of its own (a mean, a coverage, a count of none) is
+            // judged over the ids of its requirement.
+            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[c] = i;
+        }
+        if (!deepest) continue;
+        if (ids_from[i] == none) ids_from[i] = i;
+        shown[count++] = i;
+    }
+    r.shown.resize(count);
+    for (const auto& gap : d.gaps)
+        for ([[maybe_unused]] std::uint32_t g : gap)
+            assert(ids_from[g] != none && "a gap names a result that is not shown");
+}
+
+/// find_shown, then the reasons: the same check of the same requirement and competence at
+/// several levels is one reason per distinct finding, named by its first entry. The first
+/// reason with a key is found through the key's number; its other findings follow in
+/// `same_key`.
+MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragments& f) {
+    find_shown(d, r);
+    const std::size_t shown_count = r.shown.size();
+    r.entries.resize(d.trace.size());
+    // At most one reason per entry shown, and one new key.
+    r.reasons.resize(shown_count);
+    const std::size_t keys_at_most = f.keys.size() + shown_count;
+    if (r.keys.size() < keys_at_most) r.keys.resize(keys_at_most, {0, none});
+    r.title_stamp.resize(f.title.size(), 0);
+    r.titles.clear();
+    if (++r.stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
+        std::fill(r.keys.begin(), r.keys.end(), reason_list::key_state{0, none});
+        std::fill(r.title_stamp.begin(), r.title_stamp.end(), 0);
+        r.stamp = 1;
+    }
+    // The lists by their memory, which nothing below moves.
+    const trace_entry* trace = d.trace.data();
+    const trace_ref* refs = d.refs.data();
+    const std::uint32_t* ids_from = r.ids_from.data();
+    reason_list::reason* reasons = r.reasons.data();
+    reason_list::entry* entries = r.entries.data();
+    reason_list::key_state* keys = r.keys.data();
+    const std::uint32_t stamp = r.stamp;
+    std::uint32_t count = 0;
+    const std::uint32_t* shown = r.shown.data();
+    for (std::size_t s = 0; s < shown_count; ++s) {
+        const std::uint32_t i = shown[s];
+        const std::uint32_t key = f.key_number(reason_key::of(trace[i]));
+        reason_list::key_state& state = keys[key];
+        if (state.stamp != stamp) state = {stamp, none};
+        std::uint32_t* link = &state.reason;
+        while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
+            link = &reasons[*link].same_key;
+        std::uint32_t reason = *link;
+        if (reason == none) {
+            reason = count++;
+            *link = reason;
+            reasons[reason] = {i, key, i, none};
+            // The title of each requirement the reasons name, once, in the order they name it.
+            const std::uint32_t title = f.key_title[key];
+            if (title != none && r.title_stamp[title] != stamp) {
+                r.title_stamp[title] = stamp;
+                r.titles.push_back(title);
+            }
+        } else {
+            entries[reasons[reason].last].next = i;
+            reasons[reason].last = i;
+        }
+        entries[i] = {reason, none};
+    }
+    r.reasons.resize(count);
+}
+
+reason_list& thread_reasons() {
+    thread_local reason_list r;
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON.
 
 const char* phrase_text(std::uint32_t p) {
     switch (static_cast<phrase>(p)) {
@@ -426,33 +699,48 @@ class id_cache {
   public:
     void reset(const decision& d) {
         d_ = &d;
-        json_.clear();
-        slots_[0].assign(d.evidence_ids.size(), {none, 0});
-        slots_[1].assign(d.assessor_ids.size(), {none, 0});
-        slots_[2].assign(d.assessments.size(), {none, 0});
-        slots_[3].assign(d.credential_ids.size(), {none, 0});
+        text_.clear();
+        slots_[0].assign(d.evidence_ids.size(), {});
+        slots_[1].assign(d.assessor_ids.size(), {});
+        slots_[2].assign(d.assessments.size(), {});
+        slots_[3].assign(d.credential_ids.size(), {});
     }
 
-    /// The id of a ref of kind evidence, assessor, assessment or credential, quoted.
-    std::string_view quoted(const trace_ref& ref) {
-        const int kind = ref.kind == ref_kind::evidence ? 0 : ref.kind == ref_kind::assessor ? 1
-                         : ref.kind == ref_kind::assessment ? 2 : 3;
-        auto& slot = slots_[kind][ref.index];
-        if (slot.first == none) {
-            escaped_.Clear();
-            escaper_.Reset(escaped_);
-            const std::string& text = kind == 0 ? d_->evidence_ids[ref.index]
-                                      : kind == 1 ? d_->assessor_ids[ref.index]
-                                      : kind == 2 ? assessment_label(ref.index)
-                                                  : d_->credential_ids[ref.index];
-            escaper_.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-            slot = {static_cast<std::uint32_t>(json_.size()), static_cast<std::uint32_t>(escaped_.GetSize())};
-            json_.append(escaped_.GetString(), escaped_.GetSize());
+    /// Writes the id of a ref of kind evidence, assessor, assessment or credential, quoted.
+    MASTERPRO_WRITE_INLINE void put(json_out& out, const trace_ref& ref) {
+        const auto kind = static_cast<std::size_t>(ref.kind);
+        assert(kind < 4);
+        piece& slot = slots_[kind][ref.index];
+        if (slot.size == 0) slot = escape(kind, ref.index); // a JSON string is never empty
+        out.put(text_, slot);
+    }
+    escaper& escape() { return escape_; }
+    /// The slots of ref kind `kind` (< 4): each id's text once escaped, empty before.
+    text_arena::piece* slots(std::size_t kind) { return slots_[kind].data(); }
+    /// Where the slots' text starts (until the next escape).
+    const char* text() const noexcept { return text_.data(); }
+
+    MASTERPRO_WRITE_COLD piece escape(std::size_t kind, std::uint32_t index) {
+        if (kind == 2) {
+            const auto& a = d_->assessments[index];
+            const std::string& assessor = d_->assessor_ids[a.assessor];
+            const std::string& competence = d_->qualification().competences[a.competence].id;
+            if (!needs_escape(assessor) && !needs_escape(competence)) {
+                char dated[16];
+                const std::size_t n = date_json(a.dated, dated);
+                return text_.add_quoted(assessor, std::string_view("/"), competence, std::string_view("@"),
+                                        std::string_view(dated + 1, n - 2));
+            }
         }
-        return std::string_view(json_).substr(slot.first, slot.second);
+        const std::string& text = kind == 0   ? d_->evidence_ids[index]
+                                  : kind == 1 ? d_->assessor_ids[index]
+                                  : kind == 2 ? assessment_label(index)
+                                              : d_->credential_ids[index];
+        if (!needs_escape(text)) return text_.add_quoted(text);
+        const piece p = text_.add(escape_(text));
+        escape_.trim();
+        return p;
     }
-
-  private:
     /// "assessor/competence@date", as an assessment is shown.
     const std::string& assessment_label(std::uint32_t index) {
         const auto& a = d_->assessments[index];
@@ -466,46 +754,81 @@ class id_cache {
         return label_;
     }
 
+  private:
     const decision* d_ = nullptr;
-    std::string json_;
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> slots_[4]; ///< offset and size in json_
+    text_arena text_;
+    std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
     std::string label_;
-    rapidjson::StringBuffer escaped_;
-    rapidjson::Writer<rapidjson::StringBuffer> escaper_;
+    escaper escape_;
 };
+
+static_assert(static_cast<int>(ref_kind::evidence) == 0 && static_cast<int>(ref_kind::assessor) == 1 &&
+              static_cast<int>(ref_kind::assessment) == 2 && static_cast<int>(ref_kind::credential) == 3,
+              "id_cache's slots are indexed by ref kind");
 
 /// What a decision is rendered with: the decision, its rules' fragments, working memory.
 struct render {
     const decision& d;
     const fragments& f;
-    json_writer& w;
     id_cache& ids;
 };
 
-void write_ref(const render& r, json_text& out, const trace_ref& ref) {
-    switch (ref.kind) {
-    case ref_kind::evidence:
-    case ref_kind::assessor:
-    case ref_kind::credential:
-    case ref_kind::assessment: out.put(r.ids.quoted(ref)); return;
-    case ref_kind::criterion: out.put(r.f.criterion[ref.index]); return;
-    case ref_kind::evidence_type: out.put(r.f.evidence_type[ref.index]); return;
-    case ref_kind::credential_type: out.put(r.f.credential_type[ref.index]); return;
+/// What reasons are written from, by their memory: loaded once, not again after every write of
+/// text (which, as far as the compiler knows, could change any of it).
+struct reason_view {
+    const trace_entry* trace;
+    const trace_ref* refs;
+    const char* text; ///< the fragments' arena
+    const piece* level;
+    const piece* rule_refs[3]; ///< criterion, evidence_type, credential_type
+    const piece* key_head;
+    const piece* key_tail;
+    const reason_list::reason* reasons;
+    const reason_list::entry* entries;
+    const std::uint32_t* ids_from;
+    id_cache* ids;
+    piece* id_slots[4]; ///< evidence, assessor, assessment, credential
+    const char* id_text;
+
+    reason_view(const decision& d, const fragments& f, const reason_list& r, id_cache& cache)
+        : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
+          rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
+          key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
+          entries(r.entries.data()), ids_from(r.ids_from.data()), ids(&cache),
+          id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
+};
+
+static_assert(static_cast<int>(ref_kind::criterion) == 4 && static_cast<int>(ref_kind::evidence_type) == 5 &&
+              static_cast<int>(ref_kind::credential_type) == 6, "reason_view::rule_refs is indexed by ref kind");
+
+MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, json_out& out, const trace_ref& ref) {
+    const auto kind = static_cast<std::size_t>(ref.kind);
+    if (kind < 4) {
+        piece& slot = v.id_slots[kind][ref.index];
+        if (slot.size == 0) { // a JSON string is never empty
+            slot = v.ids->escape(kind, ref.index);
+            v.id_text = v.ids->text();
+        }
+        out.put(v.id_text, slot);
+        return;
     }
+    out.put(v.text, v.rule_refs[kind - 4][ref.index]);
 }
 
-void write_value(const render& r, json_text& out, const detail_value& v) {
-    switch (v.what) {
-    case detail_value::kind::number: out.put_number(v.number); return;
-    case detail_value::kind::phrase: out.put(phrase_json(v.first)); return;
-    case detail_value::kind::refs:
+MASTERPRO_WRITE_INLINE void write_value(reason_view& v, json_out& out, const detail_value& value) {
+    switch (value.what) {
+    case detail_value::kind::number: out.put_number(value.number); return;
+    case detail_value::kind::phrase: out.put(phrase_json(value.first)); return;
+    case detail_value::kind::refs: {
         out.put('[');
-        for (std::uint32_t i = 0; i < v.count; ++i) {
+        const trace_ref* refs = v.refs + value.first;
+        for (std::uint32_t i = 0; i < value.count; ++i) {
             if (i) out.put(',');
-            write_ref(r, out, r.d.refs[v.first + i]);
+            write_ref(v, out, refs[i]);
         }
         out.put(']');
         return;
+    }
     case detail_value::kind::none: out.put("null"); return;
     }
 }
@@ -524,91 +847,97 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-void write_ids(const render& r, json_text& out, const trace_entry& e) {
-    const trace_ref* refs = r.d.refs.data() + e.refs_first;
+MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, json_out& out, const trace_entry& e) {
+    const trace_ref* refs = v.refs + e.refs_first;
+    const std::uint32_t count = e.refs_count;
     unsigned written = 0;
-    for (std::uint32_t i = 0; i < e.refs_count; ++i) {
+    for (std::uint32_t i = 0; i < count; ++i) {
         const int group = id_group(refs[i].kind);
         if (written & (1U << group)) continue;
         written |= 1U << group;
-        out.put(',');
-        out.put(id_keys[group]);
-        out.put(":[");
-        write_ref(r, out, refs[i]);
-        for (std::uint32_t j = i + 1; j < e.refs_count; ++j) {
+        switch (group) {
+        case 0: out.put(",\"evidence\":["); break;
+        case 1: out.put(",\"assessors\":["); break;
+        case 2: out.put(",\"assessments\":["); break;
+        default: out.put(",\"credentials\":["); break;
+        }
+        write_ref(v, out, refs[i]);
+        for (std::uint32_t j = i + 1; j < count; ++j) {
             if (id_group(refs[j].kind) != group) continue;
             out.put(',');
-            write_ref(r, out, refs[j]);
+            write_ref(v, out, refs[j]);
         }
         out.put(']');
     }
 }
 
-/// `,"check":...`, unless the entry is the requirement as a whole.
-void write_check(const render& r, json_text& out, const trace_entry& e) {
-    switch (e.check) {
-    case check_kind::whole: return;
-    case check_kind::not_usable: out.put(",\"check\":\"not_usable\""); return;
-    case check_kind::min_items: out.put(",\"check\":\"min_items\""); return;
-    case check_kind::min_distinct_types: out.put(",\"check\":\"min_distinct_types\""); return;
-    case check_kind::cover_every_criterion: out.put(",\"check\":\"cover_every_criterion\""); return;
-    case check_kind::not_valid: out.put(",\"check\":\"not_valid\""); return;
-    case check_kind::min_size: out.put(",\"check\":\"min_size\""); return;
-    case check_kind::agreed_scores: out.put(",\"check\":\"agreed_scores\""); return;
-    case check_kind::mean: out.put(",\"check\":\"mean\""); return;
-    default: break;
+/// A reason's levels, sorted, each once: those of its entries (in trace order).
+MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_list& reasons, std::uint32_t first) {
+    const trace_entry* trace = v.trace;
+    if (v.entries[first].next == none) { // one entry, the usual case
+        const std::int16_t level = trace[first].level;
+        if (level >= 0) out.put(v.text, v.level[static_cast<std::size_t>(level)]);
+        return;
     }
-    out.put(",\"check\":");
-    switch (e.check) {
-    case check_kind::count_condition: out.put(r.f.count_title[e.requirement][e.check_arg]); return;
-    case check_kind::scorers: out.put(r.f.scorers[e.check_arg]); return;
-    case check_kind::spread: out.put(r.f.spread[e.check_arg]); return;
-    default: out.put(r.f.criterion[e.check_arg]); return; // agreed, criterion_score
+    // A few levels on the stack; any number in `reasons.levels`.
+    std::int16_t few[8];
+    std::int16_t* levels = few;
+    std::size_t count = 0;
+    for (std::uint32_t i = first; i != none; i = v.entries[i].next) {
+        if (count == std::size(few)) {
+            reasons.levels.assign(few, few + count);
+            for (; i != none; i = v.entries[i].next) reasons.levels.push_back(trace[i].level);
+            levels = reasons.levels.data();
+            count = reasons.levels.size();
+            break;
+        }
+        few[count++] = trace[i].level;
+    }
+    if (count <= std::size(few)) { // few, and mostly in order already: an insertion sort
+        for (std::size_t l = 1; l < count; ++l)
+            for (std::size_t m = l; m > 0 && levels[m] < levels[m - 1]; --m) std::swap(levels[m], levels[m - 1]);
+    } else {
+        std::sort(levels, levels + count);
+    }
+    bool written = false;
+    for (std::size_t l = 0; l < count; ++l) {
+        if (levels[l] < 0 || (l && levels[l] == levels[l - 1])) continue;
+        if (written) out.put(',');
+        out.put(v.text, v.level[static_cast<std::size_t>(levels[l])]);
+        written = true;
     }
 }
 
-void write_reason(const render& r, json_text& out, const reason_list& reasons, std::size_t k) {
-    const std::uint32_t i = reasons.first[k];
-    const trace_entry& e = r.d.trace[i];
-    out.put('{');
-    out.put(r.f.requirement[e.requirement]);
-    write_check(r, out, e);
-    out.put(",\"levels\":[");
-    const std::size_t from = k ? reasons.level_end[k - 1] : 0;
-    bool first = true;
-    for (std::size_t l = from; l < reasons.level_end[k]; ++l) {
-        const std::int16_t level = reasons.levels[l];
-        if (level < 0 || (l != from && level == reasons.levels[l - 1])) continue;
-        if (!first) out.put(',');
-        out.put(r.f.level[static_cast<std::size_t>(level)]);
-        first = false;
-    }
-    out.put(']');
-    if (e.competence >= 0) {
-        out.put(",\"competence\":");
-        out.put(r.f.competence[static_cast<std::size_t>(e.competence)]);
-    }
+MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_list& reasons, std::size_t k) {
+    const std::uint32_t i = v.reasons[k].first;
+    const trace_entry& e = v.trace[i];
+    const std::uint32_t key = v.reasons[k].key;
+    out.put(v.text, v.key_head[key]);
+    write_levels(v, out, reasons, i);
+    out.put(v.text, v.key_tail[key]);
     switch (e.result) {
-    case status::pass: out.put(",\"status\":\"pass\",\"found\":"); break;
-    case status::fail: out.put(",\"status\":\"fail\",\"found\":"); break;
-    case status::insufficient: out.put(",\"status\":\"insufficient\",\"found\":"); break;
+    case status::pass: out.put("pass\",\"found\":"); break;
+    case status::fail: out.put("fail\",\"found\":"); break;
+    case status::insufficient: out.put("insufficient\",\"found\":"); break;
     }
-    write_value(r, out, e.found);
+    write_value(v, out, e.found);
     out.put(",\"required\":");
-    write_value(r, out, e.required);
-    write_ids(r, out, r.d.trace[reasons.ids_from[i]]);
+    write_value(v, out, e.required);
+    write_ids(v, out, v.trace[v.ids_from[i]]);
     out.put('}');
 }
 
-/// `"reasons":[...],"gaps":{...},"titles":{...}`.
-void write_reasons(const render& r, json_text& out) {
+/// `,"reasons":[...],"gaps":{...},"titles":{...}`.
+MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragments& f) {
     const decision& d = r.d;
     reason_list& reasons = thread_reasons();
-    find_reasons(d, reasons);
-    out.put("\"reasons\":[");
-    for (std::size_t k = 0; k < reasons.first.size(); ++k) {
+    find_reasons(d, reasons, f);
+    reason_view v(d, f, reasons, r.ids);
+    out.put(",\"reasons\":[");
+    const std::size_t count = reasons.reasons.size();
+    for (std::size_t k = 0; k < count; ++k) {
         if (k) out.put(',');
-        write_reason(r, out, reasons, k);
+        write_reason(v, out, reasons, k);
     }
     out.put("],\"gaps\":{");
     bool first = true;
@@ -616,160 +945,206 @@ void write_reasons(const render& r, json_text& out) {
         if (d.level_status[l] == status::pass) continue;
         if (!first) out.put(',');
         first = false;
-        out.put(r.f.level[l]);
+        out.put(f.text, f.level[l]);
         out.put(":[");
         for (std::size_t g = 0; g < d.gaps[l].size(); ++g) {
             if (g) out.put(',');
-            out.put_uint(reasons.number[d.gaps[l][g]]);
+            out.put_uint(reasons.entries[d.gaps[l][g]].number);
         }
         out.put(']');
     }
-    // The title of each requirement the reasons name, once (in the order they first name it).
     out.put("},\"titles\":{");
-    first = true;
-    reasons.titled.assign(r.f.title.size(), 0);
-    for (std::uint32_t i : reasons.first) {
-        const std::uint32_t from = r.f.title_from[d.trace[i].requirement];
-        if (from == none || reasons.titled[from]) continue;
-        reasons.titled[from] = 1;
-        if (!first) out.put(',');
-        first = false;
-        out.put(r.f.title[from]);
+    for (std::size_t t = 0; t < reasons.titles.size(); ++t) {
+        if (t) out.put(',');
+        out.put(f.text, f.title[reasons.titles[t]]);
     }
     out.put('}');
 }
 
-void write_decision(const render& r, const decision_json_options& options) {
+MASTERPRO_WRITE_INLINE void write_status(json_out& out, status s) {
+    switch (s) {
+    case status::pass: out.put(":\"pass\""); return;
+    case status::fail: out.put(":\"fail\""); return;
+    case status::insufficient: out.put(":\"insufficient\""); return;
+    }
+}
+
+MASTERPRO_WRITE_INLINE void write_decision(const render& r, json_out& out, fragments& f, const decision_json_options& options) {
     const decision& d = r.d;
-    const fragments& f = r.f;
-    json_writer& w = r.w;
-    w.StartObject();
-    w.literal("\"id\"");
-    w.text(d.candidate_id);
-    w.literal("\"as_of\"");
-    write_date(w, d.as_of);
-    w.literal("\"qualification\"");
-    w.raw_string(f.qualification);
-    w.literal("\"version\"");
-    w.raw_string(f.version);
-    w.literal("\"outcome\"");
-    w.String(to_string(d.outcome));
-    w.literal("\"level\"");
-    if (d.level) w.raw_string(f.level[*d.level]);
-    else w.Null();
-    w.literal("\"partial\"");
-    w.StartArray();
-    for (id_index c : d.partial) w.raw_string(f.competence[c]);
-    w.EndArray();
-    w.literal("\"valid_until\"");
-    if (d.valid_until) write_date(w, *d.valid_until);
-    else w.Null();
-    w.literal("\"levels\"");
-    w.StartObject();
+    out.put("{\"id\":");
+    if (needs_escape(d.candidate_id)) {
+        out.put(r.ids.escape()(d.candidate_id));
+    } else {
+        out.put('"');
+        out.put(d.candidate_id);
+        out.put('"');
+    }
+    out.put(",\"as_of\":");
+    out.put_date(d.as_of);
+    out.put(f.text, f.head[static_cast<int>(d.outcome)]);
+    out.put(",\"level\":");
+    if (d.level) out.put(f.text, f.level[*d.level]);
+    else out.put("null");
+    out.put(",\"partial\":[");
+    for (std::size_t i = 0; i < d.partial.size(); ++i) {
+        if (i) out.put(',');
+        out.put(f.text, f.competence[d.partial[i]]);
+    }
+    out.put("],\"valid_until\":");
+    if (d.valid_until) out.put_date(*d.valid_until);
+    else out.put("null");
+    out.put(",\"levels\":{");
     for (std::size_t l = 0; l < d.level_status.size(); ++l) {
-        w.raw_string(f.level[l]);
-        write_status(w, d.level_status[l]);
+        if (l) out.put(',');
+        out.put(f.text, f.level[l]);
+        write_status(out, d.level_status[l]);
     }
-    w.EndObject();
-    w.literal("\"competences\"");
-    w.StartObject();
+    out.put("},\"competences\":{");
     for (std::size_t l = 0; l < d.competence_status.size(); ++l) {
-        w.raw_string(f.level[l]);
-        w.StartObject();
+        if (l) out.put(',');
+        out.put(f.text, f.level[l]);
+        out.put(":{");
         for (std::size_t c = 0; c < d.competence_status[l].size(); ++c) {
-            w.raw_string(f.competence[c]);
-            write_status(w, d.competence_status[l][c]);
+            if (c) out.put(',');
+            out.put(f.text, f.competence[c]);
+            write_status(out, d.competence_status[l][c]);
         }
-        w.EndObject();
+        out.put('}');
     }
-    w.EndObject();
-    if (options.reasons) {
-        json_text out(w.raw_members(3));
-        write_reasons(r, out);
-    }
+    out.put('}');
+    if (options.reasons) write_reasons(r, out, f);
     if (options.explanation) {
-        w.literal("\"explanation\"");
-        w.text(explain(d));
+        out.put(",\"explanation\":");
+        out.put(r.ids.escape()(explain(d)));
     }
-    w.EndObject();
+    out.put('}');
+    r.ids.escape().trim();
 }
 
 // ---------------------------------------------------------------------------------------------
 // Text.
 
-std::string ref_text(const decision& d, const trace_ref& r) {
-    const auto& q = d.qualification();
-    switch (r.kind) {
-    case ref_kind::evidence: return d.evidence_ids[r.index];
-    case ref_kind::assessor: return d.assessor_ids[r.index];
-    case ref_kind::credential: return d.credential_ids[r.index];
-    case ref_kind::assessment: {
-        const auto& a = d.assessments[r.index];
-        return d.assessor_ids[a.assessor] + "/" + q.competences[a.competence].id + "@" + to_string(a.dated);
-    }
-    case ref_kind::criterion: return q.criteria[r.index].id;
-    case ref_kind::evidence_type: return q.evidence_types[r.index].id;
-    case ref_kind::credential_type: return q.credential_types[r.index];
-    }
-    return "";
+// Each piece of text is appended to the one string being written, without strings of its own.
+
+/// `YYYY-MM-DD`.
+void append_date(std::string& s, date d) {
+    char text[16];
+    const std::size_t n = date_json(d, text);
+    if (n == 12) s.append(text + 1, 10);
+    else s += to_string(d); // a year outside 0-9999
 }
 
-std::string detail_text(const decision& d, const detail_value& v) {
+void append_ref(std::string& s, const decision& d, const trace_ref& r) {
+    const auto& q = d.qualification();
+    switch (r.kind) {
+    case ref_kind::evidence: s += d.evidence_ids[r.index]; return;
+    case ref_kind::assessor: s += d.assessor_ids[r.index]; return;
+    case ref_kind::credential: s += d.credential_ids[r.index]; return;
+    case ref_kind::assessment: {
+        const auto& a = d.assessments[r.index];
+        s += d.assessor_ids[a.assessor];
+        s += '/';
+        s += q.competences[a.competence].id;
+        s += '@';
+        append_date(s, a.dated);
+        return;
+    }
+    case ref_kind::criterion: s += q.criteria[r.index].id; return;
+    case ref_kind::evidence_type: s += q.evidence_types[r.index].id; return;
+    case ref_kind::credential_type: s += q.credential_types[r.index]; return;
+    }
+}
+
+/// True when detail_text would write nothing.
+bool detail_empty(const detail_value& v) {
+    return v.what == detail_value::kind::none || (v.what == detail_value::kind::phrase && *phrase_text(v.first) == 0);
+}
+
+/// A value found or required, in words: a number with 4 significant digits, ids (`none` if
+/// none), a phrase.
+void append_detail(std::string& s, const decision& d, const detail_value& v) {
     switch (v.what) {
     case detail_value::kind::number: {
         char text[32];
-        std::snprintf(text, sizeof text, "%.4g", v.number);
-        return text;
+        const double n = v.number;
+        // Whole numbers below 10^4 as printf's %.4g writes them, without asking it.
+        if (n > -1e4 && n < 1e4 && n == static_cast<double>(static_cast<int>(n)) && !(n == 0 && std::signbit(n))) {
+            const auto digits = rapidjson::internal::i32toa(static_cast<int>(n), text);
+            s.append(text, static_cast<std::size_t>(digits - text));
+            return;
+        }
+        std::snprintf(text, sizeof text, "%.4g", n);
+        s += text;
+        return;
     }
-    case detail_value::kind::phrase: return phrase_text(v.first);
-    case detail_value::kind::refs: {
-        std::string s;
-        for (std::uint32_t i = 0; i < v.count; ++i) s += (i ? ", " : "") + ref_text(d, d.refs[v.first + i]);
-        return s.empty() ? "none" : s;
+    case detail_value::kind::phrase: s += phrase_text(v.first); return;
+    case detail_value::kind::refs:
+        if (v.count == 0) s += "none";
+        for (std::uint32_t i = 0; i < v.count; ++i) {
+            if (i) s += ", ";
+            append_ref(s, d, d.refs[v.first + i]);
+        }
+        return;
+    case detail_value::kind::none: return;
     }
-    case detail_value::kind::none: return "";
-    }
-    return "";
 }
 
-/// The name of the check an entry records ("" for the requirement as a whole).
-std::string check_name(const decision& d, const trace_entry& e) {
+/// The name of the check an entry records (nothing for the requirement as a whole).
+void append_check_name(std::string& s, const decision& d, const trace_entry& e) {
     const auto& q = d.qualification();
-    const auto criterion = [&] { return q.criteria[e.check_arg].id; };
     switch (e.check) {
-    case check_kind::whole: return "";
-    case check_kind::not_usable: return "not_usable";
-    case check_kind::min_items: return "min_items";
-    case check_kind::min_distinct_types: return "min_distinct_types";
-    case check_kind::count_condition: return d.rules->requirements[e.requirement].counts[e.check_arg].title;
-    case check_kind::cover_every_criterion: return "cover_every_criterion";
-    case check_kind::not_valid: return "not_valid";
-    case check_kind::min_size: return "min_size";
-    case check_kind::scorers: return criterion() + " scorers";
-    case check_kind::spread: return criterion() + " spread";
-    case check_kind::agreed: return criterion();
-    case check_kind::agreed_scores: return "agreed_scores";
-    case check_kind::criterion_score: return criterion();
-    case check_kind::mean: return "mean";
+    case check_kind::whole: return;
+    case check_kind::not_usable: s += "not_usable"; return;
+    case check_kind::min_items: s += "min_items"; return;
+    case check_kind::min_distinct_types: s += "min_distinct_types"; return;
+    case check_kind::count_condition: s += d.rules->requirements[e.requirement].counts[e.check_arg].title; return;
+    case check_kind::cover_every_criterion: s += "cover_every_criterion"; return;
+    case check_kind::not_valid: s += "not_valid"; return;
+    case check_kind::min_size: s += "min_size"; return;
+    case check_kind::scorers: s += q.criteria[e.check_arg].id; s += " scorers"; return;
+    case check_kind::spread: s += q.criteria[e.check_arg].id; s += " spread"; return;
+    case check_kind::agreed: s += q.criteria[e.check_arg].id; return;
+    case check_kind::agreed_scores: s += "agreed_scores"; return;
+    case check_kind::criterion_score: s += q.criteria[e.check_arg].id; return;
+    case check_kind::mean: s += "mean"; return;
     }
-    return "";
 }
 
 /// One result in words; `ids` is the entry whose ids it rests on.
-std::string entry_text(const decision& d, const trace_entry& e, const trace_entry& ids) {
+void append_entry(std::string& s, const decision& d, const trace_entry& e, const trace_entry& ids) {
     const auto& q = d.qualification();
     const auto& r = d.rules->requirements[e.requirement];
-    std::string s;
     if (e.competence >= 0) {
         const auto& c = q.competences[static_cast<std::size_t>(e.competence)];
-        s += c.id + " (" + c.title + ") at " + q.levels[static_cast<std::size_t>(e.level)].id + ": ";
+        s += c.id;
+        s += " (";
+        s += c.title;
+        s += ") at ";
+        s += q.levels[static_cast<std::size_t>(e.level)].id;
+        s += ": ";
     }
-    s += r.title.empty() ? r.id : r.id + " " + r.title;
-    if (e.check != check_kind::whole) s += " [" + check_name(d, e) + "]";
-    s += std::string(" is ") + to_string(e.result);
-    const std::string found = detail_text(d, e.found), required = detail_text(d, e.required);
-    if (!found.empty() || !required.empty()) s += ": found " + (found.empty() ? "nothing" : found);
-    if (!required.empty()) s += ", required " + required;
+    s += r.id;
+    if (!r.title.empty()) {
+        s += ' ';
+        s += r.title;
+    }
+    if (e.check != check_kind::whole) {
+        s += " [";
+        append_check_name(s, d, e);
+        s += ']';
+    }
+    s += " is ";
+    s += to_string(e.result);
+    const bool no_found = detail_empty(e.found), no_required = detail_empty(e.required);
+    if (!no_found || !no_required) {
+        s += ": found ";
+        if (no_found) s += "nothing";
+        else append_detail(s, d, e.found);
+    }
+    if (!no_required) {
+        s += ", required ";
+        append_detail(s, d, e.required);
+    }
     const trace_ref* refs = d.refs.data() + ids.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < ids.refs_count; ++i) {
@@ -777,26 +1152,33 @@ std::string entry_text(const decision& d, const trace_entry& e, const trace_entr
         if (written & (1U << group)) continue;
         written |= 1U << group;
         const auto key = id_keys[group];
-        s += "; " + std::string(key.substr(1, key.size() - 2)) + " ";
-        for (std::uint32_t j = i, n = 0; j < ids.refs_count; ++j)
-            if (id_group(refs[j].kind) == group) s += (n++ ? ", " : "") + ref_text(d, refs[j]);
+        s += "; ";
+        s += key.substr(1, key.size() - 2);
+        s += ' ';
+        for (std::uint32_t j = i, n = 0; j < ids.refs_count; ++j) {
+            if (id_group(refs[j].kind) != group) continue;
+            if (n++) s += ", ";
+            append_ref(s, d, refs[j]);
+        }
     }
-    return s;
 }
 
 } // namespace
 
 void append_json(std::string& out, const decision& d, const decision_json_options& options) {
-    thread_local rapidjson::StringBuffer buffer;
-    thread_local json_writer w;
     thread_local id_cache ids;
-    buffer.Clear();
-    w.Reset(buffer);
+    fragments& f = fragments_of(d.rules);
     ids.reset(d);
-    write_decision(render{d, fragments_of(d.rules), w, ids}, options);
-    out.append(buffer.GetString(), buffer.GetSize());
-    // One huge decision should not pin its memory for the rest of the thread's life.
-    if (buffer.GetSize() > (std::size_t{1} << 20)) buffer.ShrinkToFit();
+    const std::size_t before = out.size();
+    try {
+        json_sink sink{out, block_memory()};
+        json_out text(sink);
+        write_decision(render{d, f, ids}, text, f, options);
+        text.finish();
+    } catch (...) {
+        out.resize(before); // nothing of a decision that could not be rendered whole
+        throw;
+    }
 }
 
 std::string to_json(const decision& d, const decision_json_options& options) {
@@ -807,40 +1189,79 @@ std::string to_json(const decision& d, const decision_json_options& options) {
 
 std::string explain(const decision& d) {
     const auto& q = d.rules->descriptor;
-    std::string s = "Candidate " + d.candidate_id + ", " + q.title + " (" + q.id + " " + q.version + "), as of " +
-                    to_string(d.as_of) + ": ";
+    std::string s;
+    s.reserve(4096);
+    s += "Candidate ";
+    s += d.candidate_id;
+    s += ", ";
+    s += q.title;
+    s += " (";
+    s += q.id;
+    s += ' ';
+    s += q.version;
+    s += "), as of ";
+    append_date(s, d.as_of);
+    s += ": ";
     if (d.outcome == outcome::awarded) {
         const auto& l = q.levels[*d.level];
-        s += "awarded " + l.id + (l.title.empty() ? "" : " (" + l.title + ")") + ", LTQF " + std::to_string(l.ltqf) +
-             " / EQF " + std::to_string(l.eqf);
-        if (d.valid_until) s += ", valid until " + to_string(*d.valid_until);
+        s += "awarded ";
+        s += l.id;
+        if (!l.title.empty()) {
+            s += " (";
+            s += l.title;
+            s += ')';
+        }
+        s += ", LTQF " + std::to_string(l.ltqf) + " / EQF " + std::to_string(l.eqf);
+        if (d.valid_until) {
+            s += ", valid until ";
+            append_date(s, *d.valid_until);
+        }
         s += ".\n";
     } else if (d.outcome == outcome::partial) {
         s += "partial award of";
-        for (std::size_t i = 0; i < d.partial.size(); ++i) s += (i ? ", " : " ") + q.competences[d.partial[i]].id;
+        for (std::size_t i = 0; i < d.partial.size(); ++i) {
+            s += i ? ", " : " ";
+            s += q.competences[d.partial[i]].id;
+        }
         s += " (no level reached).\n";
     } else {
         s += "not awarded.\n";
     }
     for (std::size_t l = 0; l < d.level_status.size(); ++l) {
-        s += "Level " + q.levels[l].id + ": " + to_string(d.level_status[l]) + ". Competences:";
-        for (std::size_t c = 0; c < d.competence_status[l].size(); ++c)
-            s += " " + q.competences[c].id + " " + to_string(d.competence_status[l][c]) + (c + 1 < d.competence_status[l].size() ? "," : ".");
-        s += "\n";
+        s += "Level ";
+        s += q.levels[l].id;
+        s += ": ";
+        s += to_string(d.level_status[l]);
+        s += ". Competences:";
+        const std::size_t count = d.competence_status[l].size();
+        for (std::size_t c = 0; c < count; ++c) {
+            s += ' ';
+            s += q.competences[c].id;
+            s += ' ';
+            s += to_string(d.competence_status[l][c]);
+            s += c + 1 < count ? ',' : '.';
+        }
+        s += '\n';
     }
     reason_list& reasons = thread_reasons();
-    find_reasons(d, reasons);
+    find_shown(d, reasons);
     for (std::size_t l = 0; l < d.gaps.size(); ++l) {
         if (d.level_status[l] == status::pass) continue;
-        s += "What stands between the candidate and " + q.levels[l].id + ":\n";
-        for (std::uint32_t i : d.gaps[l]) s += "  - " + entry_text(d, d.trace[i], d.trace[reasons.ids_from[i]]) + "\n";
+        s += "What stands between the candidate and ";
+        s += q.levels[l].id;
+        s += ":\n";
+        for (std::uint32_t i : d.gaps[l]) {
+            s += "  - ";
+            append_entry(s, d, d.trace[i], d.trace[reasons.ids_from[i]]);
+            s += '\n';
+        }
     }
     return s;
 }
 
 void keep_reasons_only(decision& d) {
     reason_list& r = thread_reasons();
-    find_reasons(d, r);
+    find_shown(d, r);
     thread_local std::vector<trace_ref> refs;
     refs.clear();
     const auto copy = [&](std::uint32_t first, std::uint32_t count) {

@@ -7,6 +7,8 @@
 #include <rapidjson/document.h>
 
 #include <map>
+#include <cstdio>
+#include <limits>
 #include <set>
 
 namespace mt = masterpro::testing;
@@ -501,4 +503,175 @@ TEST_CASE("docs: decisions.md shows MW-DEMO-2's reason, gaps and explanation as 
         ++checked;
     }
     CHECK(checked >= 3);
+}
+
+namespace {
+
+using replacements = std::vector<std::pair<std::string, std::string>>;
+
+/// `text` with each `from` replaced by its `to` everywhere.
+std::string replaced(std::string text, const replacements& by) {
+    for (const auto& [from, to] : by)
+        for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+            text.replace(at, from.size(), to);
+    return text;
+}
+
+/// A bundled Master Welder example's record text (`"MW-DEMO-n"`), with replacements.
+std::string demo_with(const std::string& id, const replacements& by = {}) {
+    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl"))
+        if (line.find("\"" + id + "\"") != std::string::npos) return replaced(line, by);
+    FAIL(id << " is missing from the bundled examples");
+    return {};
+}
+
+/// Every string in `v` (keys and values).
+void strings_of(const rapidjson::Value& v, std::set<std::string>& out) {
+    if (v.IsString()) out.emplace(v.GetString(), v.GetStringLength());
+    if (v.IsArray())
+        for (const auto& e : v.GetArray()) strings_of(e, out);
+    if (v.IsObject())
+        for (const auto& m : v.GetObject()) {
+            out.emplace(m.name.GetString(), m.name.GetStringLength());
+            strings_of(m.value, out);
+        }
+}
+
+} // namespace
+
+TEST_CASE("append_json appends to what the string holds, and to_json is append_json to nothing") {
+    const auto d = sample_trace();
+    for (const masterpro::decision_json_options options :
+         {masterpro::decision_json_options{true, false}, masterpro::decision_json_options{false, false},
+          masterpro::decision_json_options{true, true}}) {
+        const std::string alone = masterpro::to_json(d, options);
+        // Prefixes around the size of the block the text is written in, and one far longer.
+        for (const std::size_t prefix : {std::size_t{0}, std::size_t{1}, std::size_t{3967}, std::size_t{3968},
+                                         std::size_t{3969}, std::size_t{100000}}) {
+            std::string out(prefix, 'x');
+            masterpro::append_json(out, d, options);
+            CHECK(out.size() == prefix + alone.size());
+            CHECK(out.compare(0, prefix, std::string(prefix, 'x')) == 0);
+            CHECK(out.compare(prefix, std::string::npos, alone) == 0);
+            masterpro::append_json(out, d, options); // again, after itself
+            CHECK(out == std::string(prefix, 'x') + alone + alone);
+        }
+    }
+}
+
+TEST_CASE("ids that need escaping, and ids longer than the rendering block, are rendered as RapidJSON writes them") {
+    const auto rules = mt::welder();
+    // MW-DEMO-4's reasons name evidence EV-2, assessors AS-A and AS-B and their assessments.
+    const std::string long_id(4000, 'e'); // longer than the block the text is written in
+    const std::string control_id = std::string(700, '\x01') + "\"\\"; // escaped, longer than the block too
+    std::string control_json = "\"";
+    for (int i = 0; i < 700; ++i) control_json += "\\u0001";
+    control_json += "\\\"\\\\"; // still open
+    const replacements ids = {{"\"MW-DEMO-4\"", "\"MW \\\"DEMO\\\" 4\""},
+                              {"\"EV-2\"", "\"" + long_id + "\""},
+                              {"\"AS-A\"", "\"AS-\\\"A\\\"\\t\""},
+                              {"\"AS-B\"", control_json + "\""}};
+    auto d = rules.evaluate_json(demo_with("MW-DEMO-4", ids));
+    REQUIRE(d.has_value());
+    for (const masterpro::decision_json_options options :
+         {masterpro::decision_json_options{true, false}, masterpro::decision_json_options{true, true}}) {
+        const std::string json = masterpro::to_json(*d, options);
+        rapidjson::Document parsed;
+        parsed.Parse(json.c_str(), json.size());
+        REQUIRE_FALSE(parsed.HasParseError());
+        // The same bytes as RapidJSON's writer gives for what was read back: the escaping is its.
+        CHECK(mt::compact(parsed) == json);
+        CHECK(std::string(parsed["id"].GetString()) == "MW \"DEMO\" 4");
+        std::set<std::string> strings;
+        strings_of(parsed, strings);
+        CHECK(strings.count(long_id) == 1);
+        CHECK(strings.count(control_id) == 1);
+        CHECK(strings.count("AS-\"A\"\t") == 1);
+        CHECK(strings.count("AS-\"A\"\t/C1@2026-05-11") == 1); // assessments, named by their assessor
+        CHECK(strings.count(control_id + "/C1@2026-05-12") == 1);
+    }
+    // The same as the decision with the plain ids, but for the ids.
+    const auto plain = rules.evaluate_json(demo_with("MW-DEMO-4"));
+    REQUIRE(plain.has_value());
+    replacements in_output = ids;
+    in_output.push_back({"\"AS-A/", "\"AS-\\\"A\\\"\\t/"});
+    in_output.push_back({"\"AS-B/", control_json + "/"});
+    CHECK(masterpro::to_json(*d) == replaced(masterpro::to_json(*plain), in_output));
+}
+
+TEST_CASE("decisions of different rule sets rendered in turn on one thread render as they do alone") {
+    const auto welder = mt::welder();
+    const auto itsm = mt::load_rules("rules/qualifications/LT-AMK-ITSM-001.json");
+    std::vector<masterpro::decision> decisions;
+    for (const char* folder : {"master-welder", "itsm"}) {
+        const auto& rules = std::string(folder) == "itsm" ? itsm : welder;
+        for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples" / folder / "candidates.jsonl"))
+            if (auto d = rules.evaluate_json(line)) decisions.push_back(std::move(*d));
+    }
+    REQUIRE(decisions.size() > 10);
+    std::vector<std::string> alone;
+    for (const auto& d : decisions) alone.push_back(masterpro::to_json(d, {true, true}));
+    // Interleaved: welder, itsm, welder, ... from both ends of the list.
+    for (std::size_t i = 0, j = decisions.size() - 1; i < decisions.size(); ++i, j = (j + decisions.size() - 1) % decisions.size()) {
+        CHECK(masterpro::to_json(decisions[i], {true, true}) == alone[i]);
+        CHECK(masterpro::to_json(decisions[j], {true, true}) == alone[j]);
+    }
+    // A rule set loaded again (perhaps at the same address) renders the same.
+    for (int round = 0; round < 3; ++round) {
+        const auto again = mt::welder();
+        const auto d = again.evaluate_json(demo_with("MW-DEMO-2"));
+        REQUIRE(d.has_value());
+        CHECK(masterpro::to_json(*d, {true, true}) == masterpro::to_json(sample_trace(), {true, true}));
+    }
+}
+
+TEST_CASE("a reason found at several levels lists each level once, in order") {
+    const auto d = sample_trace();
+    const std::string json = masterpro::to_json(d);
+    rapidjson::Document before;
+    before.Parse(json.c_str());
+    const auto& reasons = before["reasons"];
+    REQUIRE(reasons.Size() > 0);
+    REQUIRE(d.level_status.size() == 2);
+    std::uint32_t first = 0; // the first reason's entry
+    while (first < d.trace.size() && (d.trace[first].result == masterpro::status::pass || d.trace[first].children_count))
+        ++first;
+    REQUIRE(first < d.trace.size());
+    // The first reason's finding again, at levels out of order and outside any level: a few (as
+    // reasons have) and more than a reason usually has. Still one reason, its levels sorted, once.
+    for (const std::vector<std::int16_t>& levels :
+         {std::vector<std::int16_t>{1, 0, -1}, std::vector<std::int16_t>{0, -1, 1},
+          std::vector<std::int16_t>{1, 0, -1, 1, 1, 0, -1, 0, 1, 0, 1, 1}}) {
+        auto changed = d;
+        for (const std::int16_t level : levels) {
+            auto e = changed.trace[first];
+            e.level = level;
+            changed.trace.push_back(e);
+        }
+        rapidjson::Document after;
+        const std::string text = masterpro::to_json(changed);
+        after.Parse(text.c_str());
+        REQUIRE_FALSE(after.HasParseError());
+        CHECK(after["reasons"].Size() == reasons.Size());
+        const auto& merged = after["reasons"][0];
+        REQUIRE(merged["levels"].Size() == 2);
+        CHECK(std::string(merged["levels"][0].GetString()) == "M1");
+        CHECK(std::string(merged["levels"][1].GetString()) == "M2");
+        for (rapidjson::SizeType k = 1; k < reasons.Size(); ++k)
+            CHECK(mt::compact(after["reasons"][k]) == mt::compact(reasons[k]));
+    }
+}
+
+TEST_CASE("numbers in the explanation are written as printf's %.4g writes them") {
+    auto d = sample_trace();
+    REQUIRE(d.gaps.size() == 2);
+    REQUIRE_FALSE(d.gaps[1].empty());
+    auto& entry = d.trace[d.gaps[1].front()];
+    for (const double n : {0.0, -0.0, 3.0, -3.0, 9999.0, -9999.0, 10000.0, 12345.0, 0.5, 1.4921, -2.5, 1e300,
+                           std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity()}) {
+        entry.found = masterpro::detail_value::of(n);
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%.4g", n);
+        CHECK_MESSAGE(masterpro::explain(d).find(std::string("found ") + expected + ",") != std::string::npos, expected);
+    }
 }

@@ -32,7 +32,9 @@ struct decision_json_options {
 ///   carry their own `title` instead.)
 std::string to_json(const decision& d, const decision_json_options& options = {});
 
-/// to_json appended to `out`: for writing many decisions into one reused buffer.
+/// to_json appended to `out`: for writing many decisions into one reused buffer. The text goes
+/// onto the end of `out` as it is rendered (a few KB at a time, not copied whole from a buffer of
+/// its own); if rendering throws (std::bad_alloc), `out` is left as it was.
 void append_json(std::string& out, const decision& d, const decision_json_options& options = {});
 
 /// The decision in plain language: outcome, each level's status, and for each level not
