@@ -210,8 +210,8 @@ class converter {
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
         member* members = arena_.make<member>(slots + 1);
-        // Absent until found: an absent member is all zero bytes (no key, a null item).
-        std::memset(static_cast<void*>(members), 0, slots * sizeof(member));
+        // Absent until found (laid out objects have a few slots: a loop, not a call to memset).
+        for (std::size_t k = 0; k < slots; ++k) members[k] = member{};
         for (int j = 0; j < n; ++j) {
             const auto slot = static_cast<std::size_t>(found[j].slot);
             member& m = members[slot];
