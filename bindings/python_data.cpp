@@ -209,7 +209,7 @@ class converter {
     bool fill(std::int32_t how, std::size_t depth, const gathered* found, int n, value& out) {
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
-        member* members = arena_.make<member>(slots + 1);
+        member* members = arena_.make<member>(std::max<std::size_t>(slots, 1));
         // Absent until found (laid out objects have a few slots: a loop, not a call to memset).
         for (std::size_t k = 0; k < slots; ++k) members[k] = member{};
         for (int j = 0; j < n; ++j) {

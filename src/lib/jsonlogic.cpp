@@ -86,7 +86,7 @@ class data_loader {
             // Laid out: one member per slot, in slot order; a member the data lacked is absent.
             const auto& keys = layout_.shapes[static_cast<std::size_t>(top.shape)].keys;
             size = keys.size();
-            members = arena_.make<member>(size + 1);
+            members = arena_.make<member>(std::max<std::size_t>(size, 1));
             const value* slots = items_.data() + top.first;
             for (std::size_t i = 0; i < size; ++i) {
                 const bool absent = slots[i].is_null() && slots[i].list;
@@ -261,14 +261,19 @@ class document_loader {
     static constexpr std::int32_t skip = detail::data_shape::load_skip;
 
     bool text(std::string_view s, bool intern, value& v) {
-        if (copy_) {
+        // A string equal to one of the rule's constants needs no copy: the constant's text is
+        // the same and lives as long as the rule.
+        const std::uint16_t atom = intern ? layout_.atom_of(s.data(), s.size()) : 0;
+        if (atom > 1) {
+            v = value::of_text(layout_.atom_texts[atom], s.size());
+        } else if (copy_) {
             char* kept = arena_.make<char>(s.size() + 1);
             std::memcpy(kept, s.data(), s.size());
             v = value::of_text(kept, s.size());
         } else {
             v = value::of_text(s.data(), s.size());
         }
-        if (intern) v.atom = layout_.atom_of(s.data(), s.size());
+        v.atom = atom;
         return true;
     }
 
@@ -333,7 +338,7 @@ class document_loader {
             // Laid out: one member per slot; the last of repeated keys wins, as in JSON.parse.
             const detail::data_shape& s = shape(how);
             const std::size_t slots = s.keys.size();
-            member* members = arena_.make<member>(slots + 1);
+            member* members = arena_.make<member>(std::max<std::size_t>(slots, 1));
             for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
             for (simdjson::dom::key_value_pair kv : o) {
                 const std::int32_t slot = s.slots.find(kv.key.data(), kv.key.size());
