@@ -115,7 +115,7 @@ class converter {
         return s;
     }
 
-    bool text(PyObject* o, bool in_layout, value& out) {
+    [[gnu::always_inline]] bool text(PyObject* o, bool in_layout, value& out) {
         std::size_t n = 0;
         const char* s = utf8_of(o, n);
         if (!s) return false;
@@ -123,7 +123,7 @@ class converter {
         if (in_layout) out.atom = layout_.atom_of(s, n);
         return true;
     }
-    static bool number(PyObject* o, value& out) {
+    [[gnu::always_inline]] static bool number(PyObject* o, value& out) {
         // Most ints have one digit (|n| < 2**30): read in place where CPython says how.
 #if PY_VERSION_HEX >= 0x030C0000
         const auto* whole = reinterpret_cast<PyLongObject*>(o);
@@ -210,8 +210,8 @@ class converter {
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
         member* members = arena_.make<member>(std::max<std::size_t>(slots, 1));
-        // Absent until found (laid out objects have a few slots: a loop, not a call to memset).
-        for (std::size_t k = 0; k < slots; ++k) members[k] = member{};
+        // Absent until found: a member without a key (its item is never read).
+        for (std::size_t k = 0; k < slots; ++k) members[k].key = nullptr;
         for (int j = 0; j < n; ++j) {
             const auto slot = static_cast<std::size_t>(found[j].slot);
             member& m = members[slot];
