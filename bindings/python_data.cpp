@@ -208,18 +208,12 @@ class converter {
     /// A dict gather() read: its members converted into their slots.
     bool fill(std::int32_t how, std::size_t depth, const gathered* found, int n, value& out) {
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
-        const std::size_t slots = shape.keys.size();
-        member* members = arena_.make<member>(std::max<std::size_t>(slots, 1));
-        // Absent until found: a member without a key (its item is never read).
-        for (std::size_t k = 0; k < slots; ++k) members[k].key = nullptr;
+        value* row = detail::js::new_row(shape.keys, arena_); // absent until found
         for (int j = 0; j < n; ++j) {
             const auto slot = static_cast<std::size_t>(found[j].slot);
-            member& m = members[slot];
-            m.key = shape.keys[slot].data();
-            m.key_size = static_cast<std::uint32_t>(shape.keys[slot].size());
-            if (!convert(found[j].item, shape.load_children[slot], true, depth + 1, m.item)) return false;
+            if (!convert(found[j].item, shape.load_children[slot], true, depth + 1, row[slot])) return false;
         }
-        out = value::of_object(members, slots);
+        out = detail::js::make_row(row, shape.keys.size());
         return true;
     }
 
@@ -389,6 +383,11 @@ py::object to_python(const value& v) {
     }
     case value_type::object: {
         py::dict out;
+        if (detail::js::is_row(v)) {
+            for (std::uint32_t i = 0; i < v.size; ++i)
+                if (!detail::js::is_absent(v.elements[i])) out[py::str(detail::js::row_key(v, i))] = to_python(v.elements[i]);
+            return std::move(out);
+        }
         for (std::uint32_t i = 0; i < v.size; ++i)
             if (v.members[i].key) out[py::str(v.members[i].key, v.members[i].key_size)] = to_python(v.members[i].item);
         return std::move(out);

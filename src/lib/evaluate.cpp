@@ -324,7 +324,13 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     const auto& slots = pool.path_slots[static_cast<std::size_t>(path)];
     value at = data;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        if (slots[i] >= 0 && at.type == value_type::object) {
+        if (slots[i] >= 0 && js::is_row(at)) {
+            const value& slot = at.elements[slots[i]];
+            if (js::is_absent(slot)) return fallback;
+            at = slot;
+            continue;
+        }
+        if (slots[i] >= 0 && at.type == value_type::object) { // a scope the evaluator made
             const member& m = at.members[slots[i]];
             if (!m.key) return fallback; // absent
             at = m.item;
@@ -335,9 +341,14 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     return at;
 }
 
-/// Reads slot `slot` of a laid-out object into `out`, which stays as it is (null) when the data
-/// did not have that member.
+/// Reads slot `slot` of a laid-out object (a row, or a scope the evaluator made) into `out`,
+/// which stays as it is (null) when the data did not have that member.
 inline void read_slot(const value& object, std::int32_t slot, value& out) {
+    if (js::is_row(object)) {
+        const value& v = object.elements[slot];
+        if (!js::is_absent(v)) out = v;
+        return;
+    }
     const member& m = object.members[slot];
     if (m.key) out = m.item;
 }
@@ -392,9 +403,6 @@ inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) 
     return jl_compare_coercing(code, a, b, arena);
 }
 
-/// What a laid-out object's absent member reads as.
-const value absent_member;
-
 /// A test's usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline on the field's
 /// value `v`; the others by JsonLogic's comparison.
 [[gnu::always_inline]] inline bool test_holds(const element_test& t, const value& v, scratch& arena) {
@@ -419,14 +427,14 @@ const value absent_member;
     }
 }
 
-/// Whether tests [t, end) all hold for an element. `members`: the element's members when it is
-/// a laid-out object and every test reads a slot (fused_operation::slotted), else nullptr.
+/// Whether tests [t, end) all hold for an element. `row`: the element's slots when it is a row
+/// and every test reads a slot (fused_operation::slotted), else nullptr. An absent slot is
+/// null to a test (its value is null).
 [[gnu::always_inline]] inline bool tests_hold(const element_test* t, const element_test* end, const value& element,
-                                              const member* members, const expr_pool& pool, scratch& arena) {
+                                              const value* row, const expr_pool& pool, scratch& arena) {
     for (; t != end; ++t) {
-        if (members) {
-            const member& m = members[t->slot];
-            if (!test_holds(*t, m.key ? m.item : absent_member, arena)) return false;
+        if (row) {
+            if (!test_holds(*t, row[t->slot], arena)) return false;
         } else if (!test_holds(*t, read_field(element, pool, t->path, t->slot), arena)) {
             return false;
         }
@@ -451,13 +459,13 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
     std::optional<frame> inner; // for bodies that are not flat tests, made on first use
     // `from`: the first test to run (the key test, known to hold, is skipped when keyed).
-    auto check = [&](std::uint32_t k, const value& element, const member* members, std::uint32_t from) __attribute__((always_inline)) {
+    auto check = [&](std::uint32_t k, const value& element, const value* row, std::uint32_t from) __attribute__((always_inline)) {
         const fused_operation& o = pass.operations[k];
         const bool counts = o.code == op::jl_count;
         if (!counts && tally[k]) return; // decided
         bool yes;
         if (o.flat) {
-            yes = tests_hold(o.tests.data() + from, o.tests.data() + o.tests.size(), element, o.slotted ? members : nullptr, pool, arena);
+            yes = tests_hold(o.tests.data() + from, o.tests.data() + o.tests.size(), element, o.slotted ? row : nullptr, pool, arena);
         } else {
             if (!inner) inner.emplace(f);
             inner->data = element;
@@ -478,22 +486,25 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     for (std::uint32_t i = 0; i < size && (open > 0 || pass.counting); ++i) {
         if (!f.steps->take()) return; // the evaluation is reported as stopped
         const value& element = list.elements[i];
-        const member* members = element.type == value_type::object ? element.members : nullptr;
-        // Loaded populations are far larger than the caches: the element after next is asked
+        const value* row = js::is_row(element) ? element.elements : nullptr;
+        // Loaded populations are far larger than the caches: an element a few ahead is asked
         // for now (a hint; it reads nothing).
-        if (i + 2 < size) __builtin_prefetch(list.elements[i + 2].members);
+        if (i + 3 < size) __builtin_prefetch(list.elements[i + 3].elements);
         if (keyed) {
             value key;
-            if (pass.key_slot >= 0 && members) read_slot(element, pass.key_slot, key);
-            else key = read_field(element, pool, pass.key_path, pass.key_slot);
+            if (pass.key_slot >= 0 && row) {
+                if (!js::is_absent(row[pass.key_slot])) key = row[pass.key_slot];
+            } else {
+                key = read_field(element, pool, pass.key_path, pass.key_slot);
+            }
             if (key.type == value_type::string && key.atom != 0) {
-                for (std::uint32_t k : pass.unkeyed) check(k, element, members, 0);
+                for (std::uint32_t k : pass.unkeyed) check(k, element, row, 0);
                 if (key.atom < atoms)
-                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element, members, pass.operations[k].key_tests);
+                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element, row, pass.operations[k].key_tests);
                 continue;
             }
         }
-        for (std::uint32_t k = 0; k < count; ++k) check(k, element, members, 0);
+        for (std::uint32_t k = 0; k < count; ++k) check(k, element, row, 0);
     }
     for (std::size_t k = 0; k < count; ++k) {
         const op code = pass.operations[k].code;

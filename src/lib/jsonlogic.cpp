@@ -335,21 +335,17 @@ class document_loader {
                 out = value::of_object(members, count);
                 return true;
             }
-            // Laid out: one member per slot; the last of repeated keys wins, as in JSON.parse.
+            // Laid out: a row, one value per slot; the last of repeated keys wins, as in
+            // JSON.parse.
             const detail::data_shape& s = shape(how);
-            const std::size_t slots = s.keys.size();
-            member* members = arena_.make<member>(std::max<std::size_t>(slots, 1));
-            for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
+            value* row = detail::js::new_row(s.keys, arena_);
             for (simdjson::dom::key_value_pair kv : o) {
                 const std::int32_t slot = s.slots.find(kv.key.data(), kv.key.size());
                 const std::int32_t load = slot < 0 ? skip : s.load_children[static_cast<std::size_t>(slot)];
                 if (load == skip) continue;
-                member& m = members[slot];
-                m.key = s.keys[static_cast<std::size_t>(slot)].data();
-                m.key_size = static_cast<std::uint32_t>(s.keys[static_cast<std::size_t>(slot)].size());
-                if (!child(kv.value, load, true, depth + 1, m.item)) return false;
+                if (!child(kv.value, load, true, depth + 1, row[slot])) return false;
             }
-            out = value::of_object(members, slots);
+            out = detail::js::make_row(row, s.keys.size());
             return true;
         }
         default: return false; // scalars: scalar()
@@ -444,6 +440,16 @@ void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const value& v) {
         break;
     case detail::value_type::object:
         w.StartObject();
+        if (detail::js::is_row(v)) {
+            for (std::uint32_t i = 0; i < v.size; ++i) {
+                if (detail::js::is_absent(v.elements[i])) continue;
+                const std::string& key = detail::js::row_key(v, i);
+                w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+                write(w, v.elements[i]);
+            }
+            w.EndObject();
+            break;
+        }
         for (std::uint32_t i = 0; i < v.size; ++i) {
             if (!v.members[i].key) continue; // absent (data laid out for the rule)
             w.Key(v.members[i].key, v.members[i].key_size);
