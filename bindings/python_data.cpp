@@ -323,8 +323,11 @@ class converter {
 
     // Data far larger than the caches (a population of records) waits on memory at each
     // object it reads: a list's next elements are asked for ahead, so that their reads overlap.
-    static constexpr std::size_t objects_ahead = 4; ///< elements whose object is prefetched
-    static constexpr std::size_t tables_ahead = 2;  ///< elements whose dict's key table is
+    // Each is read a few elements after it is asked for (an element takes less time than a
+    // read from memory).
+    static constexpr std::size_t objects_ahead = 8;  ///< elements whose object is prefetched
+    static constexpr std::size_t tables_ahead = 5;   ///< elements whose dict's key table is
+    static constexpr std::size_t gathered_ahead = 2; ///< elements whose values are
 
     bool entire_elements(PyObject** items, std::size_t count, std::size_t depth, value* elements) {
         for (std::size_t i = 0; i < std::min(count, objects_ahead); ++i) prefetch(items[i]);
@@ -335,25 +338,28 @@ class converter {
         return true;
     }
 
-    /// Elements laid out as shape `how`, in a pipeline: the members of the next dict are
+    /// Elements laid out as shape `how`, in a pipeline: the members of a dict a few ahead are
     /// gathered (their values prefetched) before this one's are converted.
     bool laid_out_elements(PyObject** items, std::size_t count, std::int32_t how, std::size_t depth, value* elements) {
         if (count == 0) return true;
         const std::size_t slots = layout_.shapes[static_cast<std::size_t>(how)].keys.size();
-        gathered* now = arena_.make<gathered>(slots + 1);
-        gathered* next = arena_.make<gathered>(slots + 1);
+        // Dicts gathered ahead: buffer i % ring holds element i's members.
+        constexpr std::size_t ring = gathered_ahead + 1;
+        gathered* buffers[ring];
+        int have[ring];
+        for (auto& b : buffers) b = arena_.make<gathered>(slots + 1);
         for (std::size_t i = 0; i < std::min(count, objects_ahead); ++i) prefetch(items[i]);
         for (std::size_t i = 0; i < std::min(count, tables_ahead); ++i) prefetch_table(items[i]);
-        int have = gather(items[0], how, depth, now);
+        for (std::size_t i = 0; i < std::min(count, gathered_ahead); ++i) have[i] = gather(items[i], how, depth, buffers[i]);
         for (std::size_t i = 0; i < count; ++i) {
             if (i + objects_ahead < count) prefetch(items[i + objects_ahead]);
             if (i + tables_ahead < count) prefetch_table(items[i + tables_ahead]);
-            const int have_next = i + 1 < count ? gather(items[i + 1], how, depth, next) : -1;
-            if (have >= 0 ? !fill(how, depth, now, have, elements[i])
-                          : !convert(items[i], how, true, depth, elements[i]))
+            const std::size_t later = i + gathered_ahead;
+            if (later < count) have[later % ring] = gather(items[later], how, depth, buffers[later % ring]);
+            const std::size_t at = i % ring;
+            if (have[at] >= 0 ? !fill(how, depth, buffers[at], have[at], elements[i])
+                              : !convert(items[i], how, true, depth, elements[i]))
                 return false;
-            std::swap(now, next);
-            have = have_next;
         }
         return true;
     }

@@ -483,13 +483,15 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     const std::uint32_t size = list.type == value_type::array ? list.size : 0;
     const bool keyed = pass.key_path >= 0;
     const std::size_t atoms = pass.by_atom.size();
+    constexpr std::uint32_t ahead = 4;
+    for (std::uint32_t i = 0; i < size && i < ahead; ++i) __builtin_prefetch(list.elements[i].elements);
     for (std::uint32_t i = 0; i < size && (open > 0 || pass.counting); ++i) {
         if (!f.steps->take()) return; // the evaluation is reported as stopped
         const value& element = list.elements[i];
         const value* row = js::is_row(element) ? element.elements : nullptr;
-        // Loaded populations are far larger than the caches: an element a few ahead is asked
-        // for now (a hint; it reads nothing).
-        if (i + 3 < size) __builtin_prefetch(list.elements[i + 3].elements);
+        // Loaded populations are far larger than the caches: elements a few ahead are asked
+        // for (from the start, above), so that their reads overlap (a hint; it reads nothing).
+        if (i + ahead < size) __builtin_prefetch(list.elements[i + ahead].elements);
         if (keyed) {
             value key;
             if (pass.key_slot >= 0 && row) {
