@@ -217,6 +217,26 @@ class converter {
         return true;
     }
 
+    /// Asks for the first elements of the lists among a dict's members (and their key tables)
+    /// before any list is converted, so that the waits for their memory overlap instead of
+    /// adding up list after list.
+    static void warm_lists(const gathered* found, int n) {
+        constexpr int most = 8;
+        PyListObject* lists[most];
+        int m = 0;
+        for (int j = 0; j < n && m < most; ++j)
+            if (Py_TYPE(found[j].item) == &PyList_Type) lists[m++] = reinterpret_cast<PyListObject*>(found[j].item);
+        for (int j = 0; j < m; ++j) prefetch(lists[j]->ob_item);
+        for (int j = 0; j < m; ++j) {
+            const auto size = static_cast<std::size_t>(Py_SIZE(lists[j]));
+            for (std::size_t k = 0; k < std::min(size, objects_ahead); ++k) prefetch(lists[j]->ob_item[k]);
+        }
+        for (int j = 0; j < m; ++j) {
+            const auto size = static_cast<std::size_t>(Py_SIZE(lists[j]));
+            for (std::size_t k = 0; k < std::min(size, tables_ahead); ++k) prefetch_table(lists[j]->ob_item[k]);
+        }
+    }
+
     /// The memo of keys met in shape `how`'s dicts, made when first needed.
     seen_key* memo(std::int32_t how, std::size_t walked) {
         seen_key*& seen = seen_[how];
@@ -277,6 +297,7 @@ class converter {
                 if (known.key != key && !learn(shape, key, known)) return false; // the JSON route
                 if (known.slot >= 0) found[n++] = gathered{known.slot, item};
             }
+            warm_lists(found, n);
             return fill(how, depth, found, n, out);
         }
         member* members = arena_.make<member>(slots + 1);

@@ -476,7 +476,8 @@ error foreign_data() {
 
 struct jsonlogic_data::loaded {
     explicit loaded(std::size_t text_size) : arena(text_size / 2 + 512) {}
-    const detail::program* rules = nullptr;
+    /// The rule's program, kept alive: loaded values point at its keys and string constants.
+    std::shared_ptr<const detail::program> rules;
     scratch arena;
     value root;
 };
@@ -492,7 +493,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
     auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
     auto root = load_data(data_json, state->arena, *program_, true);
     if (!root) return tl::make_unexpected(std::move(root.error()));
-    state->rules = program_.get();
+    state->rules = program_;
     state->root = *root;
     jsonlogic_data out;
     out.data_ = std::move(state);
@@ -500,7 +501,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
 }
 
 tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
-    if (!data.data_ || data.data_->rules != program_.get()) return tl::make_unexpected(foreign_data());
+    if (!data.data_ || data.data_->rules != program_) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
@@ -511,7 +512,7 @@ tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& dat
 }
 
 tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
-    if (!data.data_ || data.data_->rules != program_.get()) return tl::make_unexpected(foreign_data());
+    if (!data.data_ || data.data_->rules != program_) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
