@@ -364,8 +364,10 @@ class converter {
     bool laid_out_elements(PyObject** items, std::size_t count, std::int32_t how, std::size_t depth, value* elements) {
         if (count == 0) return true;
         const std::size_t slots = layout_.shapes[static_cast<std::size_t>(how)].keys.size();
-        // Dicts gathered ahead: buffer i % ring holds element i's members.
-        constexpr std::size_t ring = gathered_ahead + 1;
+        // Dicts gathered ahead: buffer i % ring holds element i's members (a power of two, so
+        // that the remainder is a mask).
+        constexpr std::size_t ring = 4;
+        static_assert(ring > gathered_ahead && (ring & (ring - 1)) == 0);
         gathered* buffers[ring];
         int have[ring];
         for (auto& b : buffers) b = arena_.make<gathered>(slots + 1);
