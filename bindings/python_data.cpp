@@ -115,7 +115,7 @@ class converter {
         return s;
     }
 
-    bool text(PyObject* o, bool in_layout, value& out) {
+    [[gnu::always_inline]] bool text(PyObject* o, bool in_layout, value& out) {
         std::size_t n = 0;
         const char* s = utf8_of(o, n);
         if (!s) return false;
@@ -123,7 +123,7 @@ class converter {
         if (in_layout) out.atom = layout_.atom_of(s, n);
         return true;
     }
-    static bool number(PyObject* o, value& out) {
+    [[gnu::always_inline]] static bool number(PyObject* o, value& out) {
         // Most ints have one digit (|n| < 2**30): read in place where CPython says how.
 #if PY_VERSION_HEX >= 0x030C0000
         const auto* whole = reinterpret_cast<PyLongObject*>(o);
@@ -163,6 +163,103 @@ class converter {
         return true;
     }
 
+    /// A member a laid-out dict has for the rule: its slot and value.
+    struct gathered {
+        std::int32_t slot;
+        PyObject* item;
+    };
+
+    /// Hints that `p` (an object's first line) is read soon; never faults.
+    static void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+    /// When `o` is a dict: hints that its key table (the start of it, where the entries of
+    /// small dicts are) is read soon. Reads the dict, which should be in cache by then.
+    static void prefetch_table(PyObject* o) {
+        if (Py_TYPE(o) != &PyDict_Type) return;
+        const char* table = reinterpret_cast<const char*>(reinterpret_cast<PyDictObject*>(o)->ma_keys);
+        prefetch(table);
+        prefetch(table + 64);
+    }
+
+    /// The members of dict `o` (laid out as shape `how`) that the rule reads, into `out`, their
+    /// values prefetched; their number, or -1 when `o` is not the usual case (not exactly a dict,
+    /// too many members to walk, a bound crossed, a key that is not a str): object() then
+    /// converts it, and says what becomes of it.
+    int gather(PyObject* o, std::int32_t how, std::size_t depth, gathered* out) {
+        if (Py_TYPE(o) != &PyDict_Type) return -1;
+        const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
+        const std::size_t slots = shape.keys.size();
+        const auto count = static_cast<std::size_t>(PyDict_GET_SIZE(o));
+        const std::size_t walked = 2 * slots + 2;
+        if (count > walked || depth > rules_.bounds.max_json_depth || count > rules_.bounds.max_items) return -1;
+        seen_key* seen = memo(how, walked);
+        PyObject *key, *item;
+        Py_ssize_t at = 0;
+        int n = 0;
+        for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
+            seen_key& known = seen[i]; // i < count <= walked
+            if (known.key != key && !learn(shape, key, known)) return -1;
+            if (known.slot < 0) continue;
+            prefetch(item);
+            out[n++] = gathered{known.slot, item};
+        }
+        return n;
+    }
+
+    /// A dict gather() read: its members converted into their slots.
+    bool fill(std::int32_t how, std::size_t depth, const gathered* found, int n, value& out) {
+        const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
+        value* row = detail::js::new_row(shape.keys, arena_); // absent until found
+        for (int j = 0; j < n; ++j) {
+            const auto slot = static_cast<std::size_t>(found[j].slot);
+            if (!convert(found[j].item, shape.load_children[slot], true, depth + 1, row[slot])) return false;
+        }
+        out = detail::js::make_row(row, shape.keys.size());
+        return true;
+    }
+
+    /// Asks for the first elements of the lists among a dict's members (and their key tables)
+    /// before any list is converted, so that the waits for their memory overlap instead of
+    /// adding up list after list.
+    static void warm_lists(const gathered* found, int n) {
+        constexpr int most = 8;
+        PyListObject* lists[most];
+        int m = 0;
+        for (int j = 0; j < n && m < most; ++j)
+            if (Py_TYPE(found[j].item) == &PyList_Type) lists[m++] = reinterpret_cast<PyListObject*>(found[j].item);
+        for (int j = 0; j < m; ++j) prefetch(lists[j]->ob_item);
+        for (int j = 0; j < m; ++j) {
+            const auto size = static_cast<std::size_t>(Py_SIZE(lists[j]));
+            for (std::size_t k = 0; k < std::min(size, objects_ahead); ++k) prefetch(lists[j]->ob_item[k]);
+        }
+        for (int j = 0; j < m; ++j) {
+            const auto size = static_cast<std::size_t>(Py_SIZE(lists[j]));
+            for (std::size_t k = 0; k < std::min(size, tables_ahead); ++k) prefetch_table(lists[j]->ob_item[k]);
+        }
+    }
+
+    /// The memo of keys met in shape `how`'s dicts, made when first needed.
+    seen_key* memo(std::int32_t how, std::size_t walked) {
+        seen_key*& seen = seen_[how];
+        if (!seen) {
+            seen = arena_.make<seen_key>(walked);
+            std::fill_n(seen, walked, seen_key{nullptr, -1});
+        }
+        return seen;
+    }
+
+    /// Records in `known` the slot of a key not met at its position before; false for a key
+    /// JSON cannot have as it is (not a str, lone surrogates), which takes the JSON route.
+    bool learn(const detail::data_shape& shape, PyObject* key, seen_key& known) {
+        if (!PyUnicode_Check(key)) return false;
+        std::size_t n = 0;
+        const char* text = utf8_of(key, n);
+        if (!text) return false;
+        const std::int32_t slot = shape.slots.find(text, n);
+        const bool read = slot >= 0 && shape.load_children[static_cast<std::size_t>(slot)] != skip;
+        known = seen_key{key, read ? slot : -1};
+        return true;
+    }
+
     bool object(PyObject* o, std::int32_t how, std::size_t depth, value& out) {
         const auto count = static_cast<std::size_t>(PyDict_Size(o));
         if (depth > rules_.bounds.max_json_depth || count > rules_.bounds.max_items) return false;
@@ -188,39 +285,23 @@ class converter {
         }
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
-        member* members = arena_.make<member>(slots + 1);
-        // Absent until found: an absent member is all zero bytes (no key, a null item).
-        std::memset(static_cast<void*>(members), 0, slots * sizeof(member));
         // A dict with a few members more than the rule reads is walked once, its keys matched
         // against the rule's; a larger one is asked for the rule's keys.
         const std::size_t walked = 2 * slots + 2;
         if (count <= walked) {
-            seen_key*& seen = seen_[how];
-            if (!seen) {
-                seen = arena_.make<seen_key>(walked);
-                std::fill_n(seen, walked, seen_key{nullptr, -1});
-            }
+            seen_key* seen = memo(how, walked);
+            gathered* found = arena_.make<gathered>(slots);
+            int n = 0;
             for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
-                seen_key& memo = seen[i]; // i < count <= walked
-                if (memo.key != key) {
-                    if (!PyUnicode_Check(key)) return false; // JSON's keys are strings: the JSON route
-                    std::size_t n = 0;
-                    const char* text = utf8_of(key, n);
-                    if (!text) return false;
-                    const std::int32_t slot = shape.slots.find(text, n);
-                    const bool read = slot >= 0 && shape.load_children[static_cast<std::size_t>(slot)] != skip;
-                    memo = seen_key{key, read ? slot : -1};
-                }
-                if (memo.slot < 0) continue;
-                const auto slot = static_cast<std::size_t>(memo.slot);
-                member& m = members[slot];
-                m.key = shape.keys[slot].data();
-                m.key_size = static_cast<std::uint32_t>(shape.keys[slot].size());
-                if (!convert(item, shape.load_children[slot], true, depth + 1, m.item)) return false;
+                seen_key& known = seen[i]; // i < count <= walked
+                if (known.key != key && !learn(shape, key, known)) return false; // the JSON route
+                if (known.slot >= 0) found[n++] = gathered{known.slot, item};
             }
-            out = value::of_object(members, slots);
-            return true;
+            warm_lists(found, n);
+            return fill(how, depth, found, n, out);
         }
+        member* members = arena_.make<member>(slots + 1);
+        std::memset(static_cast<void*>(members), 0, slots * sizeof(member));
         const auto& names = keys_.keys[static_cast<std::size_t>(how)];
         for (std::size_t k = 0; k < slots; ++k) {
             const std::int32_t child = shape.load_children[k];
@@ -254,9 +335,55 @@ class converter {
         }
         PyObject** items = PySequence_Fast_ITEMS(o);
         value* elements = arena_.make<value>(count + 1);
-        for (std::size_t i = 0; i < count; ++i)
-            if (!convert(items[i], element, how >= 0, depth + 1, elements[i])) return false;
+        if (element >= 0 ? !laid_out_elements(items, count, element, depth + 1, elements)
+                         : !entire_elements(items, count, depth + 1, elements))
+            return false;
         out = value::of_array(elements, count);
+        return true;
+    }
+
+    // Data far larger than the caches (a population of records) waits on memory at each
+    // object it reads: a list's next elements are asked for ahead, so that their reads overlap.
+    // Each is read a few elements after it is asked for (an element takes less time than a
+    // read from memory).
+    static constexpr std::size_t objects_ahead = 8;  ///< elements whose object is prefetched
+    static constexpr std::size_t tables_ahead = 5;   ///< elements whose dict's key table is
+    static constexpr std::size_t gathered_ahead = 2; ///< elements whose values are
+
+    bool entire_elements(PyObject** items, std::size_t count, std::size_t depth, value* elements) {
+        for (std::size_t i = 0; i < std::min(count, objects_ahead); ++i) prefetch(items[i]);
+        for (std::size_t i = 0; i < count; ++i) {
+            if (i + objects_ahead < count) prefetch(items[i + objects_ahead]);
+            if (!convert(items[i], entire, false, depth, elements[i])) return false;
+        }
+        return true;
+    }
+
+    /// Elements laid out as shape `how`, in a pipeline: the members of a dict a few ahead are
+    /// gathered (their values prefetched) before this one's are converted.
+    bool laid_out_elements(PyObject** items, std::size_t count, std::int32_t how, std::size_t depth, value* elements) {
+        if (count == 0) return true;
+        const std::size_t slots = layout_.shapes[static_cast<std::size_t>(how)].keys.size();
+        // Dicts gathered ahead: buffer i % ring holds element i's members (a power of two, so
+        // that the remainder is a mask).
+        constexpr std::size_t ring = 4;
+        static_assert(ring > gathered_ahead && (ring & (ring - 1)) == 0);
+        gathered* buffers[ring];
+        int have[ring];
+        for (auto& b : buffers) b = arena_.make<gathered>(slots + 1);
+        for (std::size_t i = 0; i < std::min(count, objects_ahead); ++i) prefetch(items[i]);
+        for (std::size_t i = 0; i < std::min(count, tables_ahead); ++i) prefetch_table(items[i]);
+        for (std::size_t i = 0; i < std::min(count, gathered_ahead); ++i) have[i] = gather(items[i], how, depth, buffers[i]);
+        for (std::size_t i = 0; i < count; ++i) {
+            if (i + objects_ahead < count) prefetch(items[i + objects_ahead]);
+            if (i + tables_ahead < count) prefetch_table(items[i + tables_ahead]);
+            const std::size_t later = i + gathered_ahead;
+            if (later < count) have[later % ring] = gather(items[later], how, depth, buffers[later % ring]);
+            const std::size_t at = i % ring;
+            if (have[at] >= 0 ? !fill(how, depth, buffers[at], have[at], elements[i])
+                              : !convert(items[i], how, true, depth, elements[i]))
+                return false;
+        }
         return true;
     }
 
@@ -285,6 +412,11 @@ py::object to_python(const value& v) {
     }
     case value_type::object: {
         py::dict out;
+        if (detail::js::is_row(v)) {
+            for (std::uint32_t i = 0; i < v.size; ++i)
+                if (!detail::js::is_absent(v.elements[i])) out[py::str(detail::js::row_key(v, i))] = to_python(v.elements[i]);
+            return std::move(out);
+        }
         for (std::uint32_t i = 0; i < v.size; ++i)
             if (v.members[i].key) out[py::str(v.members[i].key, v.members[i].key_size)] = to_python(v.members[i].item);
         return std::move(out);

@@ -21,8 +21,9 @@ class program;
 class jsonlogic_rule;
 
 /// JSON data loaded for one rule (jsonlogic_rule::load): only the parts the rule reads, laid out
-/// for it, in memory of its own. Load a population once, then apply the rule to each record as
-/// often as needed (what-if studies, benchmarks) without parsing again. Move-only.
+/// for it (it shares the compiled rule's keys and string constants, and keeps the compiled rule
+/// alive). Load a population once, then apply the rule to each record as often as needed
+/// (what-if studies, benchmarks) without parsing again. Move-only.
 class jsonlogic_data {
   public:
     jsonlogic_data() noexcept;

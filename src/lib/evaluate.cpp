@@ -302,6 +302,8 @@ value eval(const frame& f, std::int32_t index) {
 // ---------------------------------------------------------------------------------------------
 // JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
 
+value fused_result(const frame& f, std::int32_t at);
+
 /// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
 value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     if (i >= n.count) return value::null();
@@ -309,6 +311,7 @@ value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     const std::int32_t index = pool.arg_lists[n.args + i];
     // JsonLogic operands are mostly constants and JsonLogic operations: straight to them.
     const expr_node& operand = pool.nodes[static_cast<std::size_t>(index)];
+    if (operand.fused >= 0 && f.passes) return fused_result(f, operand.fused); // plain already
     if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
     if (operand.code >= op::jl_var && operand.code != op::table_call)
         return js::plain(eval_jsonlogic(f, operand), f.rules->descriptor, *f.arena);
@@ -332,7 +335,13 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     const auto& slots = pool.path_slots[static_cast<std::size_t>(path)];
     value at = data;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        if (slots[i] >= 0 && at.type == value_type::object) {
+        if (slots[i] >= 0 && js::is_row(at)) {
+            const value& slot = at.elements[slots[i]];
+            if (js::is_absent(slot)) return fallback;
+            at = slot;
+            continue;
+        }
+        if (slots[i] >= 0 && at.type == value_type::object) { // a scope the evaluator made
             const member& m = at.members[slots[i]];
             if (!m.key) return fallback; // absent
             at = m.item;
@@ -343,9 +352,14 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     return at;
 }
 
-/// Reads slot `slot` of a laid-out object into `out`, which stays as it is (null) when the data
-/// did not have that member.
+/// Reads slot `slot` of a laid-out object (a row, or a scope the evaluator made) into `out`,
+/// which stays as it is (null) when the data did not have that member.
 inline void read_slot(const value& object, std::int32_t slot, value& out) {
+    if (js::is_row(object)) {
+        const value& v = object.elements[slot];
+        if (!js::is_absent(v)) out = v;
+        return;
+    }
     const member& m = object.members[slot];
     if (m.key) out = m.item;
 }
@@ -400,12 +414,9 @@ inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) 
     return jl_compare_coercing(code, a, b, arena);
 }
 
-/// One test of a flattened condition on an element (its field read by slot where it has one),
-/// the usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline.
-inline bool passes_test(const element_test& t, const value& element, const expr_pool& pool, scratch& arena) {
-    value v;
-    if (t.slot >= 0 && element.type == value_type::object) read_slot(element, t.slot, v);
-    else v = read_field(element, pool, t.path, t.slot);
+/// A test's usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline on the field's
+/// value `v`; the others by JsonLogic's comparison.
+[[gnu::always_inline]] inline bool test_holds(const element_test& t, const value& v, scratch& arena) {
     using relation = element_test::relation;
     if (t.fast == element_test::shortcut::number && v.type == value_type::number) {
         const double x = v.number, c = t.constant.number; // NaN: only != holds, as in JavaScript
@@ -427,6 +438,21 @@ inline bool passes_test(const element_test& t, const value& element, const expr_
     }
 }
 
+/// Whether tests [t, end) all hold for an element. `row`: the element's slots when it is a row
+/// and every test reads a slot (fused_operation::slotted), else nullptr. An absent slot is
+/// null to a test (its value is null).
+[[gnu::always_inline]] inline bool tests_hold(const element_test* t, const element_test* end, const value& element,
+                                              const value* row, const expr_pool& pool, scratch& arena) {
+    for (; t != end; ++t) {
+        if (row) {
+            if (!test_holds(*t, row[t->slot], arena)) return false;
+        } else if (!test_holds(*t, read_field(element, pool, t->path, t->slot), arena)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /// Runs a shared pass: every operation over the list, in one walk over its elements, each
 /// element checked only against the operations whose key it can match.
 void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
@@ -434,74 +460,73 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     const auto& pool = f.rules->exprs;
     const std::size_t count = pass.operations.size();
     value* results = arena.make<value>(count);
-    auto* matches = arena.make<std::uint32_t>(count);
-    auto* decided = arena.make<bool>(count);
+    /// Per operation: elements that passed (counting), or 1 once its answer is known (the rest).
+    auto* tally = arena.make<std::uint32_t>(count);
+    std::fill_n(results, count, value::null());
+    std::fill_n(tally, count, 0U);
     state.done = true;
     state.results = results;
-    std::size_t open = 0; // undecided operations that can end early
-    bool counting = false;
-    for (std::size_t k = 0; k < count; ++k) {
-        results[k] = value::null();
-        matches[k] = 0;
-        decided[k] = false;
-        if (pass.operations[k].code == op::jl_count) counting = true;
-        else ++open;
-    }
+    std::size_t open = pass.deciding; // undecided operations that can end early
     const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
     std::optional<frame> inner; // for bodies that are not flat tests, made on first use
     // `from`: the first test to run (the key test, known to hold, is skipped when keyed).
-    auto check = [&](std::uint32_t k, const value& element, std::uint32_t from) {
-        if (decided[k]) return;
+    auto check = [&](std::uint32_t k, const value& element, const value* row, std::uint32_t from) __attribute__((always_inline)) {
         const fused_operation& o = pass.operations[k];
-        bool yes = true;
+        const bool counts = o.code == op::jl_count;
+        if (!counts && tally[k]) return; // decided
+        bool yes;
         if (o.flat) {
-            const element_test* t = o.tests.data() + from;
-            const element_test* end = o.tests.data() + o.tests.size();
-            for (; t != end; ++t)
-                if (!passes_test(*t, element, pool, arena)) {
-                    yes = false;
-                    break;
-                }
+            yes = tests_hold(o.tests.data() + from, o.tests.data() + o.tests.size(), element, o.slotted ? row : nullptr, pool, arena);
         } else {
             if (!inner) inner.emplace(f);
             inner->data = element;
             yes = js::truthy(js::plain(eval(*inner, o.body), f.rules->descriptor, arena));
         }
-        if (o.code == op::jl_count) {
-            matches[k] += yes ? 1 : 0;
+        if (counts) {
+            tally[k] += yes ? 1 : 0;
             return;
         }
-        switch (o.code) {
-        case op::jl_some: if (!yes) return; results[k] = value::of_bool(true); break;
-        case op::jl_none: if (!yes) return; results[k] = value::of_bool(false); break;
-        default: if (yes) return; results[k] = value::of_bool(false); break; // all
-        }
-        decided[k] = true;
+        if (yes == (o.code == op::jl_all)) return; // some, none: not yet; all: still
+        results[k] = value::of_bool(o.code == op::jl_some);
+        tally[k] = 1;
         --open;
     };
     const std::uint32_t size = list.type == value_type::array ? list.size : 0;
     const bool keyed = pass.key_path >= 0;
-    for (std::uint32_t i = 0; i < size && (open > 0 || counting); ++i) {
+    const std::size_t atoms = pass.by_atom.size();
+    constexpr std::uint32_t ahead = 4;
+    for (std::uint32_t i = 0; i < size && i < ahead; ++i) __builtin_prefetch(list.elements[i].elements);
+    for (std::uint32_t i = 0; i < size && (open > 0 || pass.counting); ++i) {
         if (!f.steps->take()) return; // the evaluation is reported as stopped
         const value& element = list.elements[i];
+        const value* row = js::is_row(element) ? element.elements : nullptr;
+        // Loaded populations are far larger than the caches: elements a few ahead are asked
+        // for (from the start, above), so that their reads overlap (a hint; it reads nothing).
+        if (i + ahead < size) __builtin_prefetch(list.elements[i + ahead].elements);
         if (keyed) {
             value key;
-            if (pass.key_slot >= 0 && element.type == value_type::object) read_slot(element, pass.key_slot, key);
-            else key = read_field(element, pool, pass.key_path, pass.key_slot);
+            if (pass.key_slot >= 0 && row) {
+                if (!js::is_absent(row[pass.key_slot])) key = row[pass.key_slot];
+            } else {
+                key = read_field(element, pool, pass.key_path, pass.key_slot);
+            }
             if (key.type == value_type::string && key.atom != 0) {
-                if (!pass.unkeyed.empty())
-                    for (std::uint32_t k : pass.unkeyed) check(k, element, 0);
-                if (key.atom < pass.by_atom.size())
-                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element, pass.operations[k].key_tests);
+                for (std::uint32_t k : pass.unkeyed) check(k, element, row, 0);
+                if (key.atom < atoms)
+                    for (std::uint32_t k : pass.by_atom[key.atom]) check(k, element, row, pass.operations[k].key_tests);
                 continue;
             }
         }
-        for (std::uint32_t k = 0; k < count; ++k) check(k, element, 0);
+        for (std::uint32_t k = 0; k < count; ++k) check(k, element, row, 0);
     }
     for (std::size_t k = 0; k < count; ++k) {
-        if (decided[k]) continue;
-        switch (pass.operations[k].code) {
-        case op::jl_count: results[k] = value::of_number(matches[k]); break;
+        const op code = pass.operations[k].code;
+        if (code == op::jl_count) {
+            results[k] = value::of_number(tally[k]);
+            continue;
+        }
+        if (tally[k]) continue; // decided
+        switch (code) {
         case op::jl_some: results[k] = value::of_bool(false); break;
         case op::jl_none: results[k] = value::of_bool(true); break;
         default: results[k] = value::of_bool(size > 0); break; // all: false for an empty list

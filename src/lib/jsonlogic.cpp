@@ -86,7 +86,7 @@ class data_loader {
             // Laid out: one member per slot, in slot order; a member the data lacked is absent.
             const auto& keys = layout_.shapes[static_cast<std::size_t>(top.shape)].keys;
             size = keys.size();
-            members = arena_.make<member>(size + 1);
+            members = arena_.make<member>(std::max<std::size_t>(size, 1));
             const value* slots = items_.data() + top.first;
             for (std::size_t i = 0; i < size; ++i) {
                 const bool absent = slots[i].is_null() && slots[i].list;
@@ -261,14 +261,19 @@ class document_loader {
     static constexpr std::int32_t skip = detail::data_shape::load_skip;
 
     bool text(std::string_view s, bool intern, value& v) {
-        if (copy_) {
+        // A string equal to one of the rule's constants needs no copy: the constant's text is
+        // the same and lives as long as the rule.
+        const std::uint16_t atom = intern ? layout_.atom_of(s.data(), s.size()) : 0;
+        if (atom > 1) {
+            v = value::of_text(layout_.atom_texts[atom], s.size());
+        } else if (copy_) {
             char* kept = arena_.make<char>(s.size() + 1);
             std::memcpy(kept, s.data(), s.size());
             v = value::of_text(kept, s.size());
         } else {
             v = value::of_text(s.data(), s.size());
         }
-        if (intern) v.atom = layout_.atom_of(s.data(), s.size());
+        v.atom = atom;
         return true;
     }
 
@@ -330,21 +335,17 @@ class document_loader {
                 out = value::of_object(members, count);
                 return true;
             }
-            // Laid out: one member per slot; the last of repeated keys wins, as in JSON.parse.
+            // Laid out: a row, one value per slot; the last of repeated keys wins, as in
+            // JSON.parse.
             const detail::data_shape& s = shape(how);
-            const std::size_t slots = s.keys.size();
-            member* members = arena_.make<member>(slots + 1);
-            for (std::size_t k = 0; k < slots; ++k) members[k] = member{nullptr, 0, value::null()};
+            value* row = detail::js::new_row(s.keys, arena_);
             for (simdjson::dom::key_value_pair kv : o) {
                 const std::int32_t slot = s.slots.find(kv.key.data(), kv.key.size());
                 const std::int32_t load = slot < 0 ? skip : s.load_children[static_cast<std::size_t>(slot)];
                 if (load == skip) continue;
-                member& m = members[slot];
-                m.key = s.keys[static_cast<std::size_t>(slot)].data();
-                m.key_size = static_cast<std::uint32_t>(s.keys[static_cast<std::size_t>(slot)].size());
-                if (!child(kv.value, load, true, depth + 1, m.item)) return false;
+                if (!child(kv.value, load, true, depth + 1, row[slot])) return false;
             }
-            out = value::of_object(members, slots);
+            out = detail::js::make_row(row, s.keys.size());
             return true;
         }
         default: return false; // scalars: scalar()
@@ -439,6 +440,16 @@ void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const value& v) {
         break;
     case detail::value_type::object:
         w.StartObject();
+        if (detail::js::is_row(v)) {
+            for (std::uint32_t i = 0; i < v.size; ++i) {
+                if (detail::js::is_absent(v.elements[i])) continue;
+                const std::string& key = detail::js::row_key(v, i);
+                w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+                write(w, v.elements[i]);
+            }
+            w.EndObject();
+            break;
+        }
         for (std::uint32_t i = 0; i < v.size; ++i) {
             if (!v.members[i].key) continue; // absent (data laid out for the rule)
             w.Key(v.members[i].key, v.members[i].key_size);
@@ -465,9 +476,11 @@ error foreign_data() {
 
 struct jsonlogic_data::loaded {
     explicit loaded(std::size_t text_size) : arena(text_size / 2 + 512) {}
-    const detail::program* rules = nullptr;
-    scratch arena;
+    // What each application reads first, side by side (one cache line, not two).
     value root;
+    /// The rule's program, kept alive: loaded values point at its keys and string constants.
+    std::shared_ptr<const detail::program> rules;
+    scratch arena;
 };
 
 jsonlogic_data::jsonlogic_data() noexcept = default;
@@ -481,7 +494,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
     auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
     auto root = load_data(data_json, state->arena, *program_, true);
     if (!root) return tl::make_unexpected(std::move(root.error()));
-    state->rules = program_.get();
+    state->rules = program_;
     state->root = *root;
     jsonlogic_data out;
     out.data_ = std::move(state);
@@ -489,7 +502,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
 }
 
 tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
-    if (!data.data_ || data.data_->rules != program_.get()) return tl::make_unexpected(foreign_data());
+    if (!data.data_ || data.data_->rules != program_) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
@@ -500,7 +513,7 @@ tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& dat
 }
 
 tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
-    if (!data.data_ || data.data_->rules != program_.get()) return tl::make_unexpected(foreign_data());
+    if (!data.data_ || data.data_->rules != program_) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));

@@ -139,10 +139,14 @@ class planner {
             o.code = n.code;
             o.body = n.b;
             o.flat = n.b >= 0 && flatten(pool_, n.b, o.tests);
+            o.slotted = o.flat;
             for (auto& t : o.tests) {
                 t.slot = direct_slot(t.path);
                 plan_shortcut(t);
+                o.slotted = o.slotted && t.slot >= 0;
             }
+            if (o.code == op::jl_count) pass.counting = true;
+            else ++pass.deciding;
             pool_.nodes[static_cast<std::size_t>(index)].fused = static_cast<std::int32_t>(plan_.at.size());
             plan_.at.emplace_back(it->second, static_cast<std::uint32_t>(pass.operations.size()));
             pass.operations.push_back(std::move(o));

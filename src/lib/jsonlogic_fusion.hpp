@@ -45,6 +45,8 @@ struct fused_operation {
     /// Filed by the pass's key (fused_pass::by_atom) with its key test first in `tests`: that
     /// test holds for every element reached through the key, and is skipped there.
     std::uint32_t key_tests = 0;
+    /// Every test reads a slot (element_test::slot): on laid-out elements, read directly.
+    bool slotted = false;
 };
 
 /// The operations over one list of the data, read at the data's root.
@@ -57,6 +59,10 @@ struct fused_pass {
     std::int32_t key_slot = -1; ///< as element_test::slot
     std::vector<std::vector<std::uint32_t>> by_atom;
     std::vector<std::uint32_t> unkeyed; ///< operations checked on every element
+    /// Operations that can end the pass early (some, all, none), and whether any counts
+    /// (which needs every element).
+    std::size_t deciding = 0;
+    bool counting = false;
 };
 
 struct fusion_plan {

@@ -215,6 +215,8 @@ void intern(value& v, data_layout& layout) {
         if (atom < 0 && layout.atoms.size() < 0xFFFD) {
             atom = static_cast<std::int32_t>(layout.atoms.size() + 2);
             layout.atoms.add(v.text(), atom);
+            layout.atom_texts.resize(static_cast<std::size_t>(atom) + 1, nullptr);
+            layout.atom_texts[static_cast<std::size_t>(atom)] = v.chars;
         }
         if (atom >= 0) v.atom = static_cast<std::uint16_t>(atom);
     } else if (v.type == value_type::array && !v.list) {
@@ -239,6 +241,7 @@ data_layout plan_layout(expr_pool& pool, std::int32_t root) {
         pool.path_slots.clear();
         data_layout whole;
         whole.atoms = std::move(layout.atoms);
+        whole.atom_texts = std::move(layout.atom_texts);
         whole.shapes.emplace_back().whole = true;
         whole.shapes[0].kept_whole = true;
         return whole;

@@ -180,6 +180,8 @@ struct data_layout {
     std::vector<data_shape> shapes; ///< [0]: the data's root
     /// The rule's string constants: text → atom (>= 2) for value::atom.
     text_table atoms;
+    /// Per atom (>= 2): its text, which lives as long as the rule's pool.
+    std::vector<const char*> atom_texts;
 
     /// The atom a string of the data gets: its constant's, or 1 when it equals none.
     MASTERPRO_HOT_INLINE std::uint16_t atom_of(const char* s, std::size_t n) const noexcept {

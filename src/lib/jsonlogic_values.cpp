@@ -202,7 +202,17 @@ bool less_equal(const value& a, const value& b, scratch& arena) {
 value lookup(value data, const std::vector<std::string>& path, value fallback, std::size_t from) {
     for (std::size_t s = from; s < path.size(); ++s) {
         const std::string& step = path[s];
-        if (data.type == value_type::object) {
+        if (is_row(data)) { // a row's keys are distinct
+            bool found = false;
+            for (std::uint32_t i = 0; i < data.size; ++i) {
+                if (!is_absent(data.elements[i]) && row_key(data, i) == step) {
+                    data = data.elements[i];
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) return fallback;
+        } else if (data.type == value_type::object) {
             // The last of repeated keys counts, as JavaScript's JSON.parse keeps it.
             bool found = false;
             for (std::uint32_t i = data.size; i-- > 0;) {

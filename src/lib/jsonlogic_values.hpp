@@ -4,6 +4,7 @@
 
 #include "expression.hpp"
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -21,6 +22,36 @@ inline value plain(value v, const qualification& q, scratch& arena) {
     default: break;
     }
     return typed_to_plain(v, q, arena);
+}
+
+/// Objects of data laid out for a rule (jsonlogic_layout.hpp) are rows: one value per slot of
+/// their shape, in slot order, with no key beside each (rows are half the size of members, and
+/// a pass over a list reads fewer cache lines). A row is an object value with atom 1 whose
+/// `elements` are its slots; the value before the first slot holds the shape's keys. A slot the
+/// data did not have holds an absent value (null with atom 1): absent, not null.
+inline bool is_row(const value& v) noexcept { return v.type == value_type::object && v.atom == 1; }
+inline bool is_absent(const value& slot) noexcept { return slot.type == value_type::null_t && slot.atom == 1; }
+/// The key of slot `i` of a row.
+inline const std::string& row_key(const value& row, std::size_t i) noexcept {
+    return static_cast<const std::string*>(row.elements[-1].items)[i];
+}
+/// A row for `keys` (which must outlive it) in the arena, every slot absent: fill its slots,
+/// then make_row() it.
+inline value* new_row(const std::vector<std::string>& keys, scratch& arena) {
+    value* block = arena.make<value>(keys.size() + 1);
+    block[0].items = keys.data();
+    value absent;
+    absent.atom = 1;
+    for (std::size_t i = 1; i <= keys.size(); ++i) block[i] = absent;
+    return block + 1;
+}
+inline value make_row(const value* slots, std::size_t n) noexcept {
+    value v;
+    v.type = value_type::object;
+    v.atom = 1;
+    v.elements = slots;
+    v.size = static_cast<std::uint32_t>(n);
+    return v;
 }
 
 /// JsonLogic truthiness: false for null, false, 0, NaN, "" and []; true otherwise.

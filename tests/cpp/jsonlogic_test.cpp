@@ -200,6 +200,52 @@ TEST_CASE("JsonLogic: data loaded for a rule gives the rule's results, and only 
     CHECK(bad.error().category == masterpro::error_category::json_syntax);
 }
 
+TEST_CASE("JsonLogic: loaded data gives apply()'s results, read by slot, by name and whole") {
+    // Strings equal to the rule's constants ("C1", "E1") and others; members absent, null and
+    // present; lists of objects read by shared passes, by index and by `missing`.
+    const char* rules[] = {
+        R"({"if": [{"some": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "xs.0.c"}, {"var": ["xs.1.c", "none"]}]})",
+        R"({"cat": [{"var": "a.c"}, "/", {"var": ["a.d", "no d"]}, "/", {"var": "a.e"}]})",
+        R"({"missing": ["a.c", "a.d", "a.e", "b"]})",
+        R"({"reduce": [{"filter": [{"var": "xs"}, {"and": [{"===": [{"var": "c"}, "E1"]}, {"!": [{"var": "n"}]}]}]},
+                       {"+": [{"var": "accumulator"}, 1]}, 0]})",
+        R"({"all": [{"var": "xs"}, {"!=": [{"var": "c"}, "C2"]}]})",
+        R"({"map": [{"var": "xs"}, {"var": "c"}]})",
+    };
+    const char* data[] = {
+        R"({"a": {"c": "C1", "d": null}, "xs": [{"c": "C1"}, {"c": "E1", "n": null}, {"n": 0}, {"c": "other"}]})",
+        R"({"a": {"c": "E1x", "e": "C1"}, "b": 0, "xs": [{"c": "E1"}, {"c": "C2", "n": 1}, {}]})",
+        R"({"a": {}, "xs": []})",
+        R"({"xs": [{"c": ["C1"]}, {"c": 1}, 5, null]})",
+    };
+    const char* results[][4] = {
+        {R"("C1")", R"("C2")", R"("none")", R"(["C1"])"},
+        {R"("C1/null/null")", R"("E1x/no d/C1")", R"("null/no d/null")", R"("null/no d/null")"},
+        {R"(["a.d","a.e","b"])", R"(["a.d"])", R"(["a.c","a.d","a.e","b"])", R"(["a.c","a.d","a.e","b"])"},
+        {"1", "1", "0", "0"},
+        {"true", "false", "false", "true"},
+        {R"(["C1","E1",null,"other"])", R"(["E1","C2",null])", "[]", R"([["C1"],1,null,null])"},
+    };
+    for (std::size_t r = 0; r < std::size(rules); ++r) {
+        CAPTURE(rules[r]);
+        auto rule = masterpro::jsonlogic_rule::compile(rules[r]);
+        REQUIRE(rule.has_value());
+        for (std::size_t i = 0; i < std::size(data); ++i) {
+            const char* d = data[i];
+            CAPTURE(d);
+            const auto expected = rule->apply(d);
+            REQUIRE(expected.has_value());
+            CHECK(*expected == results[r][i]);
+            auto loaded = rule->load(d);
+            REQUIRE(loaded.has_value());
+            auto copy = *rule;
+            rule = masterpro::jsonlogic_rule::compile(R"({"var": "a"})"); // the loading rule object is gone
+            CHECK(copy.apply(*loaded).value() == *expected);
+            rule = std::move(copy);
+        }
+    }
+}
+
 TEST_CASE("JsonLogic data: validation and bounds are the same whichever parser reads the text") {
     masterpro::limits bounds;
     bounds.max_json_depth = 4;

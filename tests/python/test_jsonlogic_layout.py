@@ -174,3 +174,29 @@ def test_python_dicts_alike_and_unlike_in_one_list() -> None:
         assert outcome_of_python_data(rule, with_other) == outcome(rule, json.dumps(with_other))
     with pytest.raises(ValueError):
         masterpro.JsonLogicRule(rule).apply({"items": items + [{kind: "C1", ok: True, score: 1, (1, 2): 0}]})
+
+
+def test_python_lists_of_dicts_mixed_with_other_values_at_every_place() -> None:
+    """The dicts of a list are read a few ahead of the one converted: a value that is not a
+    dict, a dict with a key JSON writes differently, or a dict too large to walk, at any place
+    of lists of any length, gives the results (or the error) of the data's JSON text."""
+    rule = {"and": [
+        {"some": [{"var": "items"}, {"and": [{"==": [{"var": "kind"}, "C1"]}, {"var": "ok"}]}]},
+        {"reduce": [{"filter": [{"var": "items"}, {"==": [{"var": "kind"}, "C1"]}]},
+                    {"+": [{"var": "accumulator"}, {"var": "current.score"}]}, 0]},
+        {"var": "more"},
+    ]}
+    plain = {"kind": "C1", "ok": True, "score": 1}
+    others = [5, None, [plain], {"kind": "C1", "ok": True, "score": 2, 1: "x"},
+              {"kind": "C1", "ok": True, "score": 4, **{f"k{i}": i for i in range(12)}},
+              {"kind": "C2", "ok": True, "score": 8}, {}]
+    for length in range(7):
+        for at in range(length):
+            for other in others:
+                items = [dict(plain, score=2 ** (10 + i)) for i in range(length)]
+                items[at] = other
+                data = {"items": items, "more": {"x": [1]}}
+                assert outcome_of_python_data(rule, data) == outcome(rule, json.dumps(data)), (length, at, other)
+    bad = {"items": [plain, plain, plain, {"kind": "C1", (1, 2): 0}, plain], "more": 1}
+    with pytest.raises(ValueError):
+        masterpro.JsonLogicRule(rule).apply(bad)
