@@ -1,6 +1,8 @@
 // JsonLogic on Python data (python_data.hpp).
 #include "python_data.hpp"
 
+#include "python_dict.hpp"
+
 #include "evaluate.hpp"
 #include "jsonlogic_values.hpp"
 #include "program.hpp"
@@ -200,16 +202,31 @@ class converter {
         const std::size_t walked = 2 * slots + 2;
         if (count > walked || depth > rules_.bounds.max_json_depth || count > rules_.bounds.max_items) return -1;
         seen_key* seen = memo(how, walked);
+        int n = 0;
+        // The i-th member (of `count`): its key, known at its position or learnt.
+        auto member = [&](std::size_t i, PyObject* key, PyObject* item) {
+            seen_key& known = seen[i]; // i < count <= walked
+            if (known.key != key && !learn(shape, key, known)) return false;
+            if (known.slot >= 0) {
+                prefetch_value(item);
+                out[n++] = gathered{known.slot, item};
+            }
+            return true;
+        };
+        const str_entry* entries = nullptr;
+        Py_ssize_t stored = 0;
+        if (str_entries(o, entries, stored)) { // read in place, in PyDict_Next's order
+            std::size_t i = 0;
+            for (Py_ssize_t e = 0; e < stored && i < count; ++e) {
+                if (!entries[e].value) continue; // removed
+                if (!member(i++, entries[e].key, entries[e].value)) return -1;
+            }
+            return n;
+        }
         PyObject *key, *item;
         Py_ssize_t at = 0;
-        int n = 0;
-        for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
-            seen_key& known = seen[i]; // i < count <= walked
-            if (known.key != key && !learn(shape, key, known)) return -1;
-            if (known.slot < 0) continue;
-            prefetch_value(item);
-            out[n++] = gathered{known.slot, item};
-        }
+        for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i)
+            if (!member(i, key, item)) return -1;
         return n;
     }
 
