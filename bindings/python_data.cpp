@@ -191,11 +191,11 @@ class converter {
     }
 
     /// The members of dict `o` (laid out as shape `how`) that the rule reads, into `out`, their
-    /// values prefetched; their number, or -1 when `o` is not the usual case (not exactly a dict,
-    /// too many members to walk, a bound crossed, a key that is not a str): object() then
-    /// converts it, and says what becomes of it.
+    /// values prefetched; their number, or -1 when `o` is not the usual case (not a dict, too
+    /// many members to walk, a bound crossed, a key that is not a str): object() then converts
+    /// it, and says what becomes of it.
     int gather(PyObject* o, std::int32_t how, std::size_t depth, gathered* out) {
-        if (Py_TYPE(o) != &PyDict_Type) return -1;
+        if (!PyDict_Check(o)) return -1;
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
         const auto count = static_cast<std::size_t>(PyDict_GET_SIZE(o));
@@ -314,14 +314,9 @@ class converter {
         // against the rule's; a larger one is asked for the rule's keys.
         const std::size_t walked = 2 * slots + 2;
         if (count <= walked) {
-            seen_key* seen = memo(how, walked);
-            gathered* found = arena_.make<gathered>(slots);
-            int n = 0;
-            for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
-                seen_key& known = seen[i]; // i < count <= walked
-                if (known.key != key && !learn(shape, key, known)) return false; // the JSON route
-                if (known.slot >= 0) found[n++] = gathered{known.slot, item};
-            }
+            gathered* found = arena_.make<gathered>(slots + 1);
+            const int n = gather(o, how, depth, found); // within bounds (above): -1 is a bad key
+            if (n < 0) return false;                     // the JSON route
             warm_lists(found, n);
             return fill(how, depth, found, n, out);
         }
