@@ -456,7 +456,15 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     state.done = true;
     state.results = results;
     std::size_t open = pass.deciding; // undecided operations that can end early
-    const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
+    // Passes run on the data's root (f.data): a list in a slot of a row is read there directly,
+    // as its `var` would read it (an absent slot is null).
+    value list;
+    if (pass.root_slot >= 0 && js::is_row(f.data)) {
+        const value& slot = f.data.elements[pass.root_slot];
+        if (!js::is_absent(slot)) list = slot;
+    } else {
+        list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
+    }
     std::optional<frame> inner; // for bodies that are not flat tests, made on first use
     // `from`: the first test to run (the key test, known to hold, is skipped when keyed).
     auto check = [&](std::uint32_t k, const value& element, const value* row, std::uint32_t from) __attribute__((always_inline)) {
