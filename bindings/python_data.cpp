@@ -1,6 +1,8 @@
 // JsonLogic on Python data (python_data.hpp).
 #include "python_data.hpp"
 
+#include "python_dict.hpp"
+
 #include "evaluate.hpp"
 #include "jsonlogic_values.hpp"
 #include "program.hpp"
@@ -171,37 +173,60 @@ class converter {
 
     /// Hints that `p` (an object's first line) is read soon; never faults.
     static void prefetch(const void* p) { __builtin_prefetch(p, 0, 3); }
+    /// Hints that a small object (a str, an int) is read soon: its two first lines, as
+    /// CPython's allocator places objects across line boundaries.
+    static void prefetch_value(const void* p) {
+        prefetch(p);
+        prefetch(static_cast<const char*>(p) + 32);
+    }
     /// When `o` is a dict: hints that its key table (the start of it, where the entries of
-    /// small dicts are) is read soon. Reads the dict, which should be in cache by then.
+    /// small dicts are: 120 bytes for up to 5 keys, over three lines) is read soon. Reads the
+    /// dict, which should be in cache by then.
     static void prefetch_table(PyObject* o) {
         if (Py_TYPE(o) != &PyDict_Type) return;
         const char* table = reinterpret_cast<const char*>(reinterpret_cast<PyDictObject*>(o)->ma_keys);
         prefetch(table);
         prefetch(table + 64);
+        prefetch(table + 128);
     }
 
     /// The members of dict `o` (laid out as shape `how`) that the rule reads, into `out`, their
-    /// values prefetched; their number, or -1 when `o` is not the usual case (not exactly a dict,
-    /// too many members to walk, a bound crossed, a key that is not a str): object() then
-    /// converts it, and says what becomes of it.
+    /// values prefetched; their number, or -1 when `o` is not the usual case (not a dict, too
+    /// many members to walk, a bound crossed, a key that is not a str): object() then converts
+    /// it, and says what becomes of it.
     int gather(PyObject* o, std::int32_t how, std::size_t depth, gathered* out) {
-        if (Py_TYPE(o) != &PyDict_Type) return -1;
+        if (!PyDict_Check(o)) return -1;
         const detail::data_shape& shape = layout_.shapes[static_cast<std::size_t>(how)];
         const std::size_t slots = shape.keys.size();
         const auto count = static_cast<std::size_t>(PyDict_GET_SIZE(o));
         const std::size_t walked = 2 * slots + 2;
         if (count > walked || depth > rules_.bounds.max_json_depth || count > rules_.bounds.max_items) return -1;
         seen_key* seen = memo(how, walked);
+        int n = 0;
+        // The i-th member (of `count`): its key, known at its position or learnt.
+        auto member = [&](std::size_t i, PyObject* key, PyObject* item) {
+            seen_key& known = seen[i]; // i < count <= walked
+            if (known.key != key && !learn(shape, key, known)) return false;
+            if (known.slot >= 0) {
+                prefetch_value(item);
+                out[n++] = gathered{known.slot, item};
+            }
+            return true;
+        };
+        const str_entry* entries = nullptr;
+        Py_ssize_t stored = 0;
+        if (str_entries(o, entries, stored)) { // read in place, in PyDict_Next's order
+            std::size_t i = 0;
+            for (Py_ssize_t e = 0; e < stored && i < count; ++e) {
+                if (!entries[e].value) continue; // removed
+                if (!member(i++, entries[e].key, entries[e].value)) return -1;
+            }
+            return n;
+        }
         PyObject *key, *item;
         Py_ssize_t at = 0;
-        int n = 0;
-        for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
-            seen_key& known = seen[i]; // i < count <= walked
-            if (known.key != key && !learn(shape, key, known)) return -1;
-            if (known.slot < 0) continue;
-            prefetch(item);
-            out[n++] = gathered{known.slot, item};
-        }
+        for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i)
+            if (!member(i, key, item)) return -1;
         return n;
     }
 
@@ -289,14 +314,9 @@ class converter {
         // against the rule's; a larger one is asked for the rule's keys.
         const std::size_t walked = 2 * slots + 2;
         if (count <= walked) {
-            seen_key* seen = memo(how, walked);
-            gathered* found = arena_.make<gathered>(slots);
-            int n = 0;
-            for (std::size_t i = 0; i < count && PyDict_Next(o, &at, &key, &item); ++i) {
-                seen_key& known = seen[i]; // i < count <= walked
-                if (known.key != key && !learn(shape, key, known)) return false; // the JSON route
-                if (known.slot >= 0) found[n++] = gathered{known.slot, item};
-            }
+            gathered* found = arena_.make<gathered>(slots + 1);
+            const int n = gather(o, how, depth, found); // within bounds (above): -1 is a bad key
+            if (n < 0) return false;                     // the JSON route
             warm_lists(found, n);
             return fill(how, depth, found, n, out);
         }

@@ -37,7 +37,11 @@ class jsonlogic_data {
   private:
     friend class jsonlogic_rule;
     struct loaded;
+    struct head;
     std::unique_ptr<loaded> data_;
+    /// What an application reads first, at the start of the loaded values (in data_'s memory,
+    /// next to the data's first values: one read from memory where there were two).
+    const head* head_ = nullptr;
 };
 
 /// A compiled JsonLogic rule (the operations of jsonlogic.com, with json-logic-js's semantics).

@@ -460,14 +460,22 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     const auto& pool = f.rules->exprs;
     const std::size_t count = pass.operations.size();
     value* results = arena.make<value>(count);
-    /// Per operation: elements that passed (counting), or 1 once its answer is known (the rest).
+    // Per operation: elements that passed (counting), or 1 once its answer is known (the rest).
     auto* tally = arena.make<std::uint32_t>(count);
     std::fill_n(results, count, value::null());
     std::fill_n(tally, count, 0U);
     state.done = true;
     state.results = results;
     std::size_t open = pass.deciding; // undecided operations that can end early
-    const value list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
+    // Passes run on the data's root (f.data): a list in a slot of a row is read there directly,
+    // as its `var` would read it (an absent slot is null).
+    value list;
+    if (pass.root_slot >= 0 && js::is_row(f.data)) {
+        const value& slot = f.data.elements[pass.root_slot];
+        if (!js::is_absent(slot)) list = slot;
+    } else {
+        list = js::plain(eval(f, pass.list), f.rules->descriptor, arena);
+    }
     std::optional<frame> inner; // for bodies that are not flat tests, made on first use
     // `from`: the first test to run (the key test, known to hold, is skipped when keyed).
     auto check = [&](std::uint32_t k, const value& element, const value* row, std::uint32_t from) __attribute__((always_inline)) {
@@ -501,7 +509,9 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
         const value& element = list.elements[i];
         const value* row = js::is_row(element) ? element.elements : nullptr;
         // Loaded populations are far larger than the caches: elements a few ahead are asked
-        // for (from the start, above), so that their reads overlap (a hint; it reads nothing).
+        // for (from the start, above), so that their reads overlap. A hint, which reads
+        // nothing: for an element that is not a row the address means nothing and costs
+        // nothing (checking first costs more, measured).
         if (i + ahead < size) __builtin_prefetch(list.elements[i + ahead].elements);
         if (keyed) {
             value key;

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 namespace masterpro {
 namespace {
@@ -476,35 +477,47 @@ error foreign_data() {
 
 struct jsonlogic_data::loaded {
     explicit loaded(std::size_t text_size) : arena(text_size / 2 + 512) {}
-    // What each application reads first, side by side (one cache line, not two).
-    value root;
     /// The rule's program, kept alive: loaded values point at its keys and string constants.
     std::shared_ptr<const detail::program> rules;
     scratch arena;
 };
 
+struct jsonlogic_data::head {
+    const detail::program* rules = nullptr; ///< held alive by loaded::rules
+    value root;
+};
+
 jsonlogic_data::jsonlogic_data() noexcept = default;
-jsonlogic_data::jsonlogic_data(jsonlogic_data&&) noexcept = default;
-jsonlogic_data& jsonlogic_data::operator=(jsonlogic_data&&) noexcept = default;
+jsonlogic_data::jsonlogic_data(jsonlogic_data&& other) noexcept
+    : data_(std::move(other.data_)), head_(std::exchange(other.head_, nullptr)) {}
+jsonlogic_data& jsonlogic_data::operator=(jsonlogic_data&& other) noexcept {
+    data_ = std::move(other.data_);
+    head_ = std::exchange(other.head_, nullptr);
+    return *this;
+}
 jsonlogic_data::~jsonlogic_data() = default;
 
 std::size_t jsonlogic_data::memory_bytes() const noexcept { return data_ ? data_->arena.capacity() + sizeof(loaded) : 0; }
 
 tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_json) const {
     auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
+    // First in the arena, so that the data's first values (the root object) follow it.
+    auto* head = state->arena.make<jsonlogic_data::head>(1);
     auto root = load_data(data_json, state->arena, *program_, true);
     if (!root) return tl::make_unexpected(std::move(root.error()));
     state->rules = program_;
-    state->root = *root;
+    head->rules = program_.get();
+    head->root = *root;
     jsonlogic_data out;
     out.data_ = std::move(state);
+    out.head_ = head;
     return out;
 }
 
 tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
-    if (!data.data_ || data.data_->rules != program_) return tl::make_unexpected(foreign_data());
+    if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
-    const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
+    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -513,9 +526,9 @@ tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& dat
 }
 
 tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
-    if (!data.data_ || data.data_->rules != program_) return tl::make_unexpected(foreign_data());
+    if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
-    const auto result = detail::evaluate_with_data(*program_, root_, data.data_->root, arena);
+    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     return detail::js::truthy(*result);
 }

@@ -132,6 +132,7 @@ class planner {
             if (added) {
                 plan_.passes.emplace_back();
                 plan_.passes.back().list = n.a;
+                plan_.passes.back().root_slot = direct_slot(node_at(pool_, n.a).index);
             }
             fused_pass& pass = plan_.passes[it->second];
             fused_operation o;

@@ -52,6 +52,8 @@ struct fused_operation {
 /// The operations over one list of the data, read at the data's root.
 struct fused_pass {
     std::int32_t list = -1; ///< the `var` node of the list
+    /// The list's slot in the data's root when its path is one step with a slot (else -1).
+    std::int32_t root_slot = -1;
     std::vector<fused_operation> operations;
     /// The field elements are told apart by (a pool path; -1: none) and, per atom of its value,
     /// the operations whose body requires the field to equal that constant.

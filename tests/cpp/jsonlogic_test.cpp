@@ -194,6 +194,13 @@ TEST_CASE("JsonLogic: data loaded for a rule gives the rule's results, and only 
     REQUIRE_FALSE(refused.has_value());
     CHECK(refused.error().category == masterpro::error_category::usage);
     CHECK_FALSE(rule->truthy(masterpro::jsonlogic_data{}).has_value());
+    // Moved data answers where it went; what it left is empty data.
+    masterpro::jsonlogic_data moved = std::move(*loaded);
+    CHECK(rule->truthy(moved).value());
+    CHECK(rule->truthy(*loaded).error().category == masterpro::error_category::usage);
+    *loaded = std::move(moved);
+    CHECK(rule->truthy(*loaded).value());
+    CHECK(rule->truthy(moved).error().category == masterpro::error_category::usage);
     // Bad data is refused at load with the same errors as apply().
     const auto bad = rule->load(R"({"years": 6, "scores": [)");
     REQUIRE_FALSE(bad.has_value());

@@ -200,3 +200,33 @@ def test_python_lists_of_dicts_mixed_with_other_values_at_every_place() -> None:
     bad = {"items": [plain, plain, plain, {"kind": "C1", (1, 2): 0}, plain], "more": 1}
     with pytest.raises(ValueError):
         masterpro.JsonLogicRule(rule).apply(bad)
+
+
+def test_python_dicts_of_every_kind_of_table() -> None:
+    """Dicts are read from their tables in place when CPython lays them out as json.loads makes
+    them: dicts with removed members, an object's __dict__ (a split table) and dicts whose keys
+    are str subclasses are read as well, with the results of their JSON text."""
+    rule = {"reduce": [{"filter": [{"var": "items"}, {"and": [{"==": [{"var": "kind"}, "C1"]}, {"var": "ok"}]}]},
+                       {"+": [{"var": "accumulator"}, {"var": "current.score"}]}, 0]}
+
+    class Item:
+        def __init__(self, kind: str, ok: bool, score: int) -> None:
+            self.kind, self.ok, self.score = kind, ok, score
+
+    class Key(str):
+        pass
+
+    removed_first = {"gone": 0, "kind": "C1", "ok": True, "score": 1}
+    del removed_first["gone"]
+    removed_between = {"kind": "C1", "gone": 0, "ok": True, "x": 1, "score": 2}
+    del removed_between["gone"]
+    del removed_between["x"]
+    removed_read = {"kind": "C1", "ok": True, "score": 4}
+    del removed_read["ok"]
+    items = [removed_first, removed_between, removed_read, vars(Item("C1", True, 8)),
+             {Key("kind"): "C1", Key("ok"): True, Key("score"): 16}, {"kind": "C1", "ok": True, "score": 32}]
+    data = {"items": items}
+    assert outcome_of_python_data(rule, data) == outcome(rule, json.dumps(data)) == ("ok", 1 + 2 + 8 + 16 + 32)
+    for at in range(len(items)):  # each kind first, where the keys are learnt
+        reordered = {"items": items[at:] + items[:at]}
+        assert outcome_of_python_data(rule, reordered) == ("ok", 59)
