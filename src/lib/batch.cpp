@@ -36,9 +36,8 @@ struct worker_state {
 const char* decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o,
                         worker_state& w, std::string& out) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    // The trace and gaps are shown with the reasons (and in explanations); without them they
-    // are not made.
-    // Only what they show is recorded: no checks that pass.
+    // The trace and gaps are shown with the reasons (and in explanations), and without them not
+    // made; only what they show is recorded (no checks that pass).
     evaluation_options what;
     what.trace = what.gaps = o.text || o.json.reasons || o.json.explanation;
     what.passing_checks = false;

@@ -858,7 +858,6 @@ struct panel_state {
         id_index criterion = 0;
         std::vector<std::uint32_t> scorers; ///< assessor indices (kept with the trace only)
         std::vector<int> scores;            ///< their scores, sorted
-        std::size_t count = 0;              ///< how many scored it
         status agreement = status::insufficient;
         double agreed = 0;
         int spread = 0;
@@ -981,6 +980,8 @@ class evaluator {
         if (record_) {
             out_.competence_roots.resize(levels); // rows keep their memory when the decision is reused
             for (auto& row : out_.competence_roots) row.assign(competences, 0);
+        } else {
+            out_.competence_roots.clear();
         }
         for (std::size_t l = 0; l < levels; ++l) {
             for (std::size_t c = 0; c < competences; ++c) {
@@ -1413,7 +1414,6 @@ class evaluator {
             std::vector<int>& sorted = cs.scores;
             for (std::size_t i = 1; i < sorted.size(); ++i)
                 for (std::size_t j = i; j > 0 && sorted[j - 1] > sorted[j]; --j) std::swap(sorted[j - 1], sorted[j]);
-            cs.count = sorted.size();
             cs.spread = sorted.empty() ? 0 : sorted.back() - sorted.front();
             const bool enough = static_cast<double>(sorted.size()) >= min_scorers && !sorted.empty();
             cs.agreement = enough && cs.spread <= max_spread ? status::pass : status::insufficient;
@@ -1475,9 +1475,10 @@ class evaluator {
         rests_on(self, ref_kind::assessor, p.valid);
         for (const auto& cs : p.criteria) {
             std::uint32_t e;
-            if (static_cast<double>(cs.count) < min_scorers || cs.count == 0)
+            const std::size_t scored = cs.scores.size();
+            if (static_cast<double>(scored) < min_scorers || scored == 0)
                 e = check(self, f, check_kind::scorers, cs.criterion, false, status::insufficient,
-                          detail_value::of(static_cast<double>(cs.count)), detail_value::of(min_scorers));
+                          detail_value::of(static_cast<double>(scored)), detail_value::of(min_scorers));
             else if (cs.agreement != status::pass)
                 e = check(self, f, check_kind::spread, cs.criterion, false, status::insufficient,
                           detail_value::of(static_cast<double>(cs.spread)), detail_value::of(max_spread));
@@ -1669,11 +1670,29 @@ void plan_recalled_conditions(program& rules) {
     consider(rules.valid_assessor, reads_expert);
 }
 
+namespace {
+
+/// Evaluates an expression that reads no candidate data for one level and competence (-1 when
+/// not in scope), counting its steps in `steps`; values it makes live in `arena`.
+value evaluate_without_candidate(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence,
+                                 scratch& arena, step_budget& steps) {
+    static const candidate nobody;
+    frame f;
+    f.rules = &rules;
+    f.who = &nobody;
+    f.level = level;
+    f.competence = competence;
+    f.arena = &arena;
+    f.steps = &steps;
+    return eval(f, node);
+}
+
+} // namespace
+
 void plan_fixed_values(program& rules) {
     auto& fixed = rules.fixed;
     fixed.slot.assign(rules.exprs.nodes.size(), -1);
     fixed.values.clear();
-    static const candidate nobody;
     scratch arena;
     // `condition`: the node is a `when` condition, whose value kept is whether it holds.
     const auto consider = [&](std::int32_t node, bool condition) {
@@ -1691,14 +1710,7 @@ void plan_fixed_values(program& rules) {
                 }
                 arena.reset();
                 step_budget steps;
-                frame f;
-                f.rules = &rules;
-                f.who = &nobody;
-                f.level = static_cast<std::int32_t>(l);
-                f.competence = c;
-                f.arena = &arena;
-                f.steps = &steps;
-                const value v = eval(f, node);
+                const value v = evaluate_without_candidate(rules, node, static_cast<std::int32_t>(l), c, arena, steps);
                 const std::uint64_t taken = step_budget{}.left - steps.left;
                 if (condition) fixed.values.push_back({v.type == value_type::boolean && v.boolean ? 1.0 : 0.0, taken});
                 else fixed.values.push_back({v.type == value_type::number ? v.number : std::nan(""), taken});
@@ -1761,11 +1773,7 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
     out.assessor_ids.clear();
     out.credential_ids.clear();
     out.assessments.clear();
-    out.level_roots.clear();
-    if (!trace) { // the lists of lists keep their rows for a reused decision's next trace
-        out.competence_roots.clear();
-        out.gaps.clear();
-    }
+    out.level_roots.clear(); // competence_roots and gaps, lists of lists, are set by the run
     evaluation_scratch& work = thread_scratch();
     if (trace) {
         for (const auto& e : who.evidence) out.evidence_ids.push_back(e.id);
@@ -1789,20 +1797,12 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
 }
 
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence) {
-    static const candidate nobody;
     // Results may point into the arena, so it outlives the call; load-time checks only read
     // numbers and booleans from them.
     thread_local scratch arena;
     arena.reset();
     step_budget unbounded; // load-time checks read no candidate lists
-    frame f;
-    f.rules = &rules;
-    f.who = &nobody;
-    f.level = level;
-    f.competence = competence;
-    f.arena = &arena;
-    f.steps = &unbounded;
-    return eval(f, node);
+    return evaluate_without_candidate(rules, node, level, competence, arena, unbounded);
 }
 
 std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena) {
