@@ -5,7 +5,6 @@
 #include "masterpro/masterpro.hpp"
 #include "python_data.hpp"
 
-#include "candidate_reader.hpp"
 #include "evaluate.hpp"
 
 #include <pybind11/pybind11.h>
@@ -496,11 +495,9 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
                     for (std::size_t i = start; i < std::min(start + block, texts.size()); ++i) {
                         if (texts[i].error) {
                             results[i] = tl::make_unexpected(*texts[i].error);
-                        } else if (auto ok = mp::detail::read_candidate_into(*self.rules.program(), texts[i].json(), when, read); !ok) {
-                            results[i] = tl::make_unexpected(std::move(ok.error()));
                         } else {
                             mp::decision d;
-                            auto decided = mp::detail::decide(self.rules.program(), read, when, what, d);
+                            auto decided = mp::detail::decide_json(self.rules.program(), texts[i].json(), when, what, read, d);
                             if (decided) results[i] = std::move(d);
                             else results[i] = tl::make_unexpected(std::move(decided.error()));
                         }

@@ -3,7 +3,6 @@
 
 #include "masterpro/limits.hpp"
 
-#include "candidate_reader.hpp"
 #include "evaluate.hpp"
 
 #include <boost/asio/post.hpp>
@@ -41,7 +40,9 @@ const char* decide_line(const rule_set& rules, std::string& line, std::size_t nu
     evaluation_options what;
     what.trace = what.gaps = o.text || o.json.reasons || o.json.explanation;
     what.passing_checks = false;
-    auto failed = [&](const error& e) -> const char* {
+    auto decided = detail::decide_json(rules.program(), line, o.as_of, what, w.read, w.decided);
+    if (!decided) {
+        const error& e = decided.error();
         if (o.text)
             out += "Line " + std::to_string(number) + " (" + record_id_json(line) + "): error: " + e.message +
                    (e.where.path.empty() ? "" : " at " + e.where.path) + "\n\n";
@@ -49,11 +50,7 @@ const char* decide_line(const rule_set& rules, std::string& line, std::size_t nu
             out += "{\"line\":" + std::to_string(number) + ",\"id\":" + record_id_json(line) +
                    ",\"error\":" + to_json(e) + "}\n";
         return nullptr;
-    };
-    auto read = detail::read_candidate_into(*rules.program(), line, o.as_of, w.read);
-    if (!read) return failed(read.error());
-    auto decided = detail::decide(rules.program(), w.read, o.as_of, what, w.decided);
-    if (!decided) return failed(decided.error());
+    }
     if (o.text) out += explain(w.decided);
     else append_json(out, w.decided, o.json);
     out += '\n';

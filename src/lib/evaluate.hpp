@@ -31,6 +31,12 @@ bool evaluate_into(const program& rules, const candidate& who, date as_of, decis
 tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, const candidate& who,
                                  std::optional<date> as_of, const evaluation_options& options, decision& out);
 
+/// rule_set::evaluate_json into `who` and `out`, both reusable from record to record: the
+/// record read into `who` (read_candidate_into), then decided into `out` (decide).
+tl::expected<void, error> decide_json(const std::shared_ptr<const program>& rules, std::string_view json,
+                                      std::optional<date> as_of, const evaluation_options& options, candidate& who,
+                                      decision& out);
+
 /// Fills rules.recalled (program.hpp) once the rules are compiled.
 void plan_recalled_conditions(program& rules);
 

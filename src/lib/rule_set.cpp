@@ -90,6 +90,14 @@ tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, co
     return {};
 }
 
+tl::expected<void, error> decide_json(const std::shared_ptr<const program>& rules, std::string_view json,
+                                      std::optional<date> as_of, const evaluation_options& options, candidate& who,
+                                      decision& out) {
+    auto read = read_candidate_into(*rules, json, as_of, who);
+    if (!read) return read;
+    return decide(rules, who, as_of, options, out);
+}
+
 } // namespace detail
 
 decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> as_of,
@@ -114,7 +122,11 @@ std::vector<jsonlogic_preview> rule_set::jsonlogic_previews() const {
 
 decision_or_error rule_set::evaluate_json(std::string_view json, std::optional<date> as_of,
                                           const evaluation_options& options) const {
-    return read_candidate(json, as_of).and_then([&](const candidate& c) { return evaluate(c, as_of, options); });
+    candidate who;
+    decision d;
+    auto decided = detail::decide_json(program_, json, as_of, options, who, d);
+    if (!decided) return tl::make_unexpected(std::move(decided.error()));
+    return d;
 }
 
 } // namespace masterpro
