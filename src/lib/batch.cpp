@@ -16,6 +16,8 @@
 #include <atomic>
 #include <future>
 #include <istream>
+#include <memory>
+#include <mutex>
 #include <ostream>
 #include <thread>
 #include <vector>
@@ -108,6 +110,27 @@ struct chunk_state {
     std::vector<std::future<void>> done;
 };
 
+/// The workers' reusable states, kept from chunk to chunk (a task takes one while it runs), so
+/// that the lists a state grew on the first records are not grown again for every chunk.
+class worker_states {
+public:
+    std::unique_ptr<worker_state> take() {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (spare_.empty()) return std::make_unique<worker_state>();
+        auto w = std::move(spare_.back());
+        spare_.pop_back();
+        return w;
+    }
+    void give_back(std::unique_ptr<worker_state> w) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        spare_.push_back(std::move(w));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<worker_state>> spare_;
+};
+
 /// Reads up to `chunk` lines (or 64 MB, so that memory stays bounded even when lines are huge).
 void read_chunk(std::istream& in, chunk_state& c, std::size_t chunk, std::size_t first_number) {
     c.count = 0;
@@ -127,7 +150,7 @@ void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, cons
 /// slow stretch of records does not leave the other threads idle. `threads` counts the calling
 /// thread, which helps with help_chunk() between its reads and writes.
 void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_set& rules, chunk_state& c,
-                 const batch_options& options) {
+                 const batch_options& options, worker_states& states) {
     // Small pieces, so that the calling thread seldom waits long for the last one of a chunk.
     c.piece_lines = std::max<std::size_t>(1, c.count / (std::size_t{threads} * 32));
     c.piece_count = (c.count + c.piece_lines - 1) / c.piece_lines;
@@ -135,9 +158,10 @@ void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_se
     c.next_piece = 0;
     c.done.clear();
     for (unsigned t = 1; t < threads; ++t) {
-        auto task = std::make_shared<std::packaged_task<void()>>([&rules, &c, &options] {
-            worker_state w;
-            for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options, w);
+        auto task = std::make_shared<std::packaged_task<void()>>([&rules, &c, &options, &states] {
+            auto w = states.take();
+            for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options, *w);
+            states.give_back(std::move(w)); // not on a throw: that ends the batch
         });
         c.done.push_back(task->get_future());
         boost::asio::post(pool, [task] { (*task)(); });
@@ -197,12 +221,13 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
     // one goes on with the next instead of waiting. This thread decides pieces of the first,
     // waits for it, writes it and reads the chunk after the second into its place; `threads`
     // threads in all.
+    worker_states states; // outlives the pool
     boost::asio::thread_pool pool(threads - 1);
     std::size_t current = 0;
     read_chunk(in, chunks[0], chunk, 1);
-    if (chunks[0].count > 0) start_chunk(pool, threads, rules, chunks[0], options);
+    if (chunks[0].count > 0) start_chunk(pool, threads, rules, chunks[0], options, states);
     read_chunk(in, chunks[1], chunk, 1 + chunks[0].count);
-    if (chunks[1].count > 0) start_chunk(pool, threads, rules, chunks[1], options);
+    if (chunks[1].count > 0) start_chunk(pool, threads, rules, chunks[1], options, states);
     while (chunks[current].count > 0) {
         chunk_state& now = chunks[current];
         const chunk_state& next = chunks[1 - current];
@@ -212,7 +237,7 @@ batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostre
         const std::size_t after = now.first_number + now.count + next.count;
         if (next.count > 0) {
             read_chunk(in, now, chunk, after);
-            if (now.count > 0) start_chunk(pool, threads, rules, now, options);
+            if (now.count > 0) start_chunk(pool, threads, rules, now, options, states);
         } else {
             now.count = 0;
         }
