@@ -31,7 +31,9 @@ struct limits {
     /// Evaluation steps for one record (or one JsonLogic application): each element a
     /// quantifier or a JsonLogic array operation visits (`any`/`all`/`none`/`count`, `in`,
     /// `some`/`all`/`none`/`map`/`filter`/`reduce`) is a step. Nested quantifiers over long
-    /// lists multiply; this bound stops them with an error instead of running for hours.
+    /// lists multiply; this bound stops them with an error instead of running for hours. The
+    /// steps counted are those taken: deciding without the trace skips the combinator children
+    /// that cannot change a status, so it takes no more steps than deciding with it.
     std::uint64_t max_evaluation_steps = 10'000'000;
 };
 

@@ -35,7 +35,8 @@ struct evaluation_options {
     /// the level and competence roots), from which reasons, gaps and explanations are rendered.
     /// Callers that show no reasons (as `masterpro evaluate --no-reasons`) save most of the cost
     /// of deciding by leaving it out: the decision then holds its outcome, awarded level,
-    /// partial award, validity and statuses, the same as with the trace.
+    /// partial award, validity and statuses, the same as with the trace. Without it, a
+    /// combinator's children after the one that decides its status are not evaluated.
     bool trace = true;
     /// With the trace: also the checks within requirements that pass (evidence that is not
     /// usable, assessors who are not valid, criteria whose scores agree or meet the bar, ...),

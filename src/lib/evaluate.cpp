@@ -1188,6 +1188,14 @@ class evaluator {
     }
 
     void combinator(const requirement& r, std::uint32_t self, const frame& f) {
+        const bool counted = r.kind == requirement_kind::at_least || r.kind == requirement_kind::min_total;
+        const double need = counted ? number(f, r.threshold) : 0;
+        // Without the trace only the status is kept: the children after the one that decides
+        // it are not evaluated. Weight not yet seen, for `min_total`:
+        double weight_left = 0;
+        if (!record_ && r.kind == requirement_kind::min_total)
+            weight_left = r.weights.empty() ? static_cast<double>(r.children.size())
+                                            : std::accumulate(r.weights.begin(), r.weights.end(), 0.0);
         std::size_t passed = 0, failed = 0, undecided = 0;
         double weight_passed = 0, weight_undecided = 0;
         status first_not_pass = status::pass;
@@ -1200,6 +1208,9 @@ class evaluator {
             else if (s == status::fail) ++failed;
             else ++undecided, weight_undecided += w;
             if (s != status::pass && first_not_pass == status::pass) first_not_pass = s;
+            if (!record_ && decided(r, i + 1, need, passed, failed, undecided, weight_passed,
+                                    weight_undecided, weight_left -= w))
+                break;
         }
         status result = status::pass;
         switch (r.kind) {
@@ -1208,24 +1219,36 @@ class evaluator {
             found(self, detail_value::of(static_cast<double>(passed)));
             required(self, detail_value::of(static_cast<double>(r.children.size())));
             break;
-        case requirement_kind::at_least: {
-            const double k = number(f, r.threshold);
-            result = combine_at_least(passed, undecided, k);
+        case requirement_kind::at_least:
+            result = combine_at_least(passed, undecided, need);
             found(self, detail_value::of(static_cast<double>(passed)));
-            required(self, detail_value::of(k));
+            required(self, detail_value::of(need));
             break;
-        }
-        case requirement_kind::min_total: {
-            const double n = number(f, r.threshold);
-            result = weight_passed >= n ? status::pass
-                     : (weight_passed + weight_undecided < n ? status::fail : status::insufficient);
+        case requirement_kind::min_total:
+            result = weight_passed >= need ? status::pass
+                     : (weight_passed + weight_undecided < need ? status::fail : status::insufficient);
             found(self, detail_value::of(weight_passed));
-            required(self, detail_value::of(n));
+            required(self, detail_value::of(need));
             break;
-        }
         default: result = first_not_pass; break;
         }
         set_result(self, result);
+    }
+
+    /// Whether the children seen so far (`seen` of them) decide a combinator's status whatever
+    /// the others' results: all but `sequence`'s first child that is not pass could still change.
+    static bool decided(const requirement& r, std::size_t seen, double need, std::size_t passed, std::size_t failed,
+                        std::size_t undecided, double weight_passed, double weight_undecided, double weight_left) {
+        const std::size_t left = r.children.size() - seen;
+        switch (r.kind) {
+        case requirement_kind::all_of: return failed > 0; // fail, whatever follows
+        case requirement_kind::at_least:
+            // Passed already, or cannot be reached even if every other child passes.
+            return static_cast<double>(passed) >= need || static_cast<double>(passed + undecided + left) < need;
+        case requirement_kind::min_total:
+            return weight_passed >= need || weight_passed + weight_undecided + weight_left < need;
+        default: return passed < seen; // sequence: its first child that is not pass
+        }
     }
 
     void experience(const requirement& r, std::uint32_t self, const frame& f) {

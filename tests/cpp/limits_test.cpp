@@ -340,3 +340,50 @@ TEST_CASE("JsonLogic data and applications are bounded too") {
     CHECK(long_list.error().category == error_category::limit);
     CHECK(long_list.error().message == "data has a list of 101 items, longer than the limit of 100");
 }
+
+TEST_CASE("without the trace a combinator stops at the child that decides it: never more steps, the same statuses") {
+    // The fewest steps each way that decide a record, found by bisection (rules loaded with
+    // each bound). Without the trace, a `sequence` stops at its first step that is not pass and
+    // `all_of` at its first failure, so the steps of later children (here the safety `when`,
+    // which visits the competence's tags) are not taken.
+    const std::string bundled = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    const auto fewest_steps = [&](const std::string& record, bool trace) {
+        masterpro::evaluation_options what;
+        what.trace = what.gaps = trace;
+        const auto decides = [&](std::uint64_t steps) {
+            masterpro::limits bounded;
+            bounded.max_evaluation_steps = steps;
+            auto rules = masterpro::rule_set::from_json(bundled, "welder.json", bounded);
+            REQUIRE(rules.has_value());
+            auto d = rules->evaluate_json(record, {}, what);
+            if (!d) CHECK(d.error().category == error_category::limit);
+            return d.has_value();
+        };
+        std::uint64_t low = 0, high = 1'000'000;
+        REQUIRE(decides(high));
+        while (low + 1 < high) {
+            const std::uint64_t mid = (low + high) / 2;
+            (decides(mid) ? high : low) = mid;
+        }
+        return high;
+    };
+    const auto welder = mt::welder();
+    masterpro::evaluation_options brief;
+    brief.trace = false;
+    int fewer = 0, records = 0;
+    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) {
+        auto full = welder.evaluate_json(line);
+        if (!full) continue;
+        CAPTURE(line);
+        ++records;
+        auto statuses = welder.evaluate_json(line, {}, brief);
+        REQUIRE(statuses.has_value());
+        CHECK(statuses->competence_status == full->competence_status);
+        CHECK(statuses->level_status == full->level_status);
+        const auto with = fewest_steps(line, true), without = fewest_steps(line, false);
+        CHECK(without <= with);
+        fewer += without < with;
+    }
+    CHECK(records >= 4);
+    CHECK(fewer >= 1); // some record has a competence stopped before the safety step
+}
