@@ -94,6 +94,12 @@ std::string record_id_json(std::string_view line) {
 
 namespace {
 
+/// The output of one piece, on a cache line of its own: threads appending to the texts of
+/// neighbouring pieces would otherwise write the same line at every append.
+struct alignas(64) piece_text {
+    std::string text;
+};
+
 /// One chunk of input lines and what was decided for them. Two alternate, so that the main
 /// thread reads the next chunk and writes the previous one while the workers decide this one.
 struct chunk_state {
@@ -103,7 +109,7 @@ struct chunk_state {
     std::vector<const char*> outcomes;
     /// Output per piece of consecutive lines, written in piece order: the same bytes whatever
     /// thread decided which piece. Memory is reused from chunk to chunk.
-    std::vector<std::string> pieces;
+    std::vector<piece_text> pieces;
     std::size_t piece_lines = 1;
     std::size_t piece_count = 0;
     std::atomic<std::size_t> next_piece{0};
@@ -140,7 +146,7 @@ void read_chunk(std::istream& in, chunk_state& c, std::size_t chunk, std::size_t
 }
 
 void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, const batch_options& options, worker_state& w) {
-    std::string& text = c.pieces[piece];
+    std::string& text = c.pieces[piece].text;
     text.clear();
     const std::size_t from = piece * c.piece_lines, to = std::min(c.count, from + c.piece_lines);
     for (std::size_t i = from; i < to; ++i) c.outcomes[i] = decide_line(rules, c.lines[i], c.first_number + i, options, w, text);
@@ -180,9 +186,9 @@ void finish_chunk(chunk_state& c) {
 
 void write_chunk(std::ostream& out, chunk_state& c, batch_summary& summary, const batch_options& options) {
     for (std::size_t k = 0; k < c.piece_count; ++k) {
-        out.write(c.pieces[k].data(), static_cast<std::streamsize>(c.pieces[k].size()));
+        out.write(c.pieces[k].text.data(), static_cast<std::streamsize>(c.pieces[k].text.size()));
         // A piece that huge lines made much larger is let go.
-        release_if_huge(c.pieces[k], std::size_t{64} << 20);
+        release_if_huge(c.pieces[k].text, std::size_t{64} << 20);
     }
     for (std::size_t i = 0; i < c.count; ++i) {
         if (c.outcomes[i]) ++summary.outcomes[c.outcomes[i]];
