@@ -11,6 +11,7 @@
 #include <pybind11/stl.h>
 
 #include <datetime.h>
+#include <sys/stat.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -280,6 +281,11 @@ std::string read_file(const file_path& path) {
     {
         py::gil_scoped_release release;
         if (std::FILE* f = std::fopen(path.bytes.c_str(), "rb")) {
+            // A regular file's size is known: its text is read into memory of that size, not
+            // into a string that grows (and copies what it holds) as it goes.
+            struct stat info {};
+            if (fstat(fileno(f), &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0)
+                text.reserve(static_cast<std::size_t>(info.st_size));
             char buffer[1 << 16];
             std::size_t n;
             while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0)
