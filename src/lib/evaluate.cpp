@@ -1421,18 +1421,27 @@ class evaluator {
         // The states (and their lists' memory) are reused from the previous candidate.
         p.criteria.resize(criteria.size());
         for (std::size_t ki = 0; ki < criteria.size(); ++ki) {
-            const id_index k = criteria[ki];
             panel_state::criterion_state& cs = p.criteria[ki];
             cs.scorers.clear();
             cs.scores.clear();
             cs.agreed = 0;
-            cs.criterion = k;
-            for (std::size_t i = 0; i < p.valid.size(); ++i)
-                for (const auto& s : who_.assessments[p.assessments[i]].scores)
-                    if (s.criterion == k) {
-                        cs.scores.push_back(s.score);
-                        if (record_) cs.scorers.push_back(p.valid[i]); // only the trace names them
-                    }
+            cs.criterion = criteria[ki];
+        }
+        // Each valid assessor's scores go to their criteria's states, in assessor order. A
+        // competence's criteria are consecutive indices (as the compiler numbers them), so a
+        // score's criterion finds its state by subtraction.
+        const bool consecutive =
+            criteria.empty() || static_cast<std::size_t>(criteria.back()) + 1 - criteria.front() == criteria.size();
+        for (std::size_t i = 0; i < p.valid.size(); ++i)
+            for (const auto& s : who_.assessments[p.assessments[i]].scores) {
+                std::size_t ki = consecutive ? static_cast<std::size_t>(s.criterion) - criteria.front()
+                                             : static_cast<std::size_t>(std::find(criteria.begin(), criteria.end(), s.criterion) - criteria.begin());
+                if (ki >= criteria.size()) continue; // (criteria.front() > s.criterion wraps around too)
+                panel_state::criterion_state& cs = p.criteria[ki];
+                cs.scores.push_back(s.score);
+                if (record_) cs.scorers.push_back(p.valid[i]); // only the trace names them
+            }
+        for (auto& cs : p.criteria) {
             // Sorted in place: panels are small (insertion sort).
             std::vector<int>& sorted = cs.scores;
             for (std::size_t i = 1; i < sorted.size(); ++i)
