@@ -71,6 +71,27 @@ struct pass_state {
 value eval(const frame& f, std::int32_t index);
 value eval_jsonlogic(const frame& f, const expr_node& n);
 
+/// `d` moved by `by` (add()): rules move the same date (the decision date) by the same span
+/// for every item and assessor of a record, so this thread's last few results are kept.
+date shifted(date d, masterpro::duration by) noexcept {
+    struct remembered {
+        date from;
+        masterpro::duration by;
+        date to; // (all zero at first: date 0 moved by nothing, which is true)
+    };
+    thread_local remembered last[4];
+    thread_local unsigned next = 0;
+    for (const remembered& r : last)
+        if (r.from == d && r.by == by) return r.to;
+    remembered& r = last[next++ % 4];
+    r = {d, by, add(d, by)};
+    return r.to;
+}
+
+date shifted_back(date d, masterpro::duration by) noexcept {
+    return shifted(d, masterpro::duration{-by.years, -by.months, -by.days});
+}
+
 int compare_values(const value& l, const value& r) {
     switch (l.type) {
     case value_type::number: return l.number < r.number ? -1 : (l.number > r.number ? 1 : 0);
@@ -225,7 +246,8 @@ value eval(const frame& f, std::int32_t index) {
         if (l.type == value_type::duration)
             return value::of_duration(month_span::of(std::int64_t{l.span.months} + r.span.months, std::int64_t{l.span.days} + r.span.days));
         if (l.type == value_type::date && r.type == value_type::duration)
-            return value::of_date(n.code == op::add ? add(date{l.integer}, r.span.as_duration()) : subtract(date{l.integer}, r.span.as_duration()));
+            return value::of_date(n.code == op::add ? shifted(date{l.integer}, r.span.as_duration())
+                                                    : shifted_back(date{l.integer}, r.span.as_duration()));
         if (l.type == value_type::date) return value::of_number(l.integer - r.integer);
         switch (n.code) {
         case op::add: return value::of_number(l.number + r.number);
@@ -270,7 +292,7 @@ value eval(const frame& f, std::int32_t index) {
         const value d = eval(f, n.a);
         const value span = eval(f, n.b);
         if (d.is_null() || span.is_null()) return value::null();
-        return value::of_bool(subtract(f.as_of, span.span.as_duration()) <= date{d.integer} && date{d.integer} <= f.as_of);
+        return value::of_bool(shifted_back(f.as_of, span.span.as_duration()) <= date{d.integer} && date{d.integer} <= f.as_of);
     }
     case op::absolute: {
         value v = eval(f, n.a);
@@ -1260,7 +1282,7 @@ class evaluator {
             return;
         }
         const double window = number(f, r.window_years);
-        const date start = subtract(f.as_of, masterpro::duration{static_cast<std::int32_t>(window), 0, 0});
+        const date start = shifted_back(f.as_of, masterpro::duration{static_cast<std::int32_t>(window), 0, 0});
         double days = 0;
         for (const auto& e : who_.experience) {
             if (!((r.roles >> e.role) & 1U)) continue;
@@ -1281,7 +1303,7 @@ class evaluator {
             return;
         }
         const bool limited = r.max_age_years.set;
-        const date oldest = limited ? subtract(f.as_of, masterpro::duration{static_cast<std::int32_t>(number(f, r.max_age_years)), 0, 0})
+        const date oldest = limited ? shifted_back(f.as_of, masterpro::duration{static_cast<std::int32_t>(number(f, r.max_age_years)), 0, 0})
                                     : date{};
         held_.clear();
         for (std::uint32_t i = 0; i < who_.credentials.size(); ++i) {
