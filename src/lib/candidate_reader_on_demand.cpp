@@ -67,6 +67,14 @@ void first_time(std::uint32_t& seen, std::uint32_t bit) {
     seen |= bit;
 }
 
+/// Whether the key `key` (as written, after its opening quote, in the padded text) is `name`:
+/// its closing quote marks where it ends, so no length is needed, and a compare of known size
+/// compiles to a few word compares. A key with an escape never matches (such keys go the tree
+/// way).
+template <std::size_t N> bool is(const char* key, const char (&name)[N]) noexcept {
+    return std::memcmp(key, name, N - 1) == 0 && key[N - 1] == '"';
+}
+
 class on_demand_reader {
   public:
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
@@ -102,33 +110,33 @@ class on_demand_reader {
         c.has_experience = c.has_credentials = false;
         for (auto member : record) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
                 c.id.assign(text_of(v));
                 if (c.id.empty())
                     leave();
-            } else if (key == "as_of") {
+            } else if (is(key, "as_of")) {
                 first_time(seen, as_of_key);
                 if (!is_null(v))
                     c.as_of = date_of(v);
-            } else if (key == "employer") {
+            } else if (is(key, "employer")) {
                 first_time(seen, employer);
                 if (!is_null(v))
                     c.employer.assign(text_of(v));
-            } else if (key == "experience") {
+            } else if (is(key, "experience")) {
                 first_time(seen, experience);
                 c.has_experience = true;
                 objects(v, [&](od::object item) {
                     experience_of(item, reuse(c.experience, n_experience, hint_.experience));
                 });
-            } else if (key == "evidence") {
+            } else if (is(key, "evidence")) {
                 first_time(seen, evidence);
                 objects(v, [&](od::object item) {
                     evidence_of(item, reuse(c.evidence, n_evidence, hint_.evidence));
                 });
-            } else if (key == "assessors") {
+            } else if (is(key, "assessors")) {
                 first_time(seen, assessors);
                 objects(v, [&](od::object item) {
                     // Assessments find their assessor by a scan: kept for short lists.
@@ -136,24 +144,25 @@ class on_demand_reader {
                         leave();
                     masterpro::assessor& a = reuse(c.assessors, n_assessors, hint_.assessors);
                     assessor_of(item, a);
-                    for (std::size_t i = 0; i + 1 < n_assessors; ++i)
-                        if (c.assessors[i].id == a.id)
-                            leave();
+                    const text_head head = text_head::of(a.id.data(), a.id.size());
+                    if (find_assessor(c.assessors, head, a.id, n_assessors - 1) < n_assessors - 1)
+                        leave();
+                    assessor_heads_[n_assessors - 1] = head;
                 });
-            } else if (key == "assessments") {
+            } else if (is(key, "assessments")) {
                 first_time(seen, assessments);
                 objects(v, [&](od::object item) {
                     assessment_of(item, reuse(c.assessments, n_assessments, hint_.assessments),
                                   c.assessors, n_assessors);
                 });
-            } else if (key == "credentials") {
+            } else if (is(key, "credentials")) {
                 first_time(seen, credentials);
                 c.has_credentials = true;
                 objects(v, [&](od::object item) {
                     credential_of(item, reuse(c.credentials, n_credentials, hint_.credentials));
                 });
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 2);
             }
         }
@@ -271,8 +280,17 @@ class on_demand_reader {
             return static_cast<double>(i);
         return static_cast<double>(ok(v.get_uint64()));
     }
+    /// A score: an integer of 64 bits. One digit alone before the next token (the usual score) is
+    /// read from the text and left for the object's iterator to step over, as it steps over
+    /// any value; anything else is simdjson's to parse.
+    static std::int64_t score_of(od::value& v) {
+        const std::string_view raw = v.raw_json_token();
+        if (raw.size() == 1 && raw[0] >= '0' && raw[0] <= '9')
+            return raw[0] - '0';
+        return ok(v.get_int64());
+    }
     /// The index of the id `v` (a string) in `index`.
-    [[gnu::always_inline]] id_index lookup(const text_table& index, od::value& v) const {
+    [[gnu::always_inline]] id_index lookup(const id_table& index, od::value& v) const {
         const std::string_view raw = v.raw_json_token();
         std::int32_t found;
         if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
@@ -289,11 +307,16 @@ class on_demand_reader {
             leave();
         return static_cast<id_index>(found);
     }
-    /// a == b, the last bytes compared first (ids of a record often differ only there).
-    static bool same_text(std::string_view a, std::string_view b) noexcept {
-        return a.size() == b.size() &&
-               (b.empty() ||
-                (a.back() == b.back() && std::memcmp(a.data(), b.data(), b.size()) == 0));
+    /// The index of the assessor with id `id` (whose head is `head`) among the first `n` of
+    /// `assessors`, or n.
+    std::size_t find_assessor(const std::vector<masterpro::assessor>& assessors,
+                              const text_head& head, std::string_view id, std::size_t n) const noexcept {
+        std::size_t i = 0;
+        while (i < n && !(assessor_heads_[i] == head && assessors[i].id.size() == id.size() &&
+                          (id.size() <= 16 ||
+                           std::memcmp(assessors[i].id.data() + 16, id.data() + 16, id.size() - 16) == 0)))
+            ++i;
+        return i;
     }
     /// Calls `body` with each object of the array `v`.
     template <class Each> void objects(od::value& v, Each body) {
@@ -349,25 +372,25 @@ class on_demand_reader {
         e.to.reset();
         for (auto member : item) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "from") {
+            if (is(key, "from")) {
                 first_time(seen, from);
                 e.from = date_of(v);
-            } else if (key == "to") {
+            } else if (is(key, "to")) {
                 first_time(seen, to);
                 if (!is_null(v))
                     e.to = date_of(v);
-            } else if (key == "fte") {
+            } else if (is(key, "fte")) {
                 first_time(seen, fte);
                 e.fte = number_of(v);
                 if (!(e.fte > 0 && e.fte <= 1))
                     leave();
-            } else if (key == "role") {
+            } else if (is(key, "role")) {
                 first_time(seen, role);
                 e.role = lookup(words_.experience_roles, v);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -388,18 +411,18 @@ class on_demand_reader {
         e.flags = 0;
         for (auto member : item) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
                 e.id.assign(text_of(v));
-            } else if (key == "type") {
+            } else if (is(key, "type")) {
                 first_time(seen, type);
                 e.type = lookup(words_.evidence_types, v);
-            } else if (key == "date") {
+            } else if (is(key, "date")) {
                 first_time(seen, dated);
                 e.dated = date_of(v);
-            } else if (key == "covers") {
+            } else if (is(key, "covers")) {
                 first_time(seen, covers);
                 reserve_new(e.covers, hint_.covers);
                 std::size_t n = 0;
@@ -410,7 +433,7 @@ class on_demand_reader {
                     e.covers.push_back(lookup(words_.criteria, k));
                 }
                 sizes_.covers = std::max(sizes_.covers, n);
-            } else if (!flag_of(plain_key(key), v, e, flags_seen)) {
+            } else if (!flag_of(plain_key(key_of(f)), v, e, flags_seen)) {
                 ignored(v, 4);
             }
         }
@@ -453,42 +476,42 @@ class on_demand_reader {
         std::size_t n_relations = 0;
         for (auto member : item) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
                 a.id.assign(text_of(v));
-            } else if (key == "employer") {
+            } else if (is(key, "employer")) {
                 first_time(seen, employer);
                 if (!is_null(v))
                     a.employer.assign(text_of(v));
-            } else if (key == "industry") {
+            } else if (is(key, "industry")) {
                 first_time(seen, industry);
                 if (!is_null(v))
                     a.industry = bool_of(v);
-            } else if (key == "trained") {
+            } else if (is(key, "trained")) {
                 first_time(seen, trained);
                 if (!is_null(v))
                     a.trained = bool_of(v);
-            } else if (key == "held_level") {
+            } else if (is(key, "held_level")) {
                 first_time(seen, held_level);
                 if (!is_null(v))
                     a.held_level = lookup(words_.levels, v);
-            } else if (key == "sector_years") {
+            } else if (is(key, "sector_years")) {
                 first_time(seen, sector_years);
                 if (!is_null(v)) {
                     a.sector_years = number_of(v);
                     if (a.sector_years < 0)
                         leave();
                 }
-            } else if (key == "relations") {
+            } else if (is(key, "relations")) {
                 first_time(seen, relations);
                 objects(v, [&](od::object r) {
                     relation_of(r, reuse(a.relations, n_relations,
                                          std::min(hint_.relations, max_inner_hint)));
                 });
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -504,17 +527,17 @@ class on_demand_reader {
         r.until.reset();
         for (auto member : item) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "kind") {
+            if (is(key, "kind")) {
                 first_time(seen, kind);
                 r.kind.assign(text_of(v));
-            } else if (key == "until") {
+            } else if (is(key, "until")) {
                 first_time(seen, until);
                 if (!is_null(v))
                     r.until = date_of(v);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 6);
             }
         }
@@ -531,29 +554,27 @@ class on_demand_reader {
         a.scores.clear();
         for (auto member : item) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "assessor") {
+            if (is(key, "assessor")) {
                 first_time(seen, assessor);
                 const std::string_view id = text_of(v);
-                std::size_t i = 0;
-                while (i < n && !same_text(assessors[i].id, id))
-                    ++i;
+                const std::size_t i = find_assessor(assessors, text_head::of(id.data(), id.size()), id, n);
                 if (i == n)
                     leave();
                 a.assessor = static_cast<std::uint32_t>(i);
-            } else if (key == "competence") {
+            } else if (is(key, "competence")) {
                 first_time(seen, competence);
                 a.competence = lookup(words_.competences, v);
-            } else if (key == "date") {
+            } else if (is(key, "date")) {
                 first_time(seen, dated);
                 a.dated = date_of(v);
-            } else if (key == "scores") {
+            } else if (is(key, "scores")) {
                 // Scores are checked against the competence, which may come after them.
                 first_time(seen, scores);
                 scores_in(v, a);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -568,6 +589,7 @@ class on_demand_reader {
     /// competence).
     void scores_in(od::value& v, masterpro::assessment& a) {
         reserve_new(a.scores, hint_.scores);
+        std::uint64_t scored = 0;
         for (auto member : ok(v.get_object())) {
             od::field f = ok(std::move(member));
             const std::string_view key = plain_key(key_of(f));
@@ -579,12 +601,17 @@ class on_demand_reader {
                 leave();
             const auto k = static_cast<id_index>(found);
             od::value s = f.value();
-            const std::int64_t score = ok(s.get_int64());
+            const std::int64_t score = score_of(s);
             if (score < q_.rubric.min || score > q_.rubric.max)
                 leave();
-            if (std::any_of(a.scores.begin(), a.scores.end(),
-                            [&](const criterion_score& c) { return c.criterion == k; }))
+            if (k < 64) { // a criterion scored twice: most ids are told by a bit
+                if (scored & (std::uint64_t{1} << k))
+                    leave();
+                scored |= std::uint64_t{1} << k;
+            } else if (std::any_of(a.scores.begin(), a.scores.end(),
+                                   [&](const criterion_score& c) { return c.criterion == k; })) {
                 leave();
+            }
             a.scores.push_back({k, static_cast<int>(score)});
         }
         sizes_.scores = std::max(sizes_.scores, a.scores.size());
@@ -596,23 +623,23 @@ class on_demand_reader {
         cr.valid_until.reset();
         for (auto member : item) {
             od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
                 cr.id.assign(text_of(v));
-            } else if (key == "type") {
+            } else if (is(key, "type")) {
                 first_time(seen, type);
                 cr.type = lookup(words_.credential_types, v);
-            } else if (key == "issued") {
+            } else if (is(key, "issued")) {
                 first_time(seen, issued);
                 cr.issued = date_of(v);
-            } else if (key == "valid_until") {
+            } else if (is(key, "valid_until")) {
                 first_time(seen, valid_until);
                 if (!is_null(v))
                     cr.valid_until = date_of(v);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -628,6 +655,8 @@ class on_demand_reader {
     bool escapes_;
     const list_sizes& hint_;
     bool flag_named_like_member_ = false;
+    /// The heads of the ids of the record's assessors read so far.
+    text_head assessor_heads_[max_assessors];
 };
 
 } // namespace
