@@ -23,10 +23,9 @@ struct not_here {};
 [[noreturn]] void leave() { throw not_here{}; }
 
 template <class T> T ok(simdjson::simdjson_result<T>&& result) {
-    T value{};
-    if (std::move(result).get(value) != simdjson::SUCCESS)
+    if (result.error() != simdjson::SUCCESS)
         leave();
-    return value;
+    return std::move(result).value_unsafe();
 }
 
 /// The lengths of a record's lists (the longest, for lists in items). The last record's, kept
@@ -57,6 +56,13 @@ constexpr std::size_t max_inner_hint = 64;
 template <class T> void reserve_new(std::vector<T>& list, std::size_t hint) {
     if (list.capacity() == 0)
         list.reserve(std::min(hint, max_inner_hint));
+}
+
+/// Sets `s` to `text`: ids are short, and most fit the storage `s` has (appending skips the
+/// general replacement's checks).
+inline void set_text(std::string& s, std::string_view text) {
+    s.clear();
+    s.append(text.data(), text.size());
 }
 
 /// A key of a record object: `bits` marks those seen, so that a repeated key (which the tree
@@ -114,7 +120,7 @@ class on_demand_reader {
             od::value v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
-                c.id.assign(text_of(v));
+                set_text(c.id, text_of(v));
                 if (c.id.empty())
                     leave();
             } else if (is(key, "as_of")) {
@@ -124,7 +130,7 @@ class on_demand_reader {
             } else if (is(key, "employer")) {
                 first_time(seen, employer);
                 if (!is_null(v))
-                    c.employer.assign(text_of(v));
+                    set_text(c.employer, text_of(v));
             } else if (is(key, "experience")) {
                 first_time(seen, experience);
                 c.has_experience = true;
@@ -415,7 +421,7 @@ class on_demand_reader {
             od::value v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
-                e.id.assign(text_of(v));
+                set_text(e.id, text_of(v));
             } else if (is(key, "type")) {
                 first_time(seen, type);
                 e.type = lookup(words_.evidence_types, v);
@@ -480,11 +486,11 @@ class on_demand_reader {
             od::value v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
-                a.id.assign(text_of(v));
+                set_text(a.id, text_of(v));
             } else if (is(key, "employer")) {
                 first_time(seen, employer);
                 if (!is_null(v))
-                    a.employer.assign(text_of(v));
+                    set_text(a.employer, text_of(v));
             } else if (is(key, "industry")) {
                 first_time(seen, industry);
                 if (!is_null(v))
@@ -531,7 +537,7 @@ class on_demand_reader {
             od::value v = f.value();
             if (is(key, "kind")) {
                 first_time(seen, kind);
-                r.kind.assign(text_of(v));
+                set_text(r.kind, text_of(v));
             } else if (is(key, "until")) {
                 first_time(seen, until);
                 if (!is_null(v))
@@ -627,7 +633,7 @@ class on_demand_reader {
             od::value v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
-                cr.id.assign(text_of(v));
+                set_text(cr.id, text_of(v));
             } else if (is(key, "type")) {
                 first_time(seen, type);
                 cr.type = lookup(words_.credential_types, v);
