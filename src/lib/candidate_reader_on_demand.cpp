@@ -81,12 +81,16 @@ template <std::size_t N> bool is(const char* key, const char (&name)[N]) noexcep
     return std::memcmp(key, name, N - 1) == 0 && key[N - 1] == '"';
 }
 
+/// The most assessors the fast route reads (see the assessors list in read()).
+constexpr std::size_t max_assessors = 32;
+
 class on_demand_reader {
   public:
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
-    on_demand_reader(const program& rules, bool escapes, const list_sizes& hint)
+    /// `heads`: room for max_assessors heads, kept by the thread.
+    on_demand_reader(const program& rules, bool escapes, const list_sizes& hint, text_head* heads)
         : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), escapes_(escapes),
-          hint_(hint) {
+          hint_(hint), assessor_heads_(heads) {
         for (const std::string_view name : q_.evidence_flags)
             if (name == "id" || name == "type" || name == "date" || name == "covers")
                 flag_named_like_member_ = true;
@@ -194,7 +198,6 @@ class on_demand_reader {
     }
 
   private:
-    static constexpr std::size_t max_assessors = 32;
 
     // ---- values ----
     // Keys and strings are read in place in the padded text (which has at least
@@ -277,6 +280,11 @@ class on_demand_reader {
     /// reads its own way: those are left to it.
     static double number_of(od::value& v) {
         const std::string_view raw = v.raw_json_token();
+        // One or two digits alone before the next token (years, counts) are read from the text
+        // and left for the iterator to step over (as score_of does).
+        if (raw.size() <= 2 && is_digit(raw[0]) &&
+            (raw.size() == 1 || (raw[0] != '0' && is_digit(raw[1]))))
+            return raw.size() == 1 ? raw[0] - '0' : (raw[0] - '0') * 10 + (raw[1] - '0');
         if (raw.find_first_of(".eE") != std::string_view::npos)
             return ok(v.get_double());
         if (raw.size() > 19)
@@ -289,9 +297,10 @@ class on_demand_reader {
     /// A score: an integer of 64 bits. One digit alone before the next token (the usual score) is
     /// read from the text and left for the object's iterator to step over, as it steps over
     /// any value; anything else is simdjson's to parse.
+    static bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
     static std::int64_t score_of(od::value& v) {
         const std::string_view raw = v.raw_json_token();
-        if (raw.size() == 1 && raw[0] >= '0' && raw[0] <= '9')
+        if (raw.size() == 1 && is_digit(raw[0]))
             return raw[0] - '0';
         return ok(v.get_int64());
     }
@@ -662,7 +671,7 @@ class on_demand_reader {
     const list_sizes& hint_;
     bool flag_named_like_member_ = false;
     /// The heads of the ids of the record's assessors read so far.
-    text_head assessor_heads_[max_assessors];
+    text_head* assessor_heads_;
 };
 
 } // namespace
@@ -682,6 +691,7 @@ bool read_candidate_on_demand(const program& rules, std::string_view json,
         od::parser parser;
         std::string padded;
         list_sizes last;
+        text_head assessor_heads[max_assessors];
     };
     thread_local thread_parser p;
     constexpr std::size_t ordinary = std::size_t{1} << 20;
@@ -696,7 +706,7 @@ bool read_candidate_on_demand(const program& rules, std::string_view json,
         simdjson::SUCCESS)
         return false;
     try {
-        on_demand_reader reader(rules, escapes, p.last);
+        on_demand_reader reader(rules, escapes, p.last, p.assessor_heads);
         reader.read(doc, as_of, out);
         p.last = reader.sizes_;
         return true;
