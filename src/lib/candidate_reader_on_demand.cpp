@@ -28,6 +28,13 @@ template <class T> T ok(simdjson::simdjson_result<T>&& result) {
     return std::move(result).value_unsafe();
 }
 
+/// ok() for a result read where it is (a field of an object being iterated).
+template <class T> T& ok_in_place(simdjson::simdjson_result<T>& result) {
+    if (result.error() != simdjson::SUCCESS)
+        leave();
+    return result.value_unsafe();
+}
+
 /// The lengths of a record's lists (the longest, for lists in items). The last record's, kept
 /// by each thread, is what a list without storage reserves: a run of similar records then
 /// allocates each list once rather than growing it step by step.
@@ -119,7 +126,7 @@ class on_demand_reader {
         c.employer.clear();
         c.has_experience = c.has_credentials = false;
         for (auto member : record) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "id")) {
@@ -269,6 +276,16 @@ class on_demand_reader {
         return s;
     }
     date date_of(od::value& v) const {
+        // A date as written is 10 characters in quotes (with an escape, it fails the digits'
+        // and dashes' checks, as text_of then parse_date would make it fail).
+        const std::string_view raw = v.raw_json_token();
+        if (raw.size() == 12 && raw.front() == '"' && raw.back() == '"') {
+            consume(v);
+            const auto d = parse_date(raw.substr(1, 10));
+            if (!d)
+                leave();
+            return *d;
+        }
         const auto d = parse_date(text_of(v));
         if (!d)
             leave();
@@ -338,7 +355,7 @@ class on_demand_reader {
         od::array list = ok(v.get_array());
         std::size_t n = 0;
         for (auto element : list) {
-            od::value item = ok(std::move(element));
+            od::value& item = ok_in_place(element);
             if (++n > bounds_.max_items)
                 leave();
             body(ok(item.get_object()));
@@ -352,7 +369,7 @@ class on_demand_reader {
             if (depth >= bounds_.max_json_depth)
                 leave();
             for (auto member : ok(v.get_object())) {
-                od::field f = ok(std::move(member));
+                od::field& f = ok_in_place(member);
                 plain_key(key_of(f));
                 ignored(f.value(), depth + 1);
             }
@@ -386,7 +403,7 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         e.to.reset();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "from")) {
@@ -425,7 +442,7 @@ class on_demand_reader {
         e.covers.clear();
         e.flags = 0;
         for (auto member : item) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "id")) {
@@ -442,7 +459,7 @@ class on_demand_reader {
                 reserve_new(e.covers, hint_.covers);
                 std::size_t n = 0;
                 for (auto element : ok(v.get_array())) {
-                    od::value k = ok(std::move(element));
+                    od::value& k = ok_in_place(element);
                     if (++n > bounds_.max_items)
                         leave();
                     e.covers.push_back(lookup(words_.criteria, k));
@@ -490,7 +507,7 @@ class on_demand_reader {
         a.sector_years = 0;
         std::size_t n_relations = 0;
         for (auto member : item) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "id")) {
@@ -541,7 +558,7 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         r.until.reset();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "kind")) {
@@ -568,7 +585,7 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         a.scores.clear();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "assessor")) {
@@ -606,7 +623,7 @@ class on_demand_reader {
         reserve_new(a.scores, hint_.scores);
         std::uint64_t scored = 0;
         for (auto member : ok(v.get_object())) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const std::string_view key = plain_key(key_of(f));
             if (key.size() > bounds_.max_string_bytes)
                 leave();
@@ -637,7 +654,7 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         cr.valid_until.reset();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
             od::value v = f.value();
             if (is(key, "id")) {
