@@ -591,7 +591,8 @@ void id_table::assign(const std::vector<std::string_view>& texts) {
     // A hash gives n texts slots of their own in 2^bits slots with odds of about
     // exp(-n^2 / 2^(bits+1)): from 4n slots up, each size tries a few seeds.
     unsigned bits = 1;
-    while ((std::size_t{1} << bits) < 4 * entries_.size()) ++bits;
+    while ((std::size_t{1} << bits) < 4 * entries_.size())
+        ++bits;
     std::vector<std::int32_t> slots;
     for (const unsigned last = bits + 4; bits <= last && bits <= 20; ++bits) {
         shift_ = 64 - bits;
@@ -627,8 +628,10 @@ void index_vocabulary(program& rules) {
         std::vector<std::string_view> texts;
         texts.reserve(table.size());
         for (const auto& item : table) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(item)>, std::string>) texts.push_back(item);
-            else texts.push_back(item.id);
+            if constexpr (std::is_same_v<std::decay_t<decltype(item)>, std::string>)
+                texts.push_back(item);
+            else
+                texts.push_back(item.id);
         }
         into.assign(texts);
     };

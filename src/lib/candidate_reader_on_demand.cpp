@@ -205,7 +205,6 @@ class on_demand_reader {
     }
 
   private:
-
     // ---- values ----
     // Keys and strings are read in place in the padded text (which has at least
     // SIMDJSON_PADDING readable bytes past its end): stage 1 has checked their quotes, control
@@ -311,10 +310,10 @@ class on_demand_reader {
             return static_cast<double>(i);
         return static_cast<double>(ok(v.get_uint64()));
     }
+    static bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
     /// A score: an integer of 64 bits. One digit alone before the next token (the usual score) is
     /// read from the text and left for the object's iterator to step over, as it steps over
     /// any value; anything else is simdjson's to parse.
-    static bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
     static std::int64_t score_of(od::value& v) {
         const std::string_view raw = v.raw_json_token();
         if (raw.size() == 1 && is_digit(raw[0]))
@@ -342,11 +341,12 @@ class on_demand_reader {
     /// The index of the assessor with id `id` (whose head is `head`) among the first `n` of
     /// `assessors`, or n.
     std::size_t find_assessor(const std::vector<masterpro::assessor>& assessors,
-                              const text_head& head, std::string_view id, std::size_t n) const noexcept {
+                              const text_head& head, std::string_view id,
+                              std::size_t n) const noexcept {
         std::size_t i = 0;
         while (i < n && !(assessor_heads_[i] == head && assessors[i].id.size() == id.size() &&
-                          (id.size() <= 16 ||
-                           std::memcmp(assessors[i].id.data() + 16, id.data() + 16, id.size() - 16) == 0)))
+                          (id.size() <= 16 || std::memcmp(assessors[i].id.data() + 16,
+                                                          id.data() + 16, id.size() - 16) == 0)))
             ++i;
         return i;
     }
@@ -591,7 +591,8 @@ class on_demand_reader {
             if (is(key, "assessor")) {
                 first_time(seen, assessor);
                 const std::string_view id = text_of(v);
-                const std::size_t i = find_assessor(assessors, text_head::of(id.data(), id.size()), id, n);
+                const std::size_t i =
+                    find_assessor(assessors, text_head::of(id.data(), id.size()), id, n);
                 if (i == n)
                     leave();
                 a.assessor = static_cast<std::uint32_t>(i);

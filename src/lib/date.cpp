@@ -21,9 +21,9 @@ std::int32_t epoch_day_number() noexcept {
 
 /// The date of a valid year, month and day: Boost's day count (ymd_type's range checks pass).
 date day_of(unsigned year, unsigned month, unsigned day) noexcept {
-    const auto number = calendar::day_number(calendar::ymd_type(
-        static_cast<unsigned short>(year), static_cast<unsigned short>(month),
-        static_cast<unsigned short>(day)));
+    const auto number = calendar::day_number(calendar::ymd_type(static_cast<unsigned short>(year),
+                                                                static_cast<unsigned short>(month),
+                                                                static_cast<unsigned short>(day)));
     return date{static_cast<std::int32_t>(number) - epoch_day_number()};
 }
 
@@ -42,7 +42,8 @@ constexpr month_table make_month_table() noexcept {
     std::size_t i = 0;
     for (unsigned year = first_year; year <= last_year; ++year) {
         const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        const std::int32_t lengths[12] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        const std::int32_t feb = leap ? 29 : 28;
+        const std::int32_t lengths[12] = {31, feb, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         for (const std::int32_t length : lengths) {
             t.first_day[i++] = day;
             day += length;
@@ -55,19 +56,24 @@ constexpr month_table months = make_month_table();
 static_assert(months.first_day[70 * 12] == 0, "1970-01-01 is day 0");
 
 /// checked_date for a year outside the table.
-[[gnu::noinline]] std::optional<date> date_far_from_now(unsigned year, unsigned month, unsigned day) noexcept {
-    if (day > calendar::end_of_month_day(static_cast<unsigned short>(year), static_cast<unsigned short>(month)))
+[[gnu::noinline]] std::optional<date> date_far_from_now(unsigned year, unsigned month,
+                                                        unsigned day) noexcept {
+    if (day > calendar::end_of_month_day(static_cast<unsigned short>(year),
+                                         static_cast<unsigned short>(month)))
         return std::nullopt;
     return day_of(year, month, day);
 }
 
 /// The date of year, month and day if it exists.
 inline std::optional<date> checked_date(unsigned year, unsigned month, unsigned day) noexcept {
-    if (year < 1400 || year > 9999 || month < 1 || month > 12 || day < 1) return std::nullopt;
-    if (year < first_year || year > last_year) return date_far_from_now(year, month, day);
+    if (year < 1400 || year > 9999 || month < 1 || month > 12 || day < 1)
+        return std::nullopt;
+    if (year < first_year || year > last_year)
+        return date_far_from_now(year, month, day);
     const std::size_t i = (year - first_year) * 12 + (month - 1);
     const std::int32_t first = months.first_day[i];
-    if (day > static_cast<unsigned>(months.first_day[i + 1] - first)) return std::nullopt;
+    if (day > static_cast<unsigned>(months.first_day[i + 1] - first))
+        return std::nullopt;
     return date{first + static_cast<std::int32_t>(day) - 1};
 }
 
@@ -89,13 +95,15 @@ unsigned digit(char c) noexcept { return static_cast<unsigned>(c - '0'); }
 } // namespace
 
 std::optional<date> make_date(int year, int month, int day) noexcept {
-    if (year < 0 || month < 0 || day < 0) return std::nullopt;
-    return checked_date(static_cast<unsigned>(year), static_cast<unsigned>(month), static_cast<unsigned>(day));
+    if (year < 0 || month < 0 || day < 0)
+        return std::nullopt;
+    return checked_date(static_cast<unsigned>(year), static_cast<unsigned>(month),
+                        static_cast<unsigned>(day));
 }
 
 std::optional<date> parse_date(std::string_view text) noexcept {
-    if (text.size() != 10 || !digits_where(text.data(), "0000-00-") || text[4] != '-' || text[7] != '-' ||
-        digit(text[8]) > 9 || digit(text[9]) > 9)
+    if (text.size() != 10 || !digits_where(text.data(), "0000-00-") || text[4] != '-' ||
+        text[7] != '-' || digit(text[8]) > 9 || digit(text[9]) > 9)
         return std::nullopt;
     const char* t = text.data();
     return checked_date(digit(t[0]) * 1000 + digit(t[1]) * 100 + digit(t[2]) * 10 + digit(t[3]),

@@ -1,4 +1,5 @@
-// A vocabulary's ids by text for reading records: one probe, the hash chosen at load to give each id a slot.
+// A vocabulary's ids by text for reading records: one probe, the hash chosen at load to give each
+// id a slot.
 #pragma once
 
 #include "jsonlogic_layout.hpp"
@@ -37,13 +38,17 @@ class id_table {
     /// in all three share a slot, and the table falls back to chaining).
     std::size_t slot(const text_head& head, const char* s, std::size_t n) const noexcept {
         std::uint64_t mixed = head.low ^ (head.high * 0x9E3779B97F4A7C15ULL) ^ n;
-        if (n > 16) mixed ^= text_head::load8(s + n - 8) * 0xC2B2AE3D27D4EB4FULL;
+        if (n > 16)
+            mixed ^= text_head::load8(s + n - 8) * 0xC2B2AE3D27D4EB4FULL;
         return static_cast<std::size_t>((mixed * seed_) >> shift_);
     }
-    MASTERPRO_HOT_INLINE std::int32_t find(const text_head& head, const char* s, std::size_t n) const noexcept {
-        if (!one_probe_) return chained_.find(s, n);
+    MASTERPRO_HOT_INLINE std::int32_t find(const text_head& head, const char* s,
+                                           std::size_t n) const noexcept {
+        if (!one_probe_)
+            return chained_.find(s, n);
         const std::int32_t e = slots_[slot(head, s, n)];
-        if (e < 0) return -1;
+        if (e < 0)
+            return -1;
         const entry& x = entries_[static_cast<std::size_t>(e)];
         if (x.head == head && x.text.size() == n &&
             (n <= 16 || std::memcmp(x.text.data() + 16, s + 16, n - 16) == 0))
