@@ -290,7 +290,7 @@ class reader {
         return true;
     }
     /// An id of the qualification's vocabulary `index` (program::vocabulary): its index.
-    id_index lookup(const text_table& index, json v, const char* what) const {
+    id_index lookup(const id_table& index, json v, const char* what) const {
         const std::string_view id = bounded_text(v);
         const std::int32_t found = index.find(id.data(), id.size());
         if (found < 0) fault(std::string("unknown ") + what + " '" + std::string(id) + "'");
@@ -580,16 +580,60 @@ tl::expected<candidate, error> read_candidate(const program& rules, const simdjs
     return reader<simdjson_tree>(rules).read(record, as_of);
 }
 
+void id_table::assign(const std::vector<std::string_view>& texts) {
+    *this = id_table();
+    for (std::size_t i = 0; i < texts.size(); ++i)
+        if (chained_.find(texts[i].data(), texts[i].size()) < 0) { // the first wins
+            chained_.add(texts[i], static_cast<std::int32_t>(i));
+            entries_.push_back({text_head::of(texts[i].data(), texts[i].size()), texts[i],
+                                static_cast<std::int32_t>(i)});
+        }
+    // A hash gives n texts slots of their own in 2^bits slots with odds of about
+    // exp(-n^2 / 2^(bits+1)): from 4n slots up, each size tries a few seeds.
+    unsigned bits = 1;
+    while ((std::size_t{1} << bits) < 4 * entries_.size())
+        ++bits;
+    std::vector<std::int32_t> slots;
+    for (const unsigned last = bits + 4; bits <= last && bits <= 20; ++bits) {
+        shift_ = 64 - bits;
+        std::uint64_t state = 0;
+        for (int attempt = 0; attempt < 32; ++attempt) {
+            // splitmix64: well-mixed odd multipliers, the same on every run.
+            state += 0x9E3779B97F4A7C15ULL;
+            std::uint64_t z = state;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+            seed_ = (z ^ (z >> 31)) | 1;
+            slots.assign(std::size_t{1} << bits, -1);
+            bool apart = true;
+            for (std::size_t e = 0; e < entries_.size() && apart; ++e) {
+                const std::string_view text = entries_[e].text;
+                std::int32_t& s = slots[slot(entries_[e].head, text.data(), text.size())];
+                apart = s < 0;
+                s = static_cast<std::int32_t>(e);
+            }
+            if (apart) {
+                slots_ = std::move(slots);
+                one_probe_ = true;
+                return;
+            }
+        }
+    }
+    one_probe_ = false;
+}
+
 void index_vocabulary(program& rules) {
     const qualification& q = rules.descriptor;
-    auto index = [](text_table& into, const auto& table) {
-        into = text_table();
-        for (std::size_t i = 0; i < table.size(); ++i) {
-            const std::string* id;
-            if constexpr (std::is_same_v<std::decay_t<decltype(table[i])>, std::string>) id = &table[i];
-            else id = &table[i].id;
-            if (into.find(id->data(), id->size()) < 0) into.add(*id, static_cast<std::int32_t>(i)); // the first wins
+    auto index = [](id_table& into, const auto& table) {
+        std::vector<std::string_view> texts;
+        texts.reserve(table.size());
+        for (const auto& item : table) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(item)>, std::string>)
+                texts.push_back(item);
+            else
+                texts.push_back(item.id);
         }
+        into.assign(texts);
     };
     index(rules.vocabulary.competences, q.competences);
     index(rules.vocabulary.criteria, q.criteria);

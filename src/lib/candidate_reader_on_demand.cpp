@@ -23,10 +23,16 @@ struct not_here {};
 [[noreturn]] void leave() { throw not_here{}; }
 
 template <class T> T ok(simdjson::simdjson_result<T>&& result) {
-    T value{};
-    if (std::move(result).get(value) != simdjson::SUCCESS)
+    if (result.error() != simdjson::SUCCESS)
         leave();
-    return value;
+    return std::move(result).value_unsafe();
+}
+
+/// ok() for a result read where it is (a field of an object being iterated).
+template <class T> T& ok_in_place(simdjson::simdjson_result<T>& result) {
+    if (result.error() != simdjson::SUCCESS)
+        leave();
+    return result.value_unsafe();
 }
 
 /// The lengths of a record's lists (the longest, for lists in items). The last record's, kept
@@ -59,6 +65,13 @@ template <class T> void reserve_new(std::vector<T>& list, std::size_t hint) {
         list.reserve(std::min(hint, max_inner_hint));
 }
 
+/// Sets `s` to `text`: ids are short, and most fit the storage `s` has (appending skips the
+/// general replacement's checks).
+inline void set_text(std::string& s, std::string_view text) {
+    s.clear();
+    s.append(text.data(), text.size());
+}
+
 /// A key of a record object: `bits` marks those seen, so that a repeated key (which the tree
 /// reader resolves to its first value) sends the record the tree way.
 void first_time(std::uint32_t& seen, std::uint32_t bit) {
@@ -67,12 +80,24 @@ void first_time(std::uint32_t& seen, std::uint32_t bit) {
     seen |= bit;
 }
 
+/// Whether the key `key` (as written, after its opening quote, in the padded text) is `name`:
+/// its closing quote marks where it ends, so no length is needed, and a compare of known size
+/// compiles to a few word compares. A key with an escape never matches (such keys go the tree
+/// way).
+template <std::size_t N> bool is(const char* key, const char (&name)[N]) noexcept {
+    return std::memcmp(key, name, N - 1) == 0 && key[N - 1] == '"';
+}
+
+/// The most assessors the fast route reads (see the assessors list in read()).
+constexpr std::size_t max_assessors = 32;
+
 class on_demand_reader {
   public:
     /// `escapes`: whether the text has a backslash (if not, no string or key has an escape).
-    on_demand_reader(const program& rules, bool escapes, const list_sizes& hint)
+    /// `heads`: room for max_assessors heads, kept by the thread.
+    on_demand_reader(const program& rules, bool escapes, const list_sizes& hint, text_head* heads)
         : q_(rules.descriptor), words_(rules.vocabulary), bounds_(rules.bounds), escapes_(escapes),
-          hint_(hint) {
+          hint_(hint), assessor_heads_(heads) {
         for (const std::string_view name : q_.evidence_flags)
             if (name == "id" || name == "type" || name == "date" || name == "covers")
                 flag_named_like_member_ = true;
@@ -101,34 +126,34 @@ class on_demand_reader {
         c.employer.clear();
         c.has_experience = c.has_credentials = false;
         for (auto member : record) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
-                c.id.assign(text_of(v));
+                set_text(c.id, text_of(v));
                 if (c.id.empty())
                     leave();
-            } else if (key == "as_of") {
+            } else if (is(key, "as_of")) {
                 first_time(seen, as_of_key);
                 if (!is_null(v))
                     c.as_of = date_of(v);
-            } else if (key == "employer") {
+            } else if (is(key, "employer")) {
                 first_time(seen, employer);
                 if (!is_null(v))
-                    c.employer.assign(text_of(v));
-            } else if (key == "experience") {
+                    set_text(c.employer, text_of(v));
+            } else if (is(key, "experience")) {
                 first_time(seen, experience);
                 c.has_experience = true;
                 objects(v, [&](od::object item) {
                     experience_of(item, reuse(c.experience, n_experience, hint_.experience));
                 });
-            } else if (key == "evidence") {
+            } else if (is(key, "evidence")) {
                 first_time(seen, evidence);
                 objects(v, [&](od::object item) {
                     evidence_of(item, reuse(c.evidence, n_evidence, hint_.evidence));
                 });
-            } else if (key == "assessors") {
+            } else if (is(key, "assessors")) {
                 first_time(seen, assessors);
                 objects(v, [&](od::object item) {
                     // Assessments find their assessor by a scan: kept for short lists.
@@ -136,24 +161,25 @@ class on_demand_reader {
                         leave();
                     masterpro::assessor& a = reuse(c.assessors, n_assessors, hint_.assessors);
                     assessor_of(item, a);
-                    for (std::size_t i = 0; i + 1 < n_assessors; ++i)
-                        if (c.assessors[i].id == a.id)
-                            leave();
+                    const text_head head = text_head::of(a.id.data(), a.id.size());
+                    if (find_assessor(c.assessors, head, a.id, n_assessors - 1) < n_assessors - 1)
+                        leave();
+                    assessor_heads_[n_assessors - 1] = head;
                 });
-            } else if (key == "assessments") {
+            } else if (is(key, "assessments")) {
                 first_time(seen, assessments);
                 objects(v, [&](od::object item) {
                     assessment_of(item, reuse(c.assessments, n_assessments, hint_.assessments),
                                   c.assessors, n_assessors);
                 });
-            } else if (key == "credentials") {
+            } else if (is(key, "credentials")) {
                 first_time(seen, credentials);
                 c.has_credentials = true;
                 objects(v, [&](od::object item) {
                     credential_of(item, reuse(c.credentials, n_credentials, hint_.credentials));
                 });
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 2);
             }
         }
@@ -179,8 +205,6 @@ class on_demand_reader {
     }
 
   private:
-    static constexpr std::size_t max_assessors = 32;
-
     // ---- values ----
     // Keys and strings are read in place in the padded text (which has at least
     // SIMDJSON_PADDING readable bytes past its end): stage 1 has checked their quotes, control
@@ -251,6 +275,16 @@ class on_demand_reader {
         return s;
     }
     date date_of(od::value& v) const {
+        // A date as written is 10 characters in quotes (with an escape, it fails the digits'
+        // and dashes' checks, as text_of then parse_date would make it fail).
+        const std::string_view raw = v.raw_json_token();
+        if (raw.size() == 12 && raw.front() == '"' && raw.back() == '"') {
+            consume(v);
+            const auto d = parse_date(raw.substr(1, 10));
+            if (!d)
+                leave();
+            return *d;
+        }
         const auto d = parse_date(text_of(v));
         if (!d)
             leave();
@@ -262,6 +296,11 @@ class on_demand_reader {
     /// reads its own way: those are left to it.
     static double number_of(od::value& v) {
         const std::string_view raw = v.raw_json_token();
+        // One or two digits alone before the next token (years, counts) are read from the text
+        // and left for the iterator to step over (as score_of does).
+        if (raw.size() <= 2 && is_digit(raw[0]) &&
+            (raw.size() == 1 || (raw[0] != '0' && is_digit(raw[1]))))
+            return raw.size() == 1 ? raw[0] - '0' : (raw[0] - '0') * 10 + (raw[1] - '0');
         if (raw.find_first_of(".eE") != std::string_view::npos)
             return ok(v.get_double());
         if (raw.size() > 19)
@@ -271,8 +310,18 @@ class on_demand_reader {
             return static_cast<double>(i);
         return static_cast<double>(ok(v.get_uint64()));
     }
+    static bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+    /// A score: an integer of 64 bits. One digit alone before the next token (the usual score) is
+    /// read from the text and left for the object's iterator to step over, as it steps over
+    /// any value; anything else is simdjson's to parse.
+    static std::int64_t score_of(od::value& v) {
+        const std::string_view raw = v.raw_json_token();
+        if (raw.size() == 1 && is_digit(raw[0]))
+            return raw[0] - '0';
+        return ok(v.get_int64());
+    }
     /// The index of the id `v` (a string) in `index`.
-    [[gnu::always_inline]] id_index lookup(const text_table& index, od::value& v) const {
+    [[gnu::always_inline]] id_index lookup(const id_table& index, od::value& v) const {
         const std::string_view raw = v.raw_json_token();
         std::int32_t found;
         if (raw.size() >= 2 && raw.front() == '"' && raw.back() == '"' &&
@@ -289,18 +338,24 @@ class on_demand_reader {
             leave();
         return static_cast<id_index>(found);
     }
-    /// a == b, the last bytes compared first (ids of a record often differ only there).
-    static bool same_text(std::string_view a, std::string_view b) noexcept {
-        return a.size() == b.size() &&
-               (b.empty() ||
-                (a.back() == b.back() && std::memcmp(a.data(), b.data(), b.size()) == 0));
+    /// The index of the assessor with id `id` (whose head is `head`) among the first `n` of
+    /// `assessors`, or n.
+    std::size_t find_assessor(const std::vector<masterpro::assessor>& assessors,
+                              const text_head& head, std::string_view id,
+                              std::size_t n) const noexcept {
+        std::size_t i = 0;
+        while (i < n && !(assessor_heads_[i] == head && assessors[i].id.size() == id.size() &&
+                          (id.size() <= 16 || std::memcmp(assessors[i].id.data() + 16,
+                                                          id.data() + 16, id.size() - 16) == 0)))
+            ++i;
+        return i;
     }
     /// Calls `body` with each object of the array `v`.
     template <class Each> void objects(od::value& v, Each body) {
         od::array list = ok(v.get_array());
         std::size_t n = 0;
         for (auto element : list) {
-            od::value item = ok(std::move(element));
+            od::value& item = ok_in_place(element);
             if (++n > bounds_.max_items)
                 leave();
             body(ok(item.get_object()));
@@ -314,7 +369,7 @@ class on_demand_reader {
             if (depth >= bounds_.max_json_depth)
                 leave();
             for (auto member : ok(v.get_object())) {
-                od::field f = ok(std::move(member));
+                od::field& f = ok_in_place(member);
                 plain_key(key_of(f));
                 ignored(f.value(), depth + 1);
             }
@@ -348,26 +403,26 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         e.to.reset();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "from") {
+            if (is(key, "from")) {
                 first_time(seen, from);
                 e.from = date_of(v);
-            } else if (key == "to") {
+            } else if (is(key, "to")) {
                 first_time(seen, to);
                 if (!is_null(v))
                     e.to = date_of(v);
-            } else if (key == "fte") {
+            } else if (is(key, "fte")) {
                 first_time(seen, fte);
                 e.fte = number_of(v);
                 if (!(e.fte > 0 && e.fte <= 1))
                     leave();
-            } else if (key == "role") {
+            } else if (is(key, "role")) {
                 first_time(seen, role);
                 e.role = lookup(words_.experience_roles, v);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -387,30 +442,30 @@ class on_demand_reader {
         e.covers.clear();
         e.flags = 0;
         for (auto member : item) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
-                e.id.assign(text_of(v));
-            } else if (key == "type") {
+                set_text(e.id, text_of(v));
+            } else if (is(key, "type")) {
                 first_time(seen, type);
                 e.type = lookup(words_.evidence_types, v);
-            } else if (key == "date") {
+            } else if (is(key, "date")) {
                 first_time(seen, dated);
                 e.dated = date_of(v);
-            } else if (key == "covers") {
+            } else if (is(key, "covers")) {
                 first_time(seen, covers);
                 reserve_new(e.covers, hint_.covers);
                 std::size_t n = 0;
                 for (auto element : ok(v.get_array())) {
-                    od::value k = ok(std::move(element));
+                    od::value& k = ok_in_place(element);
                     if (++n > bounds_.max_items)
                         leave();
                     e.covers.push_back(lookup(words_.criteria, k));
                 }
                 sizes_.covers = std::max(sizes_.covers, n);
-            } else if (!flag_of(plain_key(key), v, e, flags_seen)) {
+            } else if (!flag_of(plain_key(key_of(f)), v, e, flags_seen)) {
                 ignored(v, 4);
             }
         }
@@ -452,43 +507,43 @@ class on_demand_reader {
         a.sector_years = 0;
         std::size_t n_relations = 0;
         for (auto member : item) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
-                a.id.assign(text_of(v));
-            } else if (key == "employer") {
+                set_text(a.id, text_of(v));
+            } else if (is(key, "employer")) {
                 first_time(seen, employer);
                 if (!is_null(v))
-                    a.employer.assign(text_of(v));
-            } else if (key == "industry") {
+                    set_text(a.employer, text_of(v));
+            } else if (is(key, "industry")) {
                 first_time(seen, industry);
                 if (!is_null(v))
                     a.industry = bool_of(v);
-            } else if (key == "trained") {
+            } else if (is(key, "trained")) {
                 first_time(seen, trained);
                 if (!is_null(v))
                     a.trained = bool_of(v);
-            } else if (key == "held_level") {
+            } else if (is(key, "held_level")) {
                 first_time(seen, held_level);
                 if (!is_null(v))
                     a.held_level = lookup(words_.levels, v);
-            } else if (key == "sector_years") {
+            } else if (is(key, "sector_years")) {
                 first_time(seen, sector_years);
                 if (!is_null(v)) {
                     a.sector_years = number_of(v);
                     if (a.sector_years < 0)
                         leave();
                 }
-            } else if (key == "relations") {
+            } else if (is(key, "relations")) {
                 first_time(seen, relations);
                 objects(v, [&](od::object r) {
                     relation_of(r, reuse(a.relations, n_relations,
                                          std::min(hint_.relations, max_inner_hint)));
                 });
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -503,18 +558,18 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         r.until.reset();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "kind") {
+            if (is(key, "kind")) {
                 first_time(seen, kind);
-                r.kind.assign(text_of(v));
-            } else if (key == "until") {
+                set_text(r.kind, text_of(v));
+            } else if (is(key, "until")) {
                 first_time(seen, until);
                 if (!is_null(v))
                     r.until = date_of(v);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 6);
             }
         }
@@ -530,30 +585,29 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         a.scores.clear();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "assessor") {
+            if (is(key, "assessor")) {
                 first_time(seen, assessor);
                 const std::string_view id = text_of(v);
-                std::size_t i = 0;
-                while (i < n && !same_text(assessors[i].id, id))
-                    ++i;
+                const std::size_t i =
+                    find_assessor(assessors, text_head::of(id.data(), id.size()), id, n);
                 if (i == n)
                     leave();
                 a.assessor = static_cast<std::uint32_t>(i);
-            } else if (key == "competence") {
+            } else if (is(key, "competence")) {
                 first_time(seen, competence);
                 a.competence = lookup(words_.competences, v);
-            } else if (key == "date") {
+            } else if (is(key, "date")) {
                 first_time(seen, dated);
                 a.dated = date_of(v);
-            } else if (key == "scores") {
+            } else if (is(key, "scores")) {
                 // Scores are checked against the competence, which may come after them.
                 first_time(seen, scores);
                 scores_in(v, a);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -568,8 +622,9 @@ class on_demand_reader {
     /// competence).
     void scores_in(od::value& v, masterpro::assessment& a) {
         reserve_new(a.scores, hint_.scores);
+        std::uint64_t scored = 0;
         for (auto member : ok(v.get_object())) {
-            od::field f = ok(std::move(member));
+            od::field& f = ok_in_place(member);
             const std::string_view key = plain_key(key_of(f));
             if (key.size() > bounds_.max_string_bytes)
                 leave();
@@ -579,12 +634,17 @@ class on_demand_reader {
                 leave();
             const auto k = static_cast<id_index>(found);
             od::value s = f.value();
-            const std::int64_t score = ok(s.get_int64());
+            const std::int64_t score = score_of(s);
             if (score < q_.rubric.min || score > q_.rubric.max)
                 leave();
-            if (std::any_of(a.scores.begin(), a.scores.end(),
-                            [&](const criterion_score& c) { return c.criterion == k; }))
+            if (k < 64) { // a criterion scored twice: most ids are told by a bit
+                if (scored & (std::uint64_t{1} << k))
+                    leave();
+                scored |= std::uint64_t{1} << k;
+            } else if (std::any_of(a.scores.begin(), a.scores.end(),
+                                   [&](const criterion_score& c) { return c.criterion == k; })) {
                 leave();
+            }
             a.scores.push_back({k, static_cast<int>(score)});
         }
         sizes_.scores = std::max(sizes_.scores, a.scores.size());
@@ -595,24 +655,24 @@ class on_demand_reader {
         std::uint32_t seen = 0;
         cr.valid_until.reset();
         for (auto member : item) {
-            od::field f = ok(std::move(member));
-            const std::string_view key = key_of(f);
+            od::field& f = ok_in_place(member);
+            const char* const key = f.key().raw();
             od::value v = f.value();
-            if (key == "id") {
+            if (is(key, "id")) {
                 first_time(seen, id);
-                cr.id.assign(text_of(v));
-            } else if (key == "type") {
+                set_text(cr.id, text_of(v));
+            } else if (is(key, "type")) {
                 first_time(seen, type);
                 cr.type = lookup(words_.credential_types, v);
-            } else if (key == "issued") {
+            } else if (is(key, "issued")) {
                 first_time(seen, issued);
                 cr.issued = date_of(v);
-            } else if (key == "valid_until") {
+            } else if (is(key, "valid_until")) {
                 first_time(seen, valid_until);
                 if (!is_null(v))
                     cr.valid_until = date_of(v);
             } else {
-                plain_key(key);
+                plain_key(key_of(f));
                 ignored(v, 4);
             }
         }
@@ -628,6 +688,8 @@ class on_demand_reader {
     bool escapes_;
     const list_sizes& hint_;
     bool flag_named_like_member_ = false;
+    /// The heads of the ids of the record's assessors read so far.
+    text_head* assessor_heads_;
 };
 
 } // namespace
@@ -647,6 +709,7 @@ bool read_candidate_on_demand(const program& rules, std::string_view json,
         od::parser parser;
         std::string padded;
         list_sizes last;
+        text_head assessor_heads[max_assessors];
     };
     thread_local thread_parser p;
     constexpr std::size_t ordinary = std::size_t{1} << 20;
@@ -661,7 +724,7 @@ bool read_candidate_on_demand(const program& rules, std::string_view json,
         simdjson::SUCCESS)
         return false;
     try {
-        on_demand_reader reader(rules, escapes, p.last);
+        on_demand_reader reader(rules, escapes, p.last, p.assessor_heads);
         reader.read(doc, as_of, out);
         p.last = reader.sizes_;
         return true;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "expression.hpp"
+#include "id_table.hpp"
 #include "jsonlogic_fusion.hpp"
 #include "jsonlogic_layout.hpp"
 #include "masterpro/limits.hpp"
@@ -135,7 +136,7 @@ class program {
 
     /// The qualification's ids (descriptor's tables) by text, for reading candidate records.
     struct vocabulary_index {
-        text_table competences, criteria, levels, experience_roles, evidence_types, credential_types;
+        id_table competences, criteria, levels, experience_roles, evidence_types, credential_types;
     } vocabulary;
 
     /// Standalone JsonLogic rules: what loading keeps of the data (see jsonlogic_layout.hpp).

@@ -186,6 +186,8 @@ TEST_CASE("the On-Demand route reads ordinary records itself, and leaves the unu
     CHECK(on_demand(R"({"id" : "Žydrūnas", "as_of" : "2026-06-30", "employer" : null })"));
     CHECK(c.id == "Žydrūnas");
     CHECK(on_demand(head + R"(,"assessors":[{"id":"A","held_level":null,"trained":null,"relations":[{"kind":"k","until":null}]}]})"));
+    CHECK(on_demand(head + R"(,"assessors":[{"id":"assessor-long-id-1"},{"id":"assessor-long-id-2"}],"assessments":[{"assessor":"assessor-long-id-2","competence":"C1","date":"2026-01-01","scores":{"C1.1":3}}]})"));
+    CHECK(c.assessments.at(0).assessor == 1);
     // Left: repeated keys, keys with escapes, an assessment before its assessor, faults, integers
     // past 64 bits, a byte-order mark, text after the record.
     CHECK_FALSE(on_demand(R"({"id":"P","id":"Q","as_of":"2026-06-30"})"));
@@ -245,6 +247,14 @@ TEST_CASE("every route gives the same candidate or error on hand-made records") 
         head + R"("assessors":[{"id":"A1","relations":[{"kind":"k","kind":"l"}]}]})",
         head + R"("assessors":[{"id":"A1","sector_years":18446744073709551616}]})",
         head + R"("assessors":[{"id":"A1","sector_years":1e308}]})",
+        head + R"("assessors":[{"id":"A1","sector_years":07}]})",
+        head + R"("evidence":[{"id":"E","type":"cv","date":"2024-01-\t1"}]})",
+        head + R"("evidence":[{"id":"E","type":"cv","date":"2024-01-0\u0031"}]})",
+        head + R"("evidence":[{"id":"E","type":"cv","date":"2024-01-01 "}]})",
+        head + R"("evidence":[{"id":"E","type":"cv","date":"2024-02-30"}]})",
+        head + R"("assessors":[{"id":"A1","sector_years":42}]})",
+        head + R"("note":[0,7,42,-1,100]})",
+        head + R"("note":[00]})",
         head + R"("assessors":[{"id":"A1","sector_years":0e309}]})",
         head + R"("assessors":[{"id":"A1","employer":")" + std::string(rules.bounds().max_string_bytes, 'x') + R"("}]})",
         head + R"("assessors":[{"id":"A1","employer":")" + std::string(rules.bounds().max_string_bytes + 1, 'x') + R"("}]})",
@@ -258,6 +268,16 @@ TEST_CASE("every route gives the same candidate or error on hand-made records") 
         scored + R"({"C1.1":30}}]})",
         scored + R"({"C1.1":-3}}]})",
         scored + R"({"C1.1":3}},{"assessor":"A2","competence":"C2","date":"2026-01-01","scores":{"C1.1":3}}]})",
+        scored + R"({"C1.1":7}}]})",
+        scored + R"({"C1.1":3,"C1.2":4,"C1.1":3}}]})",
+        // Assessors told apart only past their ids' first 16 bytes; keys that begin like the
+        // contract's, or are the contract's with an escape.
+        head + R"("assessors":[{"id":"assessor-long-id-1"},{"id":"assessor-long-id-2"}],"assessments":[{"assessor":"assessor-long-id-2","competence":"C1","date":"2026-01-01","scores":{"C1.1":3}}]})",
+        head + R"("assessors":[{"id":"assessor-long-id-1"},{"id":"assessor-long-id-1"}]})",
+        head + R"("assessors":[{"id":"assessor-long-id-1"}],"assessments":[{"assessor":"assessor-long-id-2","competence":"C1","date":"2026-01-01","scores":{"C1.1":3}}]})",
+        head + R"("ids":"Q","i":1,"as_of_x":2,"employers":"E"})",
+        head + R"("evidence":[{"id":"E","type":"cv","dates":"2024-01-01","date":"2024-01-01","cover":["C1.1"]}]})",
+        scored + R"({"C1.1":3},"assessorX":"A1","date":"2026-01-01"}]})",
         head + R"("note":)" + nested(rules.bounds().max_json_depth - 2) + "}",
         head + R"("note":)" + nested(rules.bounds().max_json_depth - 1) + "}",
         head + R"("note":)" + nested(rules.bounds().max_json_depth) + "}",
