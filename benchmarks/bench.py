@@ -269,6 +269,49 @@ def best_process(cmd, runs, stdout_path=None, stdin_path=None):
     return best, peak, code, err, cpu_best
 
 
+# What callgrind's inclusive counts are summed by: a name, and the text that starts the function's
+# name in callgrind_annotate's output (its first, not recursive, entry).
+PROFILE_PARTS = (
+    ("read", "masterpro::detail::read_candidate_into("),
+    ("decide", "masterpro::detail::evaluate_into("),
+    ("gaps", "::collect_gap("),
+    ("render", "masterpro::append_json("),
+    ("rules", "masterpro::rule_set::from_file("),
+)
+
+
+def callgrind_profile(cmd, records):
+    """Instructions per record of a whole process under callgrind, in total and by
+    PROFILE_PARTS (inclusive); None when valgrind is not installed or the run fails."""
+    if not shutil.which("valgrind") or not shutil.which("callgrind_annotate"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        run = subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *cmd],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if run.returncode != 0 or not os.path.exists(out):
+            return None
+        text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", "--auto=no",
+                               out],
+                              capture_output=True, text=True).stdout
+    counts = {}
+    for line in text.splitlines():
+        fields = line.split(None, 2)
+        if len(fields) < 3 or not fields[0].replace(",", "").isdigit():
+            continue
+        value = int(fields[0].replace(",", ""))
+        name = fields[2].split(":", 1)[1] if ":" in fields[2] else fields[2]
+        if "PROGRAM TOTALS" in line:
+            counts["total"] = value
+        for part, prefix in PROFILE_PARTS:
+            at = name.find(prefix)
+            if at >= 0 and "'2" not in name:
+                counts[part] = max(counts.get(part, 0), value)
+    if "total" not in counts:
+        return None
+    return {k: v / records for k, v in counts.items()}
+
+
 def run_welder(opts, status):
     w = {"n": opts.welder_n, "stream_n": opts.stream_n}
     rules = opts.welder_rules
@@ -302,6 +345,7 @@ def run_welder(opts, status):
         else:
             letters, errors = outcome_letters(out_nr)
             letters_r, _ = outcome_letters(out_r)
+            w["reason_bytes"] = os.path.getsize(out_r) - os.path.getsize(out_nr)
             w["cli"] = {"seconds": s1, "rss_kb": rss1, "errors": errors, "records": len(letters),
                         "cpu": cpu1}
             w["cli_reasons"] = {"seconds": s2, "rss_kb": rss2}
@@ -359,6 +403,20 @@ def run_welder(opts, status):
                 r["outcomes"] != w["outcomes"][: len(r["outcomes"])]:
             r = {"status": "mismatch", "reason": "Python outcomes differ from the CLI's"}
         w["python"] = r
+
+    # Where the time goes, by instructions: callgrind over the first records, whole processes.
+    if "cli" in w and opts.profile_n:
+        k = min(opts.profile_n, opts.welder_n)
+        prefix = os.path.join(opts.data, f"welder.profile{k}.jsonl")
+        with open(pop) as src, open(prefix, "w") as dst:
+            for _, line in zip(range(k), src):
+                dst.write(line)
+        log(f"callgrind over the first {k} records (parse only, without and with reasons) ...")
+        w["profile"] = {"records": k,
+                        "parse": callgrind_profile([parse, prefix], k),
+                        "no_reasons": callgrind_profile([opts.cli, "evaluate", rules, prefix,
+                                                         "--no-reasons"], k),
+                        "reasons": callgrind_profile([opts.cli, "evaluate", rules, prefix], k)}
 
     if opts.stream_n and "cli" in w:
         stream = os.path.join(opts.build, "tmp", "stream.jsonl")
@@ -749,6 +807,43 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
     else:
         add(f"Not measured: {ip.get('status')}: {ip.get('reason')}")
     add("")
+    pr = w.get("profile") or {}
+    nr, rs, po = pr.get("no_reasons"), pr.get("reasons"), pr.get("parse")
+    add("### Where the time goes, by instructions (callgrind)\n")
+    if nr and rs and po:
+        k = pr["records"]
+        add(f"Whole processes over the first {k:,} records under callgrind: instructions per record "
+            "(each part inclusive of what it calls; start-up, loading the rules and reading and "
+            "writing lines are spread over these records).\n")
+        add("| part | `--no-reasons` | reasons on | RapidJSON parse only |")
+        add("|---|---:|---:|---:|")
+
+        def k_(x):
+            return f"{x / 1000:.1f} k" if x else "—"
+        rows_ = (("reading the record (`read_candidate_into`)", "read"),
+                 ("deciding (`evaluate_into`)", "decide"),
+                 ("of which the gaps (`collect_gap`)", "gaps"),
+                 ("rendering the decision (`append_json`)", "render"),
+                 ("loading the rules (`rule_set::from_file`)", "rules"))
+        for label, key in rows_:
+            add(f"| {label} | {k_(nr.get(key, 0))} | {k_(rs.get(key, 0))} | |")
+        for d in (nr, rs):
+            d["other"] = d["total"] - sum(d.get(x, 0) for x in ("read", "decide", "render", "rules"))
+        add(f"| start-up, lines in and out | {k_(nr['other'])} | {k_(rs['other'])} | |")
+        add(f"| **whole process** | **{k_(nr['total'])}** | **{k_(rs['total'])}** | "
+            f"**{k_(po['total'])}** |")
+        add("")
+        add(f"- Reasons on take {rs['total'] / nr['total']:.2f}× the instructions of "
+            f"`--no-reasons`: deciding with the trace {k_(rs.get('decide', 0))} instead of "
+            f"{k_(nr.get('decide', 0))}, and rendering {k_(rs.get('render', 0))} instead of "
+            f"{k_(nr.get('render', 0))} (about "
+            f"{w.get('reason_bytes', 0) / max(w['n'], 1) / 1000:.1f} KB of reasons per record).")
+        add(f"- Without reasons, reading and deciding take {k_(nr.get('read', 0) + nr.get('decide', 0))}"
+            f" per record against RapidJSON's {k_(po['total'])} for parsing alone (whole process); "
+            "time ratios above differ from instruction ratios because instructions per cycle differ.")
+    else:
+        add("Not measured: valgrind (callgrind) is not installed or a run failed.")
+    add("")
     return "\n".join(out)
 
 
@@ -767,6 +862,8 @@ def main() -> None:
     parser.add_argument("--welder-n", type=int, default=20000)
     parser.add_argument("--stream-n", type=int, default=1000000)
     parser.add_argument("--inprocess-n", type=int, default=5000)
+    parser.add_argument("--profile-n", type=int, default=1000,
+                        help="records profiled with callgrind (0: none)")
     parser.add_argument("--load-iterations", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3, help="process runs; the best counts")
     parser.add_argument("--out", required=True)

@@ -40,7 +40,7 @@ step() {
 
 # ---- Debian packages: compilers, CMake, the libraries masterpro builds with, venv, GNU time ----
 packages=(g++ cmake ninja-build libboost-dev libboost-program-options-dev rapidjson-dev libsimdjson-dev
-          libexpected-dev python3-venv time)
+          libexpected-dev python3-venv time valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
