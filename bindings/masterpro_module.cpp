@@ -139,7 +139,11 @@ void translate(std::exception_ptr p) {
 struct record_text {
     std::string text;       ///< the JSON, when the record had to be written (dict) or copied (str)
     std::string_view lines; ///< the JSON, as a line of a batch's input (then `text` is empty)
+    std::size_t lines_readable_after = 0; ///< bytes of the input after `lines` that may be read
     std::string_view json() const { return text.empty() ? lines : std::string_view(text); }
+    /// Bytes after json() that may be read: the reader reads the text in place when there are
+    /// enough (detail::in_place_padding), instead of copying it.
+    std::size_t readable_after() const { return text.empty() ? lines_readable_after : text.capacity() - text.size(); }
     std::optional<mp::error> error;
     std::optional<std::string> id; ///< a dict's id, for an error before there is any text
 };
@@ -437,7 +441,8 @@ py_decision evaluate_one(const py_rule_set& self, const py::object& record,
 }
 
 /// Splits JSON lines, skipping blank lines but keeping line numbers; the records point into `all`.
-void split_lines(std::string_view all, std::vector<record_text>& texts,
+/// `readable_end`: where the memory that may be read after `all` ends.
+void split_lines(std::string_view all, const char* readable_end, std::vector<record_text>& texts,
                  std::vector<std::size_t>& lines) {
     std::size_t number = 0;
     while (!all.empty()) {
@@ -451,6 +456,7 @@ void split_lines(std::string_view all, std::vector<record_text>& texts,
             continue;
         record_text r;
         r.lines = line; // into the batch's input, which outlives the batch
+        r.lines_readable_after = static_cast<std::size_t>(readable_end - (line.data() + line.size()));
         texts.push_back(std::move(r));
         lines.push_back(number);
     }
@@ -466,14 +472,15 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
     std::string input; // a JSON-lines file or bytearray, which the records point into
     if (auto path = as_path(records)) {
         input = read_file(*path);
-        split_lines(input, texts, lines);
+        split_lines(input, input.data() + input.capacity(), texts, lines);
     } else if (PyBytes_Check(records.ptr())) {
         // bytes cannot change, and `records` holds them for the call: no copy.
-        split_lines({PyBytes_AS_STRING(records.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(records.ptr()))},
-                    texts, lines);
+        const std::string_view all{PyBytes_AS_STRING(records.ptr()),
+                                   static_cast<std::size_t>(PyBytes_GET_SIZE(records.ptr()))};
+        split_lines(all, all.data() + all.size(), texts, lines);
     } else if (is_bytes(records)) {
         input = bytes_text(records); // a bytearray could change while the GIL is released
-        split_lines(input, texts, lines);
+        split_lines(input, input.data() + input.capacity(), texts, lines);
     } else if (PyDict_Check(records.ptr())) {
         throw py::type_error(
             "evaluate_many takes an iterable of records, not one dict: use evaluate");
@@ -503,7 +510,8 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
                             results[i] = tl::make_unexpected(*texts[i].error);
                         } else {
                             mp::decision d;
-                            auto decided = mp::detail::decide_json(self.rules.program(), texts[i].json(), when, what, read, d);
+                            auto decided = mp::detail::decide_json(self.rules.program(), texts[i].json(), when, what, read, d,
+                                                                           texts[i].readable_after());
                             if (decided) results[i] = std::move(d);
                             else results[i] = tl::make_unexpected(std::move(decided.error()));
                         }

@@ -70,9 +70,9 @@ inline std::string describe(const candidate& c) {
 
 /// What reading `json` by `route` into `into` gives: the candidate described, or the error.
 inline std::string read_by(const rule_set& rules, std::string_view json, detail::reader_route route,
-                           candidate& into) {
-    const auto read =
-        detail::read_candidate_into(*rules.program(), json, *make_date(2026, 6, 30), into, route);
+                           candidate& into, std::size_t readable_after = 0) {
+    const auto read = detail::read_candidate_into(*rules.program(), json, *make_date(2026, 6, 30), into, route,
+                                                  readable_after);
     if (!read) {
         const error& e = read.error();
         return "error " + std::to_string(static_cast<int>(e.category)) + " " + e.message + " at " +
@@ -92,6 +92,16 @@ inline std::string compare_routes(const rule_set& rules, std::string_view json, 
     const std::string again = read_by(rules, json, detail::reader_route::fastest, reused);
     if (again != by_tree)
         return "reading into a used candidate differs: " + again + " / " + by_tree;
+    // Read in place: the text followed by bytes that could continue JSON (quotes, backslashes,
+    // digits, brackets), which the reader may read but must not take as part of the record.
+    std::string buffer(json);
+    for (std::size_t i = 0; i < detail::in_place_padding + 7; ++i)
+        buffer += "\"\\1{[:,e-"[i % 9];
+    candidate in_place;
+    const std::string read_in_place = read_by(rules, std::string_view(buffer.data(), json.size()),
+                                              detail::reader_route::fastest, in_place, buffer.size() - json.size());
+    if (read_in_place != by_tree)
+        return "reading the text in place differs: " + read_in_place + " / " + by_tree;
     return {};
 }
 

@@ -3,6 +3,7 @@
 
 #include "masterpro/limits.hpp"
 
+#include "candidate_reader.hpp"
 #include "evaluate.hpp"
 
 #include <boost/asio/post.hpp>
@@ -37,12 +38,16 @@ struct worker_state {
 const char* decide_line(const rule_set& rules, std::string& line, std::size_t number, const batch_options& o,
                         worker_state& w, std::string& out) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    // Room after the text for the reader's padding, so that it reads the line where it is (a
+    // line's memory is kept from chunk to chunk: this seldom allocates).
+    if (line.capacity() - line.size() < detail::in_place_padding) line.reserve(line.size() + detail::in_place_padding);
     // The trace and gaps are shown with the reasons (and in explanations), and without them not
     // made; only what they show is recorded (no checks that pass).
     evaluation_options what;
     what.trace = what.gaps = o.text || o.json.reasons || o.json.explanation;
     what.passing_checks = false;
-    auto decided = detail::decide_json(rules.program(), line, o.as_of, what, w.read, w.decided);
+    auto decided =
+        detail::decide_json(rules.program(), line, o.as_of, what, w.read, w.decided, line.capacity() - line.size());
     if (!decided) {
         const error& e = decided.error();
         if (o.text)

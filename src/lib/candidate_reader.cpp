@@ -551,9 +551,10 @@ tl::expected<candidate, error> read_reporting(const program& rules, std::string_
 } // namespace
 
 tl::expected<void, error> read_candidate_into(const program& rules, std::string_view json, std::optional<date> as_of,
-                                              candidate& out, reader_route route) {
+                                              candidate& out, reader_route route, std::size_t readable_after) {
     // On-Demand takes no text with a NUL (simdjson refuses it in a string and as a token).
-    if (route == reader_route::fastest && read_candidate_on_demand(rules, json, as_of, out)) return {};
+    if (route == reader_route::fastest && read_candidate_on_demand(rules, json, as_of, out, readable_after))
+        return {};
     // RapidJSON reads NUL as the end of input, which would accept `{...}<NUL>garbage`.
     if (const auto nul = json.find('\0'); nul != std::string_view::npos)
         return refuse(error_category::json_syntax, "invalid JSON: NUL character", nul);

@@ -28,6 +28,9 @@ tl::expected<candidate, error> read_candidate(const program& rules, const rapidj
 tl::expected<candidate, error> read_candidate(const program& rules, const simdjson::dom::element& record,
                                               std::optional<date> as_of);
 
+/// Readable bytes after a record's text that let read_candidate_into read it in place.
+constexpr std::size_t in_place_padding = 64;
+
 /// The ways a record's text can be read (read_candidate_into). All give the same candidate or
 /// the same error; they differ in speed and in what they take.
 enum class reader_route {
@@ -50,14 +53,19 @@ enum class reader_route {
 /// `candidate_data`, each naming the JSON pointer and path of the first fault. On error `out`
 /// holds a valid candidate of unspecified content. Every route gives the same outcome;
 /// `route` is for tests that check that.
+/// `readable_after`: how many bytes after `json` may be read (not written), e.g. a string's
+/// spare capacity; with in_place_padding or more, the fast route reads the text where it is
+/// instead of copying it.
 tl::expected<void, error> read_candidate_into(const program& rules, std::string_view json, std::optional<date> as_of,
-                                              candidate& out, reader_route route = reader_route::fastest);
+                                              candidate& out, reader_route route = reader_route::fastest,
+                                              std::size_t readable_after = 0);
 
 /// The On-Demand route alone: true when it read the record into `out`; false when it leaves the
 /// record to the tree reader (any fault, repeated keys, escapes of surrogates, integers past 64
 /// bits, an assessment listed before its assessor, more than 32 assessors, ...), `out` then
 /// holding a valid candidate of unspecified content.
-bool read_candidate_on_demand(const program& rules, std::string_view json, std::optional<date> as_of, candidate& out);
+bool read_candidate_on_demand(const program& rules, std::string_view json, std::optional<date> as_of, candidate& out,
+                              std::size_t readable_after = 0);
 
 /// Fills rules.vocabulary from rules.descriptor, once the descriptor is final: the index
 /// refers to the descriptor's strings.

@@ -16,6 +16,7 @@ namespace masterpro::detail {
 namespace {
 
 namespace od = simdjson::ondemand;
+static_assert(in_place_padding == simdjson::SIMDJSON_PADDING, "in_place_padding is simdjson's padding");
 
 /// Thrown inside the fast route only, caught at its boundary: "read this record the tree way".
 struct not_here {};
@@ -695,7 +696,7 @@ class on_demand_reader {
 } // namespace
 
 bool read_candidate_on_demand(const program& rules, std::string_view json,
-                              std::optional<date> as_of, candidate& out) {
+                              std::optional<date> as_of, candidate& out, std::size_t readable_after) {
     // The record's deepest member of the contract (a relation) is at depth 5; a byte-order mark
     // is read the tree way, and so is text with a \uD escape (lone surrogates are checked there).
     const bool escapes = json.find('\\') != std::string_view::npos;
@@ -717,12 +718,18 @@ bool read_candidate_on_demand(const program& rules, std::string_view json,
         p.parser = od::parser();
         std::string().swap(p.padded);
     }
-    p.padded.assign(json.data(), json.size());
-    p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+    // simdjson reads (never writes) up to SIMDJSON_PADDING bytes past the text: when the caller
+    // says that many are readable, the text is read where it is; else it is copied, padded.
+    const char* text = json.data();
+    std::size_t readable = json.size() + readable_after;
+    if (readable_after < simdjson::SIMDJSON_PADDING) {
+        p.padded.assign(json.data(), json.size());
+        p.padded.append(simdjson::SIMDJSON_PADDING, '\0');
+        text = p.padded.data();
+        readable = p.padded.size();
+    }
     od::document doc;
-    if (p.parser.iterate(p.padded.data(), json.size(), p.padded.size()).get(doc) !=
-        simdjson::SUCCESS)
-        return false;
+    if (p.parser.iterate(text, json.size(), readable).get(doc) != simdjson::SUCCESS) return false;
     try {
         on_demand_reader reader(rules, escapes, p.last, p.assessor_heads);
         reader.read(doc, as_of, out);

@@ -34,9 +34,11 @@ tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, co
 
 /// rule_set::evaluate_json into `who` and `out`, both reusable from record to record: the
 /// record read into `who` (read_candidate_into), then decided into `out` (decide).
+/// `readable_after` as for read_candidate_into (in_place_padding bytes or more: the text is read
+/// in place).
 tl::expected<void, error> decide_json(const std::shared_ptr<const program>& rules, std::string_view json,
                                       std::optional<date> as_of, const evaluation_options& options, candidate& who,
-                                      decision& out);
+                                      decision& out, std::size_t readable_after = 0);
 
 /// Fills rules.recalled (program.hpp) once the rules are compiled.
 void plan_recalled_conditions(program& rules);

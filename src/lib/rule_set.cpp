@@ -92,8 +92,8 @@ tl::expected<void, error> decide(const std::shared_ptr<const program>& rules, co
 
 tl::expected<void, error> decide_json(const std::shared_ptr<const program>& rules, std::string_view json,
                                       std::optional<date> as_of, const evaluation_options& options, candidate& who,
-                                      decision& out) {
-    auto read = read_candidate_into(*rules, json, as_of, who);
+                                      decision& out, std::size_t readable_after) {
+    auto read = read_candidate_into(*rules, json, as_of, who, reader_route::fastest, readable_after);
     if (!read) return read;
     return decide(rules, who, as_of, options, out);
 }
