@@ -57,6 +57,7 @@ struct frame {
     scratch* arena = nullptr; ///< where values made while evaluating live
     step_budget* steps = nullptr;
     struct pass_state* passes = nullptr; ///< JsonLogic: the shared passes of this evaluation
+    const packed_list* packed = nullptr;  ///< JsonLogic: per pass, its list packed (or nullptr)
 };
 
 /// A shared pass (jsonlogic_fusion.hpp) of one evaluation: run on first use, then read.
@@ -333,6 +334,9 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     const auto& steps = pool.paths[static_cast<std::size_t>(path)];
     if (pool.path_slots.empty()) return js::lookup(data, steps, fallback);
     const auto& slots = pool.path_slots[static_cast<std::size_t>(path)];
+    // A path the layout has no slots for (read in values the evaluator made, e.g. the
+    // elements of a list an `if` returns) is read by name.
+    if (slots.size() < steps.size()) return js::lookup(data, steps, fallback);
     value at = data;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (slots[i] >= 0 && js::is_row(at)) {
@@ -544,11 +548,147 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     }
 }
 
+/// packed_test_holds's other cases: null as null; anything else read from the element, as
+/// run_pass reads it.
+[[gnu::noinline]] bool packed_test_slow(const element_test& t, std::uint64_t c, const value& element,
+                                        const expr_pool& pool, scratch& arena) {
+    if (packed::is_number(c)) return test_holds(t, value::of_number(packed::number(c)), arena);
+    switch (packed::kind_of(c)) {
+    case packed::null_kind: return test_holds(t, value::null(), arena);
+    case packed::boolean_kind: return test_holds(t, value::of_bool((c & 1U) != 0), arena);
+    default: return test_holds(t, read_field(element, pool, t.path, t.slot), arena);
+    }
+}
+
+/// A packed cell's test (jsonlogic_fusion.hpp): the usual cases (a number field against a
+/// number, a boolean against a boolean, an interned string against a string by atom) decided
+/// on the cell as test_holds decides them on values, the rest by packed_test_slow.
+[[gnu::always_inline]] inline bool packed_test_holds(const element_test& t, std::uint64_t c, const value& element,
+                                                     const expr_pool& pool, scratch& arena) {
+    using shortcut = element_test::shortcut;
+    if (packed::is_number(c)) {
+        if (t.fast == shortcut::number) {
+            // The relation as the outcomes it holds for: less, equal, greater, unordered (NaN).
+            const double x = packed::number(c), k = t.constant.number;
+            const unsigned outcome = (x < k ? 1U : 0U) | (x == k ? 2U : 0U) | (x > k ? 4U : 0U) | (x != x ? 8U : 0U);
+            return (outcome & t.outcomes) != 0;
+        }
+    } else if (t.fast == shortcut::boolean && packed::kind_of(c) == packed::boolean_kind) {
+        return ((c & 1U) == static_cast<unsigned>(t.constant.boolean)) == (t.compare == element_test::relation::equal);
+    } else if (t.fast == shortcut::text && packed::kind_of(c) == packed::atom_kind) {
+        return ((c & 0xFFFFU) == t.constant.atom) == (t.compare == element_test::relation::equal);
+    }
+    return packed_test_slow(t, c, element, pool, arena);
+}
+
+/// The mask of an element whose key cell is not an interned string: every key test run.
+[[gnu::noinline]] std::uint64_t key_mask_slow(const fused_pass::mask_plan& m, std::uint64_t key, const value& element,
+                                              const expr_pool& pool, scratch& arena) {
+    std::uint64_t mask = 0;
+    for (std::size_t t = 0; t < m.key_tests.size(); ++t)
+        if (packed_test_holds(m.key_tests[t], key, element, pool, arena)) mask |= std::uint64_t{1} << m.key_test_bits[t];
+    return mask;
+}
+
+/// run_pass over a packed list: the same walk, each element's tests run once on its cells into
+/// a mask (fused_pass::mask_plan), each operation that can hold for its key read off the mask.
+void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
+    scratch& arena = *f.arena;
+    const auto& pool = f.rules->exprs;
+    const auto& m = pass.masks;
+    const std::size_t count = pass.operations.size();
+    value* results = arena.make<value>(count);
+    auto* tally = arena.make<std::uint32_t>(count);
+    std::fill_n(tally, count, 0U);
+    state.done = true;
+    state.results = results;
+    std::size_t open = pass.deciding;
+    const fused_operation* operations = pass.operations.data();
+    const std::uint32_t size = list.size;
+    // Everything the walk reads of the plan, in locals: the walk's stores (tally, results)
+    // could otherwise be any of it to the compiler, which would read it again after each.
+    const std::size_t columns = pass.columns.size();
+    const std::size_t atoms = m.key_bits.size();
+    const std::uint32_t* from = m.op_from.data();
+    const std::uint32_t* ops = m.op_list.data();
+    const std::uint64_t* need = m.need.data();
+    const bool counting = pass.counting;
+    const std::int32_t key_column = pass.key_column;
+    const std::uint64_t* key_bits = m.key_bits.data();
+    const fused_pass::mask_plan::cell_test* tests = m.cell_tests.data();
+    const std::size_t test_count = m.cell_tests.size();
+    const std::uint64_t* all_cells = list.cells;
+    std::uint32_t i = 0;
+    for (; i < size && (open > 0 || counting); ++i) {
+        const std::uint64_t* cells = all_cells + i * columns;
+        std::uint64_t mask = 0;
+        std::size_t range = atoms; // every operation
+        if (key_column >= 0) {
+            const std::uint64_t key = cells[key_column];
+            if ((key >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
+                const std::size_t atom = key & 0xFFFFU;
+                range = atom < atoms ? atom : 0;
+                mask = key_bits[range];
+            } else {
+                mask = key_mask_slow(m, key, list.elements[i], pool, arena);
+            }
+        }
+        for (std::size_t t = 0; t < test_count; ++t) {
+            const auto& test = tests[t];
+            const std::uint64_t c = cells[test.column];
+            bool yes;
+            if (test.fast == 1 && packed::is_number(c)) {
+                // The relation as the outcomes it holds for: less, equal, greater, unordered.
+                const double x = packed::number(c), k = packed::number(test.expected);
+                const unsigned outcome = x < k ? 1U : (x == k ? 2U : (x > k ? 4U : 8U));
+                yes = (outcome & test.outcomes) != 0;
+            } else if (test.fast == 2 && (c >> 32) == (test.expected >> 32)) {
+                yes = (c == test.expected) != test.negate;
+            } else {
+                yes = packed_test_slow(m.tests[t], c, list.elements[i], pool, arena);
+            }
+            mask |= std::uint64_t{yes} << test.bit;
+        }
+        for (std::uint32_t j = from[range], end = from[range + 1]; j < end; ++j) {
+            const std::uint32_t k = ops[j];
+            const bool yes = (mask & need[k]) == need[k];
+            const op code = operations[k].code;
+            if (code == op::jl_count) {
+                tally[k] += yes ? 1 : 0;
+                continue;
+            }
+            if (tally[k] || yes == (code == op::jl_all)) continue; // decided, or not yet
+            results[k] = value::of_bool(code == op::jl_some);
+            tally[k] = 1;
+            --open;
+        }
+    }
+    // One step per element visited, as run_pass takes them (evaluation has no side effects, so
+    // taking them after the walk stops it with the same outcome).
+    if (!f.steps->take(i)) return;
+    for (std::size_t k = 0; k < count; ++k) {
+        const op code = operations[k].code;
+        if (code == op::jl_count) {
+            results[k] = value::of_number(tally[k]);
+            continue;
+        }
+        if (tally[k]) continue;
+        switch (code) {
+        case op::jl_some: results[k] = value::of_bool(false); break;
+        case op::jl_none: results[k] = value::of_bool(true); break;
+        default: results[k] = value::of_bool(size > 0); break;
+        }
+    }
+}
+
 value fused_result(const frame& f, std::int32_t at) {
     const auto& plan = f.rules->fusion;
     const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
     pass_state& state = f.passes[pass];
-    if (!state.done) run_pass(f, plan.passes[pass], state);
+    if (!state.done) {
+        if (f.packed && f.packed[pass].packed) run_packed_pass(f, plan.passes[pass], f.packed[pass], state);
+        else run_pass(f, plan.passes[pass], state);
+    }
     return state.results[operation];
 }
 
@@ -1805,13 +1945,15 @@ value evaluate_constant(const program& rules, std::int32_t node, std::int32_t le
     return evaluate_without_candidate(rules, node, level, competence, arena, unbounded);
 }
 
-std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena) {
+std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena,
+                                        const packed_list* packed) {
     static const candidate nobody;
     step_budget steps{rules.bounds.max_evaluation_steps};
     frame f;
     f.rules = &rules;
     f.who = &nobody;
     f.data = data;
+    f.packed = packed;
     f.arena = &arena;
     f.steps = &steps;
     if (!rules.fusion.passes.empty()) {

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -485,6 +486,8 @@ struct jsonlogic_data::loaded {
 struct jsonlogic_data::head {
     const detail::program* rules = nullptr; ///< held alive by loaded::rules
     value root;
+    /// The lists the rule's shared passes walk, packed (jsonlogic_fusion.hpp), or nullptr.
+    const detail::packed_list* packed = nullptr;
 };
 
 jsonlogic_data::jsonlogic_data() noexcept = default;
@@ -502,12 +505,26 @@ std::size_t jsonlogic_data::memory_bytes() const noexcept { return data_ ? data_
 tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_json) const {
     auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
     // First in the arena, so that the data's first values (the root object) follow it.
-    auto* head = state->arena.make<jsonlogic_data::head>(1);
+    auto* head = new (state->arena.make<jsonlogic_data::head>(1)) jsonlogic_data::head();
     auto root = load_data(data_json, state->arena, *program_, true);
     if (!root) return tl::make_unexpected(std::move(root.error()));
     state->rules = program_;
+    const std::size_t packed = detail::packed_bytes(program_->fusion, *root);
+    if (packed > 0) {
+        // What an application reads, together: a new head, a copy of the root row (its slots,
+        // after the keys' place) and the packed lists, in one block after the loaded values.
+        const std::size_t slots = root->size + 1;
+        const std::size_t words = (sizeof(jsonlogic_data::head) + slots * sizeof(value) + packed + 7) / 8;
+        auto* block = reinterpret_cast<unsigned char*>(state->arena.make<value>((words * 8 + sizeof(value) - 1) / sizeof(value)));
+        head = new (block) jsonlogic_data::head();
+        auto* row = reinterpret_cast<value*>(block + sizeof(jsonlogic_data::head));
+        std::copy(root->elements - 1, root->elements + root->size, row);
+        head->root = detail::js::make_row(row + 1, root->size);
+        head->packed = detail::pack_lists(program_->fusion, head->root, block + sizeof(jsonlogic_data::head) + slots * sizeof(value));
+    } else {
+        head->root = *root;
+    }
     head->rules = program_.get();
-    head->root = *root;
     jsonlogic_data out;
     out.data_ = std::move(state);
     out.head_ = head;
@@ -517,7 +534,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
 tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
     if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
-    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena);
+    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -528,7 +545,7 @@ tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& dat
 tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
     if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
-    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena);
+    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     return detail::js::truthy(*result);
 }

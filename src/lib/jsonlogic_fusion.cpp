@@ -1,7 +1,10 @@
 // Plans the shared passes of a JsonLogic rule (jsonlogic_fusion.hpp).
 #include "jsonlogic_fusion.hpp"
 
+#include "jsonlogic_values.hpp"
+
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 namespace masterpro::detail {
@@ -155,6 +158,7 @@ class planner {
         for (auto& pass : plan_.passes) {
             key(pass);
             pass.key_slot = direct_slot(pass.key_path);
+            plan_packing(pass);
         }
     }
 
@@ -177,6 +181,8 @@ class planner {
             }
             t.fast = element_test::shortcut::number;
             t.compare = r;
+            static constexpr std::uint8_t outcomes[] = {2, 1 | 4 | 8, 1, 1 | 2, 4, 4 | 2}; // by relation
+            t.outcomes = outcomes[static_cast<int>(r)];
             return;
         }
         if (t.constant.type == value_type::boolean &&
@@ -184,7 +190,128 @@ class planner {
              t.code == op::jl_strict_not_equal)) {
             t.fast = element_test::shortcut::boolean;
             t.compare = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal ? relation::equal : relation::not_equal;
+            return;
         }
+        if (t.constant.type == value_type::string && t.constant.atom >= 2 &&
+            (t.code == op::jl_loose_equal || t.code == op::jl_strict_equal || t.code == op::jl_loose_not_equal ||
+             t.code == op::jl_strict_not_equal)) {
+            t.fast = element_test::shortcut::text;
+            t.compare = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal ? relation::equal : relation::not_equal;
+        }
+    }
+
+    /// Whether the pass's list can be packed, and its columns: the element slots its key and
+    /// tests read.
+    static void plan_packing(fused_pass& pass) {
+        pass.packed = pass.root_slot >= 0 && (pass.key_path < 0 || pass.key_slot >= 0);
+        for (const auto& o : pass.operations) pass.packed = pass.packed && o.flat && o.slotted;
+        if (!pass.packed) return;
+        auto column = [&](std::int32_t slot) {
+            auto at = std::find(pass.columns.begin(), pass.columns.end(), slot);
+            if (at == pass.columns.end()) at = pass.columns.insert(pass.columns.end(), slot);
+            return static_cast<std::int32_t>(at - pass.columns.begin());
+        };
+        if (pass.key_slot >= 0) pass.key_column = column(pass.key_slot);
+        for (auto& o : pass.operations)
+            for (auto& t : o.tests) t.column = column(t.slot);
+        plan_masks(pass);
+    }
+
+    static bool same_constant(const value& a, const value& b) {
+        if (a.type != b.type) return false;
+        switch (a.type) {
+        case value_type::null_t: return true;
+        case value_type::boolean: return a.boolean == b.boolean;
+        case value_type::number: return std::memcmp(&a.number, &b.number, sizeof a.number) == 0;
+        case value_type::string: return a.atom == b.atom && a.text() == b.text();
+        default: return false;
+        }
+    }
+    static bool same_test(const element_test& a, const element_test& b) {
+        return a.column == b.column && a.code == b.code && a.constant_first == b.constant_first &&
+               same_constant(a.constant, b.constant);
+    }
+
+    /// The mask plan of a packed pass (fused_pass::mask_plan); a pass of more than 64
+    /// distinct tests is not packed.
+    static void plan_masks(fused_pass& pass) {
+        auto& m = pass.masks;
+        std::vector<element_test> distinct;
+        std::vector<std::vector<std::uint32_t>> bits_of(pass.operations.size());
+        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
+            for (const auto& t : pass.operations[k].tests) {
+                auto at = std::find_if(distinct.begin(), distinct.end(), [&](const element_test& d) { return same_test(d, t); });
+                if (at == distinct.end()) at = distinct.insert(distinct.end(), t);
+                bits_of[k].push_back(static_cast<std::uint32_t>(at - distinct.begin()));
+            }
+        }
+        if (distinct.size() > 64) {
+            pass.packed = false;
+            return;
+        }
+        std::size_t atoms = 1;
+        for (std::uint32_t b = 0; b < distinct.size(); ++b) {
+            const element_test& t = distinct[b];
+            if (pass.key_column >= 0 && t.column == pass.key_column && t.fast == element_test::shortcut::text) {
+                m.key_tests.push_back(t);
+                m.key_test_bits.push_back(b);
+                atoms = std::max<std::size_t>(atoms, std::size_t{t.constant.atom} + 1);
+            } else {
+                m.tests.push_back(t);
+                m.test_bits.push_back(b);
+                fused_pass::mask_plan::cell_test c;
+                c.column = static_cast<std::uint32_t>(t.column);
+                c.bit = static_cast<std::uint8_t>(b);
+                c.negate = t.compare != element_test::relation::equal;
+                switch (t.fast) {
+                case element_test::shortcut::number:
+                    c.fast = 1;
+                    c.outcomes = t.outcomes;
+                    std::memcpy(&c.expected, &t.constant.number, sizeof c.expected);
+                    break;
+                case element_test::shortcut::boolean:
+                    c.fast = 2;
+                    c.expected = packed::cell(packed::boolean_kind, t.constant.boolean ? 1 : 0);
+                    break;
+                case element_test::shortcut::text:
+                    c.fast = 2;
+                    c.expected = packed::cell(packed::atom_kind, t.constant.atom);
+                    break;
+                default: break;
+                }
+                m.cell_tests.push_back(c);
+            }
+        }
+        if (pass.key_path >= 0) atoms = std::max(atoms, pass.by_atom.size());
+        m.key_bits.assign(atoms, 0);
+        for (std::size_t a = 0; a < atoms; ++a) {
+            for (std::size_t i = 0; i < m.key_tests.size(); ++i) {
+                const element_test& t = m.key_tests[i];
+                // A key of atom `a` (or, for a == 0, equal to no constant) equals the constant
+                // exactly when the atoms are the same.
+                const bool equal = a != 0 && t.constant.atom == a;
+                if (equal == (t.compare == element_test::relation::equal)) m.key_bits[a] |= std::uint64_t{1} << m.key_test_bits[i];
+            }
+        }
+        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
+            std::uint64_t need = 0;
+            for (std::uint32_t b : bits_of[k]) need |= std::uint64_t{1} << b;
+            m.need.push_back(need);
+        }
+        // Per atom: the unkeyed operations and those filed under the atom (only those can hold
+        // for a key of that atom, jsonlogic_fusion.hpp); then every operation.
+        for (std::size_t a = 0; a < atoms; ++a) {
+            m.op_from.push_back(static_cast<std::uint32_t>(m.op_list.size()));
+            if (pass.key_path < 0) {
+                for (std::uint32_t k = 0; k < pass.operations.size(); ++k) m.op_list.push_back(k);
+                continue;
+            }
+            for (std::uint32_t k : pass.unkeyed) m.op_list.push_back(k);
+            if (a < pass.by_atom.size()) m.op_list.insert(m.op_list.end(), pass.by_atom[a].begin(), pass.by_atom[a].end());
+        }
+        m.op_from.push_back(static_cast<std::uint32_t>(m.op_list.size()));
+        for (std::uint32_t k = 0; k < pass.operations.size(); ++k) m.op_list.push_back(k);
+        m.op_from.push_back(static_cast<std::uint32_t>(m.op_list.size()));
     }
 
     std::int32_t direct_slot(std::int32_t path) const {
@@ -247,6 +374,70 @@ fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& l
     p.walk(root);
     p.group();
     return plan;
+}
+
+namespace packed {
+
+std::uint64_t of(const value& v) noexcept {
+    switch (v.type) {
+    case value_type::number: {
+        if (v.number != v.number) return 0x7FF8000000000000ULL; // one NaN, never a box
+        std::uint64_t bits;
+        std::memcpy(&bits, &v.number, sizeof bits);
+        return bits;
+    }
+    case value_type::null_t: return cell(null_kind); // absent too: a test reads both as null
+    case value_type::boolean: return cell(boolean_kind, v.boolean ? 1 : 0);
+    case value_type::string: return !v.list && v.atom >= 2 ? cell(atom_kind, v.atom) : cell(other_kind);
+    default: return cell(other_kind);
+    }
+}
+
+} // namespace packed
+
+namespace {
+
+/// The list a packed pass walks in `root` (null when the data has none there).
+const value* packed_source(const fused_pass& pass, const value& root) noexcept {
+    const value& list = root.elements[pass.root_slot]; // absent: null, as its `var` reads it
+    return list.type == value_type::array && !list.list ? &list : nullptr;
+}
+
+} // namespace
+
+std::size_t packed_bytes(const fusion_plan& plan, const value& root) noexcept {
+    if (plan.passes.empty() || !js::is_row(root)) return 0;
+    std::size_t bytes = plan.passes.size() * sizeof(packed_list);
+    for (const auto& pass : plan.passes) {
+        if (!pass.packed) continue;
+        if (const value* list = packed_source(pass, root)) bytes += std::size_t{list->size} * pass.columns.size() * sizeof(std::uint64_t);
+    }
+    return bytes;
+}
+
+packed_list* pack_lists(const fusion_plan& plan, const value& root, unsigned char* memory) noexcept {
+    auto* out = reinterpret_cast<packed_list*>(memory);
+    auto* cells = reinterpret_cast<std::uint64_t*>(memory + plan.passes.size() * sizeof(packed_list));
+    for (std::size_t p = 0; p < plan.passes.size(); ++p) {
+        const fused_pass& pass = plan.passes[p];
+        out[p] = packed_list{};
+        if (!pass.packed) continue;
+        out[p].packed = true;
+        const value* list = packed_source(pass, root);
+        if (!list) continue;
+        const std::size_t columns = pass.columns.size();
+        for (std::uint32_t i = 0; i < list->size; ++i) {
+            const value& element = list->elements[i];
+            std::uint64_t* row = cells + i * columns;
+            for (std::size_t c = 0; c < columns; ++c)
+                row[c] = js::is_row(element) ? packed::of(element.elements[pass.columns[c]]) : packed::cell(packed::other_kind);
+        }
+        out[p].size = list->size;
+        out[p].elements = list->elements;
+        out[p].cells = cells;
+        cells += list->size * columns;
+    }
+    return out;
 }
 
 } // namespace masterpro::detail

@@ -313,3 +313,75 @@ TEST_CASE("JsonLogic data: validation and bounds are the same whichever parser r
     // The whole data read back: members in their order, every one of them.
     CHECK(whole->apply(R"({"b": 1, "a": [true, null], "c": {"d": "e"}})").value() == R"({"b":1,"a":[true,null],"c":{"d":"e"}})");
 }
+
+TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpreter, on odd data too") {
+    // Each rule's shared passes run on packed lists when data is loaded (every body is tests of
+    // element fields). The reference: the same rule with each list behind an `if`, which no
+    // pass takes, so that every operation runs alone on the general interpreter.
+    const std::vector<std::string> bodies = {
+        R"({"and": [{"==": [{"var": "c"}, "C1"]}, {">=": [{"var": "s"}, 3]}, {"==": [{"var": "ok"}, true]}]})",
+        R"({"and": [{"===": [{"var": "c"}, "C2"]}, {"<": [2, {"var": "s"}]}, {"!": [{"var": "ok"}]}]})",
+        R"({"and": [{"!=": [{"var": "c"}, "C1"]}, {"!==": [{"var": "s"}, 4]}, {"!=": [{"var": "ok"}, false]}]})",
+        R"({"and": [{"==": [{"var": "c"}, "E1"]}, {"==": [{"var": "s"}, "3"]}, {"!!": [{"var": "ok"}]}]})",
+        R"({"and": [{"==": [{"var": "c"}, "C1"]}, {"<=": [{"var": "s"}, 1826]}, {">": [{"var": "s"}, -1]}]})",
+        R"({"and": [{"==": [{"var": "s"}, 0]}, {"===": [{"var": "ok"}, null]}]})",
+        R"({"and": [{"==": [{"var": "c"}, "C2"]}, {"var": "ok"}]})",
+        R"({"==": [{"var": "c"}, 1]})",
+        R"({"!==": [{"var": "c"}, "E1"]})",
+    };
+    std::vector<std::pair<std::string, std::string>> rules; // fused, reference
+    for (const char* list : {"xs"}) {
+        std::string fused = R"({"cat": [)", reference = fused;
+        const std::string var = std::string(R"({"var": ")") + list + R"("})";
+        const std::string hidden = R"({"if": [true, )" + var + ", null]}";
+        bool first = true;
+        for (const auto& body : bodies) {
+            for (const char* op : {"some", "all", "none", "count"}) {
+                auto quantifier = [&](const std::string& l) {
+                    if (std::string(op) == "count")
+                        return R"({"reduce": [{"filter": [)" + l + ", " + body + R"(]}, {"+": [{"var": "accumulator"}, 1]}, 0]})";
+                    return "{\"" + std::string(op) + "\": [" + l + ", " + body + "]}";
+                };
+                fused += (first ? "" : ", \",\", ") + quantifier(var);
+                reference += (first ? "" : ", \",\", ") + quantifier(hidden);
+                first = false;
+            }
+        }
+        rules.emplace_back(fused + "]}", reference + "]}");
+    }
+    // A short-circuit over packed passes: only what `and` reaches is evaluated.
+    rules.emplace_back(R"({"and": [{"some": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "n"}]})",
+                       R"({"and": [{"some": [{"if": [true, {"var": "xs"}, null]}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "n"}]})");
+    const char* data[] = {
+        R"({"n": 1, "xs": [{"c": "C1", "s": 3, "ok": true}, {"c": "C1", "s": 4, "ok": false}, {"c": "C2", "s": 5, "ok": true}]})",
+        R"({"xs": [{"c": "C1", "s": "3", "ok": 1}, {"c": "C1", "s": "x", "ok": "true"}, {"c": "C2", "s": true, "ok": 0}]})",
+        R"({"xs": [{"c": "C1"}, {"s": 3}, {"ok": true}, {}, {"c": null, "s": null, "ok": null}]})",
+        R"({"xs": [{"c": 1, "s": [3], "ok": [true]}, {"c": ["C1"], "s": {"a": 1}, "ok": {}}, {"c": "", "s": "", "ok": ""}]})",
+        R"({"xs": [5, null, "C1", [1, 2], true, {"c": "E1", "s": "3", "ok": "yes"}]})",
+        R"({"xs": [{"c": "other", "s": 1e300, "ok": false}, {"c": "E1", "s": -0.0, "ok": true}, {"c": "E1", "s": 0, "ok": null}]})",
+        R"({"xs": [{"c": "C1", "s": 3, "ok": true, "c": "C2"}, {"c": true, "s": 1826, "ok": true}]})",
+        R"({"xs": []})",
+        R"({"xs": "C1"})",
+        R"({"xs": {"c": "C1"}})",
+        R"({"xs": null})",
+        R"({})",
+        R"([1, 2])",
+    };
+    for (const auto& [fused_text, reference_text] : rules) {
+        CAPTURE(fused_text);
+        const auto fused = masterpro::jsonlogic_rule::compile(fused_text);
+        const auto reference = masterpro::jsonlogic_rule::compile(reference_text);
+        REQUIRE(fused.has_value());
+        REQUIRE(reference.has_value());
+        for (const char* d : data) {
+            CAPTURE(d);
+            const auto expected = reference->apply(d);
+            REQUIRE(expected.has_value());
+            CHECK(fused->apply(d).value() == *expected);
+            auto loaded = fused->load(d);
+            REQUIRE(loaded.has_value());
+            CHECK(fused->apply(*loaded).value() == *expected);
+            CHECK(fused->truthy(*loaded).value() == reference->truthy(d).value());
+        }
+    }
+}
