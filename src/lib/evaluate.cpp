@@ -581,17 +581,60 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     return packed_test_slow(t, c, element, pool, arena);
 }
 
-/// The mask of an element whose key cell is not an interned string: every key test run.
-[[gnu::noinline]] std::uint64_t key_mask_slow(const fused_pass::mask_plan& m, std::uint64_t key, const value& element,
-                                              const expr_pool& pool, scratch& arena) {
-    std::uint64_t mask = 0;
-    for (std::size_t t = 0; t < m.key_tests.size(); ++t)
-        if (packed_test_holds(m.key_tests[t], key, element, pool, arena)) mask |= std::uint64_t{1} << m.key_test_bits[t];
-    return mask;
+/// The elements of a block (bit i: element `first + i`, `n` of them) whose cell is of the
+/// test's usual case, and among those the ones the test holds for, scanned without branches;
+/// `decide(x)` is the test on a number cell (boxes are NaNs, set aside by `usual`).
+template <class Decide>
+inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide decide, std::uint64_t& usual, std::uint64_t& yes) {
+    std::uint64_t u = 0, y = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        const std::uint64_t c = column[i];
+        u |= std::uint64_t{packed::is_number(c)} << i;
+        y |= std::uint64_t{decide(packed::number(c))} << i;
+    }
+    usual = u;
+    yes = y & u;
 }
 
-/// run_pass over a packed list: the same walk, each element's tests run once on its cells into
-/// a mask (fused_pass::mask_plan), each operation that can hold for its key read off the mask.
+/// The elements of a block a cell test holds for (bit i: element `first + i`; `n` of them).
+inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const element_test& general,
+                                    const std::uint64_t* column, const value* elements, std::uint32_t first, std::uint32_t n,
+                                    const expr_pool& pool, scratch& arena) {
+    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    std::uint64_t usual = 0, yes = 0;
+    if (test.fast == 1) {
+        // JavaScript's comparisons of two numbers are the machine's (NaN: only != holds).
+        const double k = packed::number(test.expected);
+        using relation = element_test::relation;
+        switch (general.compare) {
+        case relation::equal: number_masks(column, n, [k](double x) { return x == k; }, usual, yes); break;
+        case relation::not_equal: number_masks(column, n, [k](double x) { return !(x == k); }, usual, yes); break;
+        case relation::less: number_masks(column, n, [k](double x) { return x < k; }, usual, yes); break;
+        case relation::less_equal: number_masks(column, n, [k](double x) { return x <= k; }, usual, yes); break;
+        case relation::greater: number_masks(column, n, [k](double x) { return x > k; }, usual, yes); break;
+        case relation::greater_equal: number_masks(column, n, [k](double x) { return x >= k; }, usual, yes); break;
+        }
+    } else if (test.fast == 2) {
+        const std::uint64_t kind = test.expected >> 32;
+        std::uint64_t equal = 0;
+        for (std::uint32_t i = 0; i < n; ++i) {
+            const std::uint64_t c = column[i];
+            usual |= std::uint64_t{(c >> 32) == kind} << i;
+            equal |= std::uint64_t{c == test.expected} << i;
+        }
+        yes = (test.negate ? ~equal : equal) & usual;
+    }
+    for (std::uint64_t rest = all & ~usual; rest; rest &= rest - 1) {
+        const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
+        if (packed_test_slow(general, column[i], elements[first + i], pool, arena)) yes |= std::uint64_t{1} << i;
+    }
+    return yes;
+}
+
+/// run_pass over a packed list (fused_pass::mask_plan): blocks of up to 64 elements, each test
+/// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
+/// and steps are run_pass's: an operation's answer is its first deciding element's, and the
+/// pass stops after the element that decides the last undecided operation.
 void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
@@ -602,72 +645,78 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     std::fill_n(tally, count, 0U);
     state.done = true;
     state.results = results;
+    const std::size_t keys = m.key_tests.size();
+    const std::size_t tests = keys + m.cell_tests.size();
+    auto* masks = arena.make<std::uint64_t>(tests + 1);
+    auto* by_atom = arena.make<std::uint64_t>(m.atoms + 1);
     std::size_t open = pass.deciding;
-    const fused_operation* operations = pass.operations.data();
     const std::uint32_t size = list.size;
-    // Everything the walk reads of the plan, in locals: the walk's stores (tally, results)
-    // could otherwise be any of it to the compiler, which would read it again after each.
-    const std::size_t columns = pass.columns.size();
-    const std::size_t atoms = m.key_bits.size();
-    const std::uint32_t* from = m.op_from.data();
-    const std::uint32_t* ops = m.op_list.data();
-    const std::uint64_t* need = m.need.data();
-    const bool counting = pass.counting;
-    const std::int32_t key_column = pass.key_column;
-    const std::uint64_t* key_bits = m.key_bits.data();
-    const fused_pass::mask_plan::cell_test* tests = m.cell_tests.data();
-    const std::size_t test_count = m.cell_tests.size();
-    const std::uint64_t* all_cells = list.cells;
-    std::uint32_t i = 0;
-    for (; i < size && (open > 0 || counting); ++i) {
-        const std::uint64_t* cells = all_cells + i * columns;
-        std::uint64_t mask = 0;
-        std::size_t range = atoms; // every operation
-        if (key_column >= 0) {
-            const std::uint64_t key = cells[key_column];
-            if ((key >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
-                const std::size_t atom = key & 0xFFFFU;
-                range = atom < atoms ? atom : 0;
-                mask = key_bits[range];
-            } else {
-                mask = key_mask_slow(m, key, list.elements[i], pool, arena);
+    const std::uint8_t* kinds = m.kinds.data();
+    const std::uint32_t* op_from = m.op_from.data();
+    const std::uint32_t* op_tests = m.op_tests.data();
+    std::uint32_t visited = size; // elements run_pass would walk
+    std::uint32_t last = 0;       // the element that decided the last operation decided
+    for (std::uint32_t first = 0; first < size; first += 64) {
+        const std::uint32_t n = std::min<std::uint32_t>(64, size - first);
+        const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+        if (keys > 0) {
+            // One scan of the key column: the elements of each atom, and those whose key is
+            // not an interned string (each key test run on them).
+            std::fill_n(by_atom, m.atoms, 0);
+            std::uint64_t other = 0;
+            const std::uint64_t* column = list.cells + static_cast<std::size_t>(pass.key_column) * size + first;
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const std::uint64_t c = column[i];
+                if ((c >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
+                    const std::size_t atom = c & 0xFFFFU;
+                    if (atom < m.atoms) by_atom[atom] |= std::uint64_t{1} << i;
+                } else {
+                    other |= std::uint64_t{1} << i;
+                }
+            }
+            for (std::size_t t = 0; t < keys; ++t) {
+                const bool equal = m.key_tests[t].compare == element_test::relation::equal;
+                std::uint64_t mask = equal ? by_atom[m.key_atoms[t]] : all & ~by_atom[m.key_atoms[t]] & ~other;
+                for (std::uint64_t rest = other; rest; rest &= rest - 1) {
+                    const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
+                    if (packed_test_slow(m.key_tests[t], column[i], list.elements[first + i], pool, arena)) mask |= std::uint64_t{1} << i;
+                }
+                masks[t] = mask;
             }
         }
-        for (std::size_t t = 0; t < test_count; ++t) {
-            const auto& test = tests[t];
-            const std::uint64_t c = cells[test.column];
-            bool yes;
-            if (test.fast == 1 && packed::is_number(c)) {
-                // The relation as the outcomes it holds for: less, equal, greater, unordered.
-                const double x = packed::number(c), k = packed::number(test.expected);
-                const unsigned outcome = x < k ? 1U : (x == k ? 2U : (x > k ? 4U : 8U));
-                yes = (outcome & test.outcomes) != 0;
-            } else if (test.fast == 2 && (c >> 32) == (test.expected >> 32)) {
-                yes = (c == test.expected) != test.negate;
-            } else {
-                yes = packed_test_slow(m.tests[t], c, list.elements[i], pool, arena);
-            }
-            mask |= std::uint64_t{yes} << test.bit;
+        for (std::size_t t = 0; t < m.cell_tests.size(); ++t) {
+            const auto& test = m.cell_tests[t];
+            masks[keys + t] = cell_test_mask(test, m.tests[t], list.cells + std::size_t{test.column} * size + first, list.elements,
+                                             first, n, pool, arena);
         }
-        for (std::uint32_t j = from[range], end = from[range + 1]; j < end; ++j) {
-            const std::uint32_t k = ops[j];
-            const bool yes = (mask & need[k]) == need[k];
-            const op code = operations[k].code;
-            if (code == op::jl_count) {
-                tally[k] += yes ? 1 : 0;
+        for (std::size_t k = 0; k < count; ++k) {
+            const std::uint8_t kind = kinds[k];
+            if (kind != 0 && tally[k]) continue; // decided
+            std::uint64_t holds = all;
+            for (std::uint32_t j = op_from[k], end = op_from[k + 1]; j < end; ++j) holds &= masks[op_tests[j]];
+            if (kind == 0) {
+                // Bits counted one by one: few are set, and a portable build has no popcnt.
+                for (; holds; holds &= holds - 1) ++tally[k];
                 continue;
             }
-            if (tally[k] || yes == (code == op::jl_all)) continue; // decided, or not yet
-            results[k] = value::of_bool(code == op::jl_some);
+            // some, none: decided by an element that holds; all: by one that does not.
+            const std::uint64_t deciding = kind == 3 ? all & ~holds : holds;
+            if (!deciding) continue;
+            results[k] = value::of_bool(kind == 1);
             tally[k] = 1;
             --open;
+            last = std::max<std::uint32_t>(last, first + static_cast<std::uint32_t>(__builtin_ctzll(deciding)));
+        }
+        if (open == 0 && !pass.counting) {
+            visited = last + 1;
+            break;
         }
     }
-    // One step per element visited, as run_pass takes them (evaluation has no side effects, so
-    // taking them after the walk stops it with the same outcome).
-    if (!f.steps->take(i)) return;
+    // One step per element run_pass visits (evaluation has no side effects, so taking them
+    // after the walk stops it with the same outcome).
+    if (!f.steps->take(visited)) return;
     for (std::size_t k = 0; k < count; ++k) {
-        const op code = operations[k].code;
+        const op code = pass.operations[k].code;
         if (code == op::jl_count) {
             results[k] = value::of_number(tally[k]);
             continue;

@@ -232,86 +232,61 @@ class planner {
                same_constant(a.constant, b.constant);
     }
 
-    /// The mask plan of a packed pass (fused_pass::mask_plan); a pass of more than 64
-    /// distinct tests is not packed.
+    /// The mask plan of a packed pass (fused_pass::mask_plan).
     static void plan_masks(fused_pass& pass) {
         auto& m = pass.masks;
         std::vector<element_test> distinct;
-        std::vector<std::vector<std::uint32_t>> bits_of(pass.operations.size());
+        std::vector<std::vector<std::uint32_t>> tests_of(pass.operations.size());
         for (std::size_t k = 0; k < pass.operations.size(); ++k) {
             for (const auto& t : pass.operations[k].tests) {
                 auto at = std::find_if(distinct.begin(), distinct.end(), [&](const element_test& d) { return same_test(d, t); });
                 if (at == distinct.end()) at = distinct.insert(distinct.end(), t);
-                bits_of[k].push_back(static_cast<std::uint32_t>(at - distinct.begin()));
+                tests_of[k].push_back(static_cast<std::uint32_t>(at - distinct.begin()));
             }
         }
-        if (distinct.size() > 64) {
-            pass.packed = false;
-            return;
+        // Key tests first, then the others; `index`: a distinct test's place in that order.
+        std::vector<std::uint32_t> index(distinct.size());
+        auto keyed = [&](const element_test& t) { return pass.key_column >= 0 && t.column == pass.key_column && t.fast == element_test::shortcut::text; };
+        for (std::uint32_t d = 0; d < distinct.size(); ++d) {
+            if (!keyed(distinct[d])) continue;
+            index[d] = static_cast<std::uint32_t>(m.key_tests.size());
+            m.key_tests.push_back(distinct[d]);
+            m.key_atoms.push_back(distinct[d].constant.atom);
+            m.atoms = std::max<std::size_t>(m.atoms, std::size_t{distinct[d].constant.atom} + 1);
         }
-        std::size_t atoms = 1;
-        for (std::uint32_t b = 0; b < distinct.size(); ++b) {
-            const element_test& t = distinct[b];
-            if (pass.key_column >= 0 && t.column == pass.key_column && t.fast == element_test::shortcut::text) {
-                m.key_tests.push_back(t);
-                m.key_test_bits.push_back(b);
-                atoms = std::max<std::size_t>(atoms, std::size_t{t.constant.atom} + 1);
-            } else {
-                m.tests.push_back(t);
-                m.test_bits.push_back(b);
-                fused_pass::mask_plan::cell_test c;
-                c.column = static_cast<std::uint32_t>(t.column);
-                c.bit = static_cast<std::uint8_t>(b);
-                c.negate = t.compare != element_test::relation::equal;
-                switch (t.fast) {
-                case element_test::shortcut::number:
-                    c.fast = 1;
-                    c.outcomes = t.outcomes;
-                    std::memcpy(&c.expected, &t.constant.number, sizeof c.expected);
-                    break;
-                case element_test::shortcut::boolean:
-                    c.fast = 2;
-                    c.expected = packed::cell(packed::boolean_kind, t.constant.boolean ? 1 : 0);
-                    break;
-                case element_test::shortcut::text:
-                    c.fast = 2;
-                    c.expected = packed::cell(packed::atom_kind, t.constant.atom);
-                    break;
-                default: break;
-                }
-                m.cell_tests.push_back(c);
+        for (std::uint32_t d = 0; d < distinct.size(); ++d) {
+            const element_test& t = distinct[d];
+            if (keyed(t)) continue;
+            index[d] = static_cast<std::uint32_t>(m.key_tests.size() + m.tests.size());
+            m.tests.push_back(t);
+            fused_pass::mask_plan::cell_test c;
+            c.column = static_cast<std::uint32_t>(t.column);
+            c.negate = t.compare != element_test::relation::equal;
+            switch (t.fast) {
+            case element_test::shortcut::number:
+                c.fast = 1;
+                c.outcomes = t.outcomes;
+                std::memcpy(&c.expected, &t.constant.number, sizeof c.expected);
+                break;
+            case element_test::shortcut::boolean:
+                c.fast = 2;
+                c.expected = packed::cell(packed::boolean_kind, t.constant.boolean ? 1 : 0);
+                break;
+            case element_test::shortcut::text:
+                c.fast = 2;
+                c.expected = packed::cell(packed::atom_kind, t.constant.atom);
+                break;
+            default: break;
             }
-        }
-        if (pass.key_path >= 0) atoms = std::max(atoms, pass.by_atom.size());
-        m.key_bits.assign(atoms, 0);
-        for (std::size_t a = 0; a < atoms; ++a) {
-            for (std::size_t i = 0; i < m.key_tests.size(); ++i) {
-                const element_test& t = m.key_tests[i];
-                // A key of atom `a` (or, for a == 0, equal to no constant) equals the constant
-                // exactly when the atoms are the same.
-                const bool equal = a != 0 && t.constant.atom == a;
-                if (equal == (t.compare == element_test::relation::equal)) m.key_bits[a] |= std::uint64_t{1} << m.key_test_bits[i];
-            }
+            m.cell_tests.push_back(c);
         }
         for (std::size_t k = 0; k < pass.operations.size(); ++k) {
-            std::uint64_t need = 0;
-            for (std::uint32_t b : bits_of[k]) need |= std::uint64_t{1} << b;
-            m.need.push_back(need);
+            m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
+            for (std::uint32_t d : tests_of[k]) m.op_tests.push_back(index[d]);
+            const op code = pass.operations[k].code;
+            m.kinds.push_back(code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3);
         }
-        // Per atom: the unkeyed operations and those filed under the atom (only those can hold
-        // for a key of that atom, jsonlogic_fusion.hpp); then every operation.
-        for (std::size_t a = 0; a < atoms; ++a) {
-            m.op_from.push_back(static_cast<std::uint32_t>(m.op_list.size()));
-            if (pass.key_path < 0) {
-                for (std::uint32_t k = 0; k < pass.operations.size(); ++k) m.op_list.push_back(k);
-                continue;
-            }
-            for (std::uint32_t k : pass.unkeyed) m.op_list.push_back(k);
-            if (a < pass.by_atom.size()) m.op_list.insert(m.op_list.end(), pass.by_atom[a].begin(), pass.by_atom[a].end());
-        }
-        m.op_from.push_back(static_cast<std::uint32_t>(m.op_list.size()));
-        for (std::uint32_t k = 0; k < pass.operations.size(); ++k) m.op_list.push_back(k);
-        m.op_from.push_back(static_cast<std::uint32_t>(m.op_list.size()));
+        m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
     }
 
     std::int32_t direct_slot(std::int32_t path) const {
@@ -428,9 +403,8 @@ packed_list* pack_lists(const fusion_plan& plan, const value& root, unsigned cha
         const std::size_t columns = pass.columns.size();
         for (std::uint32_t i = 0; i < list->size; ++i) {
             const value& element = list->elements[i];
-            std::uint64_t* row = cells + i * columns;
             for (std::size_t c = 0; c < columns; ++c)
-                row[c] = js::is_row(element) ? packed::of(element.elements[pass.columns[c]]) : packed::cell(packed::other_kind);
+                cells[c * list->size + i] = js::is_row(element) ? packed::of(element.elements[pass.columns[c]]) : packed::cell(packed::other_kind);
         }
         out[p].size = list->size;
         out[p].elements = list->elements;

@@ -80,10 +80,9 @@ struct fused_pass {
     bool packed = false;
     std::vector<std::int32_t> columns;
     std::int32_t key_column = -1;
-    /// How a packed pass decides an element: each distinct test of its operations is a bit of
-    /// the element's mask, and an operation's body holds when every bit of its tests is set.
-    /// The tests of the key's column are read off `key_bits` by the key's atom; the others
-    /// (`tests`, bit `test_bits[i]`) are run on the element's cells.
+    /// How a packed pass runs: column by column over blocks of up to 64 elements, each distinct
+    /// test of its operations giving a mask of the elements it holds for, each operation the
+    /// AND of its tests' masks (counted, or its first element that decides it found).
     struct mask_plan {
         /// A test's usual case on a cell (the `fast` of element_test): numbers compared with a
         /// number (`outcomes`), booleans and interned strings compared with a cell (`expected`:
@@ -92,23 +91,22 @@ struct fused_pass {
         struct cell_test {
             std::uint64_t expected = 0; ///< number: the constant's bits
             std::uint32_t column = 0;
-            std::uint8_t bit = 0;
             std::uint8_t fast = 0; ///< 0: none, 1: number, 2: cell
             std::uint8_t outcomes = 0;
             bool negate = false;
         };
-        std::vector<cell_test> cell_tests; ///< one per test of `tests`
+        /// Tests [0, key_tests.size()) are the key column's comparisons with string constants,
+        /// read off one scan of the key column (the elements of each atom); the others are
+        /// `cell_tests` (with `tests` for their other cases), one scan each.
+        std::vector<element_test> key_tests;
+        std::vector<std::uint16_t> key_atoms;
+        std::size_t atoms = 0; ///< key atoms below this are told apart
+        std::vector<cell_test> cell_tests;
         std::vector<element_test> tests;
-        std::vector<std::uint32_t> test_bits;
-        std::vector<element_test> key_tests; ///< the key column's tests, bit `key_test_bits[i]`
-        std::vector<std::uint32_t> key_test_bits;
-        /// Per atom below its size: the bits of key_tests that hold for a key of that atom; [0]:
-        /// for atoms past the end (strings equal to none of the key tests' constants).
-        std::vector<std::uint64_t> key_bits;
-        std::vector<std::uint64_t> need; ///< per operation: its tests' bits
-        /// Per atom below key_bits.size(): the operations whose body can hold for a key of that
-        /// atom (op_list[op_from[a] .. op_from[a + 1]]); the last range: every operation.
-        std::vector<std::uint32_t> op_from, op_list;
+        /// Per operation: its tests (indices as above), op_tests[op_from[k] .. op_from[k + 1]].
+        std::vector<std::uint32_t> op_from, op_tests;
+        /// Per operation: what it is (0: counting, 1: some, 2: none, 3: all).
+        std::vector<std::uint8_t> kinds;
     } masks;
 };
 
@@ -123,8 +121,8 @@ struct fusion_plan {
 fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& layout);
 
 /// A packed list: a pass's list of loaded data (fused_pass::packed) with, per element, one
-/// 8-byte cell per column, so that the pass reads a few bytes per element in one block instead
-/// of following each element to its row. A cell holds a number as its double, or a box: null
+/// 8-byte cell per column (stored column by column), so that the pass reads a few bytes per
+/// element in one block instead of following each element to its row. A cell holds a number as its double, or a box: null
 /// (or absent), a boolean, an interned string's atom (>= 2), or `other` (anything else: a
 /// string equal to no constant, an array, an object, or an element that is not a row), which
 /// the pass reads from the element as it would unpacked.
@@ -146,7 +144,7 @@ struct packed_list {
     bool packed = false;         ///< false: the pass reads the list as it is
     std::uint32_t size = 0;      ///< elements (0 when the data's value there is not an array)
     const value* elements = nullptr;
-    const std::uint64_t* cells = nullptr; ///< size × columns
+    const std::uint64_t* cells = nullptr; ///< columns × size: column c of element i at [c * size + i]
 };
 
 /// Bytes pack_lists needs for `root` (data laid out for the rule): 0 when nothing is packed.
