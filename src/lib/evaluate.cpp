@@ -303,10 +303,18 @@ value eval(const frame& f, std::int32_t index) {
 // ---------------------------------------------------------------------------------------------
 // JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
 
-value fused_result(const frame& f, std::int32_t at);
+[[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at);
+
+/// argument()'s operands that are evaluated: JsonLogic operations, or other expressions.
+[[gnu::noinline]] value evaluated_argument(const frame& f, std::int32_t index, const expr_node& operand) {
+    if (operand.code >= op::jl_var && operand.code != op::table_call)
+        return js::plain(eval_jsonlogic(f, operand), f.rules->descriptor, *f.arena);
+    return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
+}
 
 /// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
-value argument(const frame& f, const expr_node& n, std::uint32_t i) {
+/// Inline for the usual operands, constants and results of shared passes.
+[[gnu::always_inline]] inline value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     if (i >= n.count) return value::null();
     const auto& pool = f.rules->exprs;
     const std::int32_t index = pool.arg_lists[n.args + i];
@@ -314,9 +322,7 @@ value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     const expr_node& operand = pool.nodes[static_cast<std::size_t>(index)];
     if (operand.fused >= 0 && f.passes) return fused_result(f, operand.fused); // plain already
     if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
-    if (operand.code >= op::jl_var && operand.code != op::table_call)
-        return js::plain(eval_jsonlogic(f, operand), f.rules->descriptor, *f.arena);
-    return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
+    return evaluated_argument(f, index, operand);
 }
 
 /// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
@@ -380,7 +386,7 @@ value read_field(const value& element, const expr_pool& pool, std::int32_t path,
 }
 
 /// jl_compare's general case: JavaScript's coercions.
-bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena) {
+[[gnu::noinline]] bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena) {
     switch (code) {
     case op::jl_loose_equal: return js::loose_equal(a, b, arena);
     case op::jl_loose_not_equal: return !js::loose_equal(a, b, arena);
@@ -397,7 +403,7 @@ bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena
 /// A JsonLogic comparison (==, !=, ===, !==, <, <=, >, >=) with JavaScript's semantics. Two
 /// numbers, and equality of two values of one type (interned strings: their atoms), are the
 /// usual cases and are decided inline.
-inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) {
+[[gnu::always_inline]] inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) {
     if (a.type == value_type::number && b.type == value_type::number) {
         switch (code) { // JavaScript's comparisons of numbers are the machine's (NaN: false)
         case op::jl_loose_equal: case op::jl_strict_equal: return a.number == b.number;
@@ -730,14 +736,18 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     }
 }
 
-value fused_result(const frame& f, std::int32_t at) {
+/// Runs pass `pass` of the rule's plan, packed when its list is.
+[[gnu::noinline]] void run_fused_pass(const frame& f, std::uint32_t pass, pass_state& state) {
+    const auto& plan = f.rules->fusion;
+    if (f.packed && f.packed[pass].packed) run_packed_pass(f, plan.passes[pass], f.packed[pass], state);
+    else run_pass(f, plan.passes[pass], state);
+}
+
+[[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at) {
     const auto& plan = f.rules->fusion;
     const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
     pass_state& state = f.passes[pass];
-    if (!state.done) {
-        if (f.packed && f.packed[pass].packed) run_packed_pass(f, plan.passes[pass], f.packed[pass], state);
-        else run_pass(f, plan.passes[pass], state);
-    }
+    if (!state.done) run_fused_pass(f, pass, state);
     return state.results[operation];
 }
 
