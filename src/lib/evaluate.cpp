@@ -645,21 +645,26 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
     const auto& m = pass.masks;
-    const std::size_t count = pass.operations.size();
-    value* results = arena.make<value>(count);
-    auto* tally = arena.make<std::uint32_t>(count);
-    std::fill_n(tally, count, 0U);
+    const std::uint32_t count = m.operations, keys = m.key_count, tests = keys + m.test_count;
+    const std::size_t atoms = m.atoms;
+    // One block: results, then masks (per test), the elements of each key atom, and tallies.
+    value* results = arena.make<value>(count + (tests + atoms + 1) / 2 + (count + 3) / 4 + 1);
+    auto* masks = reinterpret_cast<std::uint64_t*>(results + count);
+    std::uint64_t* by_atom = masks + tests;
+    auto* tally = reinterpret_cast<std::uint32_t*>(by_atom + atoms);
+    for (std::uint32_t k = 0; k < count; ++k) tally[k] = 0;
     state.done = true;
     state.results = results;
-    const std::size_t keys = m.key_tests.size();
-    const std::size_t tests = keys + m.cell_tests.size();
-    auto* masks = arena.make<std::uint64_t>(tests + 1);
-    auto* by_atom = arena.make<std::uint64_t>(m.atoms + 1);
     std::size_t open = pass.deciding;
+    const bool counting = pass.counting;
     const std::uint32_t size = list.size;
     const std::uint8_t* kinds = m.kinds.data();
     const std::uint32_t* op_from = m.op_from.data();
     const std::uint32_t* op_tests = m.op_tests.data();
+    const std::uint16_t* key_atoms = m.key_atoms.data();
+    const std::uint8_t* key_equal = m.key_equal.data();
+    const auto* cell_tests = m.cell_tests.data();
+    const std::uint64_t* key_column = keys > 0 ? list.cells + static_cast<std::size_t>(pass.key_column) * size : nullptr;
     std::uint32_t visited = size; // elements run_pass would walk
     std::uint32_t last = 0;       // the element that decided the last operation decided
     for (std::uint32_t first = 0; first < size; first += 64) {
@@ -668,21 +673,21 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
         if (keys > 0) {
             // One scan of the key column: the elements of each atom, and those whose key is
             // not an interned string (each key test run on them).
-            std::fill_n(by_atom, m.atoms, 0);
+            for (std::size_t a = 0; a < atoms; ++a) by_atom[a] = 0;
             std::uint64_t other = 0;
-            const std::uint64_t* column = list.cells + static_cast<std::size_t>(pass.key_column) * size + first;
+            const std::uint64_t* column = key_column + first;
             for (std::uint32_t i = 0; i < n; ++i) {
                 const std::uint64_t c = column[i];
                 if ((c >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
                     const std::size_t atom = c & 0xFFFFU;
-                    if (atom < m.atoms) by_atom[atom] |= std::uint64_t{1} << i;
+                    if (atom < atoms) by_atom[atom] |= std::uint64_t{1} << i;
                 } else {
                     other |= std::uint64_t{1} << i;
                 }
             }
-            for (std::size_t t = 0; t < keys; ++t) {
-                const bool equal = m.key_tests[t].compare == element_test::relation::equal;
-                std::uint64_t mask = equal ? by_atom[m.key_atoms[t]] : all & ~by_atom[m.key_atoms[t]] & ~other;
+            for (std::uint32_t t = 0; t < keys; ++t) {
+                const std::uint64_t of_atom = by_atom[key_atoms[t]];
+                std::uint64_t mask = key_equal[t] ? of_atom : all & ~of_atom & ~other;
                 for (std::uint64_t rest = other; rest; rest &= rest - 1) {
                     const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
                     if (packed_test_slow(m.key_tests[t], column[i], list.elements[first + i], pool, arena)) mask |= std::uint64_t{1} << i;
@@ -690,12 +695,12 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
                 masks[t] = mask;
             }
         }
-        for (std::size_t t = 0; t < m.cell_tests.size(); ++t) {
-            const auto& test = m.cell_tests[t];
-            masks[keys + t] = cell_test_mask(test, m.tests[t], list.cells + std::size_t{test.column} * size + first, list.elements,
-                                             first, n, pool, arena);
+        for (std::uint32_t t = keys; t < tests; ++t) {
+            const auto& test = cell_tests[t - keys];
+            masks[t] = cell_test_mask(test, m.tests[t - keys], list.cells + std::size_t{test.column} * size + first, list.elements,
+                                      first, n, pool, arena);
         }
-        for (std::size_t k = 0; k < count; ++k) {
+        for (std::uint32_t k = 0; k < count; ++k) {
             const std::uint8_t kind = kinds[k];
             if (kind != 0 && tally[k]) continue; // decided
             std::uint64_t holds = all;
@@ -708,12 +713,11 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
             // some, none: decided by an element that holds; all: by one that does not.
             const std::uint64_t deciding = kind == 3 ? all & ~holds : holds;
             if (!deciding) continue;
-            results[k] = value::of_bool(kind == 1);
             tally[k] = 1;
             --open;
             last = std::max<std::uint32_t>(last, first + static_cast<std::uint32_t>(__builtin_ctzll(deciding)));
         }
-        if (open == 0 && !pass.counting) {
+        if (open == 0 && !counting) {
             visited = last + 1;
             break;
         }
@@ -721,17 +725,12 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     // One step per element run_pass visits (evaluation has no side effects, so taking them
     // after the walk stops it with the same outcome).
     if (!f.steps->take(visited)) return;
-    for (std::size_t k = 0; k < count; ++k) {
-        const op code = pass.operations[k].code;
-        if (code == op::jl_count) {
-            results[k] = value::of_number(tally[k]);
-            continue;
-        }
-        if (tally[k]) continue;
-        switch (code) {
-        case op::jl_some: results[k] = value::of_bool(false); break;
-        case op::jl_none: results[k] = value::of_bool(true); break;
-        default: results[k] = value::of_bool(size > 0); break;
+    for (std::uint32_t k = 0; k < count; ++k) {
+        switch (kinds[k]) {
+        case 0: results[k] = value::of_number(tally[k]); break;
+        case 1: results[k] = value::of_bool(tally[k] != 0); break;   // some: true once decided
+        case 2: results[k] = value::of_bool(tally[k] == 0); break;   // none: false once decided
+        default: results[k] = value::of_bool(tally[k] == 0 && size > 0); break; // all
         }
     }
 }

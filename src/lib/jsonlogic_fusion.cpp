@@ -287,6 +287,10 @@ class planner {
             m.kinds.push_back(code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3);
         }
         m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
+        m.operations = static_cast<std::uint32_t>(pass.operations.size());
+        m.key_count = static_cast<std::uint32_t>(m.key_tests.size());
+        m.test_count = static_cast<std::uint32_t>(m.cell_tests.size());
+        for (const auto& t : m.key_tests) m.key_equal.push_back(t.compare == element_test::relation::equal ? 1 : 0);
     }
 
     std::int32_t direct_slot(std::int32_t path) const {

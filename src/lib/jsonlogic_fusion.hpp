@@ -107,6 +107,9 @@ struct fused_pass {
         std::vector<std::uint32_t> op_from, op_tests;
         /// Per operation: what it is (0: counting, 1: some, 2: none, 3: all).
         std::vector<std::uint8_t> kinds;
+        /// Sizes of the above, and the key tests' relations (== or !=), as the walk reads them.
+        std::uint32_t operations = 0, key_count = 0, test_count = 0;
+        std::vector<std::uint8_t> key_equal;
     } masks;
 };
 
