@@ -5,6 +5,10 @@
 #include "decision_table.hpp"
 #include "jsonlogic_values.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bitset>
@@ -593,7 +597,20 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
 template <class Decide>
 inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide decide, std::uint64_t& usual, std::uint64_t& yes) {
     std::uint64_t u = 0, y = 0;
-    for (std::uint32_t i = 0; i < n; ++i) {
+    std::uint32_t i = 0;
+#if defined(__SSE2__)
+    // Two cells at a time: boxes (top 16 bits 0xFFFA) told apart from numbers, and the
+    // numbers compared with the constant (decide.pair).
+    const __m128i top = _mm_set1_epi64x(static_cast<long long>(0xFFFF000000000000ULL));
+    const __m128i box = _mm_set1_epi64x(static_cast<long long>(packed::box));
+    for (; i + 2 <= n; i += 2) {
+        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+        const unsigned boxed = static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi32(_mm_and_si128(c, top), box))));
+        u |= std::uint64_t{~boxed & 3U} << i;
+        y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
+    }
+#endif
+    for (; i < n; ++i) {
         const std::uint64_t c = column[i];
         u |= std::uint64_t{packed::is_number(c)} << i;
         y |= std::uint64_t{decide(packed::number(c))} << i;
@@ -601,6 +618,39 @@ inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide de
     usual = u;
     yes = y & u;
 }
+
+/// A number test's relation, one number at a time or (with SSE2) two; NaN holds only for !=.
+template <element_test::relation R>
+struct decide_number {
+    double k;
+    bool operator()(double x) const noexcept {
+        using relation = element_test::relation;
+        switch (R) {
+        case relation::equal: return x == k;
+        case relation::not_equal: return !(x == k);
+        case relation::less: return x < k;
+        case relation::less_equal: return x <= k;
+        case relation::greater: return x > k;
+        case relation::greater_equal: return x >= k;
+        }
+        return false;
+    }
+#if defined(__SSE2__)
+    __m128d pair(__m128d x) const noexcept {
+        using relation = element_test::relation;
+        const __m128d c = _mm_set1_pd(k);
+        switch (R) {
+        case relation::equal: return _mm_cmpeq_pd(x, c);
+        case relation::not_equal: return _mm_cmpneq_pd(x, c);
+        case relation::less: return _mm_cmplt_pd(x, c);
+        case relation::less_equal: return _mm_cmple_pd(x, c);
+        case relation::greater: return _mm_cmpgt_pd(x, c);
+        case relation::greater_equal: return _mm_cmpge_pd(x, c);
+        }
+        return _mm_setzero_pd();
+    }
+#endif
+};
 
 /// The elements of a block a cell test holds for (bit i: element `first + i`; `n` of them).
 inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const element_test& general,
@@ -613,17 +663,29 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         const double k = packed::number(test.expected);
         using relation = element_test::relation;
         switch (general.compare) {
-        case relation::equal: number_masks(column, n, [k](double x) { return x == k; }, usual, yes); break;
-        case relation::not_equal: number_masks(column, n, [k](double x) { return !(x == k); }, usual, yes); break;
-        case relation::less: number_masks(column, n, [k](double x) { return x < k; }, usual, yes); break;
-        case relation::less_equal: number_masks(column, n, [k](double x) { return x <= k; }, usual, yes); break;
-        case relation::greater: number_masks(column, n, [k](double x) { return x > k; }, usual, yes); break;
-        case relation::greater_equal: number_masks(column, n, [k](double x) { return x >= k; }, usual, yes); break;
+        case relation::equal: number_masks(column, n, decide_number<relation::equal>{k}, usual, yes); break;
+        case relation::not_equal: number_masks(column, n, decide_number<relation::not_equal>{k}, usual, yes); break;
+        case relation::less: number_masks(column, n, decide_number<relation::less>{k}, usual, yes); break;
+        case relation::less_equal: number_masks(column, n, decide_number<relation::less_equal>{k}, usual, yes); break;
+        case relation::greater: number_masks(column, n, decide_number<relation::greater>{k}, usual, yes); break;
+        case relation::greater_equal: number_masks(column, n, decide_number<relation::greater_equal>{k}, usual, yes); break;
         }
     } else if (test.fast == 2) {
         const std::uint64_t kind = test.expected >> 32;
         std::uint64_t equal = 0;
-        for (std::uint32_t i = 0; i < n; ++i) {
+        std::uint32_t i = 0;
+#if defined(__SSE2__)
+        // Two cells at a time: the high halves equal (the same kind), and both halves.
+        const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
+        for (; i + 2 <= n; i += 2) {
+            const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+            const __m128i halves = _mm_cmpeq_epi32(c, expected);
+            const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
+            usual |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(halves)))} << i;
+            equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << i;
+        }
+#endif
+        for (; i < n; ++i) {
             const std::uint64_t c = column[i];
             usual |= std::uint64_t{(c >> 32) == kind} << i;
             equal |= std::uint64_t{c == test.expected} << i;

@@ -367,13 +367,24 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
         R"({})",
         R"([1, 2])",
     };
+    // Lists longer than a block of 64 elements, the odd cells scattered through them.
+    std::vector<std::string> long_lists;
+    for (int n : {63, 64, 65, 130}) {
+        const char* cells[] = {R"({"c": "C1", "s": 3, "ok": true})", R"({"c": "C2", "s": "4", "ok": false})",
+                               R"({"c": "E1", "s": 3, "ok": 1})", R"({"s": 2, "ok": null})", R"({"c": "x", "s": 5})", "7"};
+        std::string text = R"({"n": 1, "xs": [)";
+        for (int i = 0; i < n; ++i) text += std::string(i ? ", " : "") + cells[(i * 7 + n) % std::size(cells)];
+        long_lists.push_back(text + (n == 130 ? R"(, {"c": "C1", "s": 3, "ok": true}]})" : "]}"));
+    }
     for (const auto& [fused_text, reference_text] : rules) {
         CAPTURE(fused_text);
         const auto fused = masterpro::jsonlogic_rule::compile(fused_text);
         const auto reference = masterpro::jsonlogic_rule::compile(reference_text);
         REQUIRE(fused.has_value());
         REQUIRE(reference.has_value());
-        for (const char* d : data) {
+        std::vector<std::string> all(std::begin(data), std::end(data));
+        all.insert(all.end(), long_lists.begin(), long_lists.end());
+        for (const auto& d : all) {
             CAPTURE(d);
             const auto expected = reference->apply(d);
             REQUIRE(expected.has_value());
