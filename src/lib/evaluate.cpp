@@ -857,6 +857,16 @@ value substring(const frame& f, const expr_node& n) {
     return js::make_text(source.substr(from, to - from), *f.arena);
 }
 
+/// The comparisons whose value with two operands is jl_compare's.
+constexpr bool two_operand_comparison(op code) noexcept {
+    switch (code) {
+    case op::jl_loose_equal: case op::jl_loose_not_equal: case op::jl_strict_equal: case op::jl_strict_not_equal:
+    case op::jl_less: case op::jl_less_equal: case op::jl_greater: case op::jl_greater_equal:
+        return true;
+    default: return false;
+    }
+}
+
 value eval_jsonlogic(const frame& f, const expr_node& n) {
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
@@ -896,7 +906,14 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
     case op::jl_or: {
         value current;
         for (std::uint32_t i = 0; i < n.count; ++i) {
-            current = argument(f, n, i);
+            // A comparison of two operands (the usual conjunct) is decided here, its operands
+            // read inline, rather than through a call for the comparison itself.
+            const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
+            if (operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
+                current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
+            } else {
+                current = argument(f, n, i);
+            }
             if (js::truthy(current) == (n.code == op::jl_or)) return current;
         }
         return current;
