@@ -518,16 +518,6 @@ struct jsonlogic_data::head {
     value root;
     /// The lists the rule's shared passes walk, packed (jsonlogic_fusion.hpp), or nullptr.
     const detail::packed_list* packed = nullptr;
-    /// Bytes from the head on that an application reads (the head, the root row and the packed
-    /// lists, in one block), asked for from memory at once when it starts.
-    std::uint32_t block_bytes = 0;
-
-    /// Loaded populations are far larger than the caches: the lines of the block are asked
-    /// for together, so that their reads overlap instead of following one another (a hint).
-    void prefetch() const noexcept {
-        const char* block = reinterpret_cast<const char*>(this);
-        for (std::uint32_t at = 64; at < block_bytes; at += 64) __builtin_prefetch(block + at);
-    }
 };
 
 jsonlogic_data::jsonlogic_data() noexcept = default;
@@ -564,7 +554,6 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
         std::copy(root->elements - 1, root->elements + root->size, row);
         head->root = detail::js::make_row(row + 1, root->size);
         head->packed = detail::pack_lists(program_->fusion, head->root, block + sizeof(jsonlogic_data::head) + slots * sizeof(value));
-        head->block_bytes = static_cast<std::uint32_t>(words * 8);
     } else {
         head->root = *root;
     }
@@ -577,7 +566,6 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
 
 tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
     if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
-    data.head_->prefetch();
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
@@ -589,7 +577,6 @@ tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& dat
 
 tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
     if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
-    data.head_->prefetch();
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
