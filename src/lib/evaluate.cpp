@@ -898,8 +898,10 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
     }
     case op::jl_if: {
         std::uint32_t i = 0;
-        for (; i + 1 < n.count; i += 2)
-            if (js::truthy(argument(f, n, i))) return argument(f, n, i + 1);
+        for (; i + 1 < n.count; i += 2) {
+            const value condition = argument(f, n, i);
+            if (condition.type == value_type::boolean ? condition.boolean : js::truthy(condition)) return argument(f, n, i + 1);
+        }
         return i < n.count ? argument(f, n, i) : value::null();
     }
     case op::jl_and:
@@ -914,7 +916,8 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
             } else {
                 current = argument(f, n, i);
             }
-            if (js::truthy(current) == (n.code == op::jl_or)) return current;
+            const bool yes = current.type == value_type::boolean ? current.boolean : js::truthy(current);
+            if (yes == (n.code == op::jl_or)) return current;
         }
         return current;
     }
