@@ -2085,9 +2085,12 @@ value evaluate_constant(const program& rules, std::int32_t node, std::int32_t le
     return evaluate_without_candidate(rules, node, level, competence, arena, unbounded);
 }
 
+namespace {
+const candidate nobody; ///< JsonLogic data has no candidate
+} // namespace
+
 std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena,
                                         const packed_list* packed) {
-    static const candidate nobody;
     step_budget steps{rules.bounds.max_evaluation_steps};
     frame f;
     f.rules = &rules;
@@ -2100,7 +2103,8 @@ std::optional<value> evaluate_with_data(const program& rules, std::int32_t node,
         f.passes = arena.make<pass_state>(rules.fusion.passes.size());
         std::fill(f.passes, f.passes + rules.fusion.passes.size(), pass_state{});
     }
-    const value result = eval(f, node);
+    const expr_node& root = rules.exprs.nodes[static_cast<std::size_t>(node)];
+    const value result = root.code >= op::jl_var && root.code != op::table_call ? eval_jsonlogic(f, root) : eval(f, node);
     if (steps.spent) return std::nullopt;
     return result;
 }
