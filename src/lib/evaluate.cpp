@@ -67,7 +67,12 @@ struct frame {
 /// A shared pass (jsonlogic_fusion.hpp) of one evaluation: run on first use, then read.
 struct pass_state {
     bool done = false;
-    const value* results = nullptr;
+    const value* results = nullptr; ///< run_pass: per operation its result
+    /// run_packed_pass: per operation its count, or for the others 1 once decided (read by
+    /// packed_result); `nonempty`: the list had elements.
+    const std::uint32_t* tally = nullptr;
+    const std::uint8_t* kinds = nullptr;
+    bool nonempty = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -709,14 +714,17 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     const auto& m = pass.masks;
     const std::uint32_t count = m.operations, keys = m.key_count, tests = keys + m.test_count;
     const std::size_t atoms = m.atoms;
-    // One block: results, then masks (per test), the elements of each key atom, and tallies.
-    value* results = arena.make<value>(count + (tests + atoms + 1) / 2 + (count + 3) / 4 + 1);
-    auto* masks = reinterpret_cast<std::uint64_t*>(results + count);
-    std::uint64_t* by_atom = masks + tests;
+    // One block: masks (per test, then one of every element), the elements of each key atom,
+    // and tallies.
+    auto* masks = arena.make<std::uint64_t>(tests + 1 + atoms + (count + 1) / 2 + 1);
+    std::uint64_t* by_atom = masks + tests + 1;
     auto* tally = reinterpret_cast<std::uint32_t*>(by_atom + atoms);
     for (std::uint32_t k = 0; k < count; ++k) tally[k] = 0;
     state.done = true;
-    state.results = results;
+    state.tally = tally;
+    state.kinds = m.kinds.data();
+    state.nonempty = list.size > 0;
+    const std::uint32_t* op_quad = m.op_quad.data();
     std::size_t open = pass.deciding;
     const bool counting = pass.counting;
     const std::uint32_t size = list.size;
@@ -732,6 +740,7 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     for (std::uint32_t first = 0; first < size; first += 64) {
         const std::uint32_t n = std::min<std::uint32_t>(64, size - first);
         const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+        masks[tests] = all;
         if (keys > 0) {
             // One scan of the key column: the elements of each atom, and those whose key is
             // not an interned string (each key test run on them).
@@ -765,8 +774,9 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
         for (std::uint32_t k = 0; k < count; ++k) {
             const std::uint8_t kind = kinds[k];
             if (kind != 0 && tally[k]) continue; // decided
-            std::uint64_t holds = all;
-            for (std::uint32_t j = op_from[k], end = op_from[k + 1]; j < end; ++j) holds &= masks[op_tests[j]];
+            const std::uint32_t* quad = op_quad + 4 * k;
+            std::uint64_t holds = masks[quad[0]] & masks[quad[1]] & masks[quad[2]] & masks[quad[3]];
+            for (std::uint32_t j = op_from[k] + 4; j < op_from[k + 1]; ++j) holds &= masks[op_tests[j]];
             if (kind == 0) {
                 // Bits counted one by one: few are set, and a portable build has no popcnt.
                 for (; holds; holds &= holds - 1) ++tally[k];
@@ -786,14 +796,17 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     }
     // One step per element run_pass visits (evaluation has no side effects, so taking them
     // after the walk stops it with the same outcome).
-    if (!f.steps->take(visited)) return;
-    for (std::uint32_t k = 0; k < count; ++k) {
-        switch (kinds[k]) {
-        case 0: results[k] = value::of_number(tally[k]); break;
-        case 1: results[k] = value::of_bool(tally[k] != 0); break;   // some: true once decided
-        case 2: results[k] = value::of_bool(tally[k] == 0); break;   // none: false once decided
-        default: results[k] = value::of_bool(tally[k] == 0 && size > 0); break; // all
-        }
+    f.steps->take(visited);
+}
+
+/// An operation's result from run_packed_pass's tally.
+inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
+    const std::uint32_t t = state.tally[k];
+    switch (state.kinds[k]) {
+    case 0: return value::of_number(t);
+    case 1: return value::of_bool(t != 0);                   // some: true once decided
+    case 2: return value::of_bool(t == 0);                   // none: false once decided
+    default: return value::of_bool(t == 0 && state.nonempty); // all: false for an empty list
     }
 }
 
@@ -809,7 +822,7 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
     pass_state& state = f.passes[pass];
     if (!state.done) run_fused_pass(f, pass, state);
-    return state.results[operation];
+    return state.tally ? packed_result(state, operation) : state.results[operation];
 }
 
 value jl_missing_keys(const frame& f, const std::vector<value>& keys) {

@@ -290,6 +290,9 @@ class planner {
         m.operations = static_cast<std::uint32_t>(pass.operations.size());
         m.key_count = static_cast<std::uint32_t>(m.key_tests.size());
         m.test_count = static_cast<std::uint32_t>(m.cell_tests.size());
+        for (std::size_t k = 0; k < pass.operations.size(); ++k)
+            for (std::uint32_t j = 0; j < 4; ++j)
+                m.op_quad.push_back(m.op_from[k] + j < m.op_from[k + 1] ? m.op_tests[m.op_from[k] + j] : m.key_count + m.test_count);
         for (const auto& t : m.key_tests) m.key_equal.push_back(t.compare == element_test::relation::equal ? 1 : 0);
     }
 

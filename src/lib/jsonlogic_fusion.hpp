@@ -105,6 +105,9 @@ struct fused_pass {
         std::vector<element_test> tests;
         /// Per operation: its tests (indices as above), op_tests[op_from[k] .. op_from[k + 1]].
         std::vector<std::uint32_t> op_from, op_tests;
+        /// Per operation: its first four tests (the index key_tests.size() + cell_tests.size(),
+        /// a mask of every element, where it has fewer), op_quad[4 k .. 4 k + 4].
+        std::vector<std::uint32_t> op_quad;
         /// Per operation: what it is (0: counting, 1: some, 2: none, 3: all).
         std::vector<std::uint8_t> kinds;
         /// Sizes of the above, and the key tests' relations (== or !=), as the walk reads them.
