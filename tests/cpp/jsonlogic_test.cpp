@@ -396,3 +396,41 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
         }
     }
 }
+
+TEST_CASE("JsonLogic: packed passes take the evaluation steps the unpacked ones take") {
+    // `some` stops at its first match, `none` and a count walk the whole list: the fewest steps
+    // an application needs are the same whether the list was packed at load or not.
+    const std::string rule = R"({"and": [
+        {"some": [{"var": "xs"}, {"and": [{"==": [{"var": "c"}, "C2"]}, {">=": [{"var": "s"}, 4]}]}]},
+        {"none": [{"var": "xs"}, {"==": [{"var": "c"}, "C9"]}]},
+        {">=": [{"reduce": [{"filter": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"+": [{"var": "accumulator"}, 1]}, 0]}, 1]}]})";
+    const std::string some_first = R"({"some": [{"var": "xs"}, {"and": [{"==": [{"var": "c"}, "C2"]}, {">=": [{"var": "s"}, 4]}]}]})";
+    for (const std::string& text : {rule, some_first}) {
+        CAPTURE(text);
+        std::string data = R"({"xs": [)";
+        for (int i = 0; i < 100; ++i)
+            data += std::string(i ? ", " : "") + (i == 70 ? R"({"c": "C2", "s": 4})" : i % 3 ? R"({"c": "C1", "s": 1})" : R"({"c": "C2", "s": "1"})");
+        data += "]}";
+        auto decides = [&](std::uint64_t steps, bool loaded) {
+            masterpro::limits bounded;
+            bounded.max_evaluation_steps = steps;
+            const auto compiled = masterpro::jsonlogic_rule::compile(text, "<rule>", bounded);
+            REQUIRE(compiled.has_value());
+            if (!loaded) return compiled->truthy(data).has_value();
+            const auto d = compiled->load(data);
+            REQUIRE(d.has_value());
+            const auto result = compiled->truthy(*d);
+            if (!result) CHECK(result.error().category == masterpro::error_category::limit);
+            return result.has_value();
+        };
+        std::uint64_t low = 0, high = 10'000; // the fewest steps truthy(text) decides in
+        REQUIRE(decides(high, false));
+        while (low + 1 < high) {
+            const std::uint64_t mid = (low + high) / 2;
+            (decides(mid, false) ? high : low) = mid;
+        }
+        CHECK(high > 70);
+        CHECK(decides(high, true));
+        CHECK_FALSE(decides(high - 1, true));
+    }
+}
