@@ -563,8 +563,9 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     }
 }
 
-/// packed_test_holds's other cases: null as null; anything else read from the element, as
-/// run_pass reads it.
+/// A test on a packed cell outside its usual case (cell_test_mask): numbers, null and booleans
+/// as test_holds decides them on values; anything else read from the element, as run_pass
+/// reads it.
 [[gnu::noinline]] bool packed_test_slow(const element_test& t, std::uint64_t c, const value& element,
                                         const expr_pool& pool, scratch& arena) {
     if (packed::is_number(c)) return test_holds(t, value::of_number(packed::number(c)), arena);
@@ -573,27 +574,6 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     case packed::boolean_kind: return test_holds(t, value::of_bool((c & 1U) != 0), arena);
     default: return test_holds(t, read_field(element, pool, t.path, t.slot), arena);
     }
-}
-
-/// A packed cell's test (jsonlogic_fusion.hpp): the usual cases (a number field against a
-/// number, a boolean against a boolean, an interned string against a string by atom) decided
-/// on the cell as test_holds decides them on values, the rest by packed_test_slow.
-[[gnu::always_inline]] inline bool packed_test_holds(const element_test& t, std::uint64_t c, const value& element,
-                                                     const expr_pool& pool, scratch& arena) {
-    using shortcut = element_test::shortcut;
-    if (packed::is_number(c)) {
-        if (t.fast == shortcut::number) {
-            // The relation as the outcomes it holds for: less, equal, greater, unordered (NaN).
-            const double x = packed::number(c), k = t.constant.number;
-            const unsigned outcome = (x < k ? 1U : 0U) | (x == k ? 2U : 0U) | (x > k ? 4U : 0U) | (x != x ? 8U : 0U);
-            return (outcome & t.outcomes) != 0;
-        }
-    } else if (t.fast == shortcut::boolean && packed::kind_of(c) == packed::boolean_kind) {
-        return ((c & 1U) == static_cast<unsigned>(t.constant.boolean)) == (t.compare == element_test::relation::equal);
-    } else if (t.fast == shortcut::text && packed::kind_of(c) == packed::atom_kind) {
-        return ((c & 0xFFFFU) == t.constant.atom) == (t.compare == element_test::relation::equal);
-    }
-    return packed_test_slow(t, c, element, pool, arena);
 }
 
 /// The elements of a block (bit i: element `first + i`, `n` of them) whose cell is of the

@@ -181,8 +181,6 @@ class planner {
             }
             t.fast = element_test::shortcut::number;
             t.compare = r;
-            static constexpr std::uint8_t outcomes[] = {2, 1 | 4 | 8, 1, 1 | 2, 4, 4 | 2}; // by relation
-            t.outcomes = outcomes[static_cast<int>(r)];
             return;
         }
         if (t.constant.type == value_type::boolean &&
@@ -265,7 +263,6 @@ class planner {
             switch (t.fast) {
             case element_test::shortcut::number:
                 c.fast = 1;
-                c.outcomes = t.outcomes;
                 std::memcpy(&c.expected, &t.constant.number, sizeof c.expected);
                 break;
             case element_test::shortcut::boolean:

@@ -36,9 +36,6 @@ struct element_test {
     } fast = shortcut::none;
     /// For `number`: the field's relation to the constant, as the field's comparison with it.
     enum class relation : std::uint8_t { equal, not_equal, less, less_equal, greater, greater_equal } compare = relation::equal;
-    /// For `number`: `compare` as the outcomes of comparing the field with the constant it
-    /// holds for, a bit each: 1 less, 2 equal, 4 greater, 8 unordered (a NaN field).
-    std::uint8_t outcomes = 0;
     /// In a packed pass (fused_pass::packed): the cell of the element the test reads.
     std::int32_t column = -1;
 };
@@ -85,14 +82,13 @@ struct fused_pass {
     /// AND of its tests' masks (counted, or its first element that decides it found).
     struct mask_plan {
         /// A test's usual case on a cell (the `fast` of element_test): numbers compared with a
-        /// number (`outcomes`), booleans and interned strings compared with a cell (`expected`:
-        /// the test holds when the cell equals it, or differs from it when `negate`). Other
-        /// cells go to the test itself.
+        /// number (by the test's `compare`), booleans and interned strings compared with a
+        /// cell (`expected`: the test holds when the cell equals it, or differs from it when
+        /// `negate`). Other cells go to the test itself.
         struct cell_test {
             std::uint64_t expected = 0; ///< number: the constant's bits
             std::uint32_t column = 0;
             std::uint8_t fast = 0; ///< 0: none, 1: number, 2: cell
-            std::uint8_t outcomes = 0;
             bool negate = false;
         };
         /// Tests [0, key_tests.size()) are the key column's comparisons with string constants,
