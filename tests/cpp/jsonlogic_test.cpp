@@ -349,6 +349,10 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
         }
         rules.emplace_back(fused + "]}", reference + "]}");
     }
+    // A `var` read in the elements of a list an operation returned (no slots of the layout;
+    // read by name, once a read past the end of an empty slot list).
+    CHECK(*masterpro::apply_jsonlogic(R"({"some": [{"if": [true, {"var": "xs"}, null]}, {"==": [{"var": "c"}, "C1"]}]})",
+                                      R"({"xs": [{"c": "C1"}]})") == "true");
     // A short-circuit over packed passes: only what `and` reaches is evaluated.
     rules.emplace_back(R"({"and": [{"some": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "n"}]})",
                        R"({"and": [{"some": [{"if": [true, {"var": "xs"}, null]}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "n"}]})");
