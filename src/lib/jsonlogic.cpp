@@ -544,7 +544,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
     const std::size_t packed = detail::packed_bytes(program_->fusion, *root);
     if (packed > 0) {
         // What an application reads, together: a new head, a copy of the root row (its slots,
-        // after the keys' place) and the packed lists, in one block after the loaded values.
+        // after the keys' place) and the packed lists, in one block (block_chunks).
         const std::size_t slots = root->size + 1;
         const std::size_t words = (sizeof(jsonlogic_data::head) + slots * sizeof(value) + packed + 15) / 16 * 2;
         unsigned char* block = block_chunks::make(words * 8, state->block);
