@@ -684,6 +684,18 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
     return yes;
 }
 
+/// The key tests (masks[0 .. key count)) on the elements of a block whose key is not an
+/// interned string (`other`, bit i: elements[i]), each test run on them.
+[[gnu::noinline]] void other_keys(const fused_pass::mask_plan& m, std::uint64_t other, const std::uint64_t* column,
+                                  const value* elements, std::uint64_t* masks, const expr_pool& pool, scratch& arena) {
+    for (std::size_t t = 0; t < m.key_tests.size(); ++t) {
+        for (std::uint64_t rest = other; rest; rest &= rest - 1) {
+            const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
+            if (packed_test_slow(m.key_tests[t], column[i], elements[i], pool, arena)) masks[t] |= std::uint64_t{1} << i;
+        }
+    }
+}
+
 /// run_pass over a packed list (fused_pass::mask_plan): blocks of up to 64 elements, each test
 /// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
 /// and steps are run_pass's: an operation's answer is its first deciding element's, and the
@@ -738,13 +750,9 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
             }
             for (std::uint32_t t = 0; t < keys; ++t) {
                 const std::uint64_t of_atom = by_atom[key_atoms[t]];
-                std::uint64_t mask = key_equal[t] ? of_atom : all & ~of_atom & ~other;
-                for (std::uint64_t rest = other; rest; rest &= rest - 1) {
-                    const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
-                    if (packed_test_slow(m.key_tests[t], column[i], list.elements[first + i], pool, arena)) mask |= std::uint64_t{1} << i;
-                }
-                masks[t] = mask;
+                masks[t] = key_equal[t] ? of_atom : all & ~of_atom & ~other;
             }
+            if (other) other_keys(m, other, column, list.elements + first, masks, pool, arena);
         }
         for (std::uint32_t t = keys; t < tests; ++t) {
             const auto& test = cell_tests[t - keys];
