@@ -31,7 +31,8 @@ class jsonlogic_data {
     jsonlogic_data& operator=(jsonlogic_data&&) noexcept;
     ~jsonlogic_data();
 
-    /// Bytes held (the text parsed in place and the values kept of it).
+    /// Bytes held (the values kept of the text, and the block an application reads: the
+    /// lists the rule's shared passes walk, packed).
     std::size_t memory_bytes() const noexcept;
 
   private:

@@ -5,6 +5,10 @@
 #include "decision_table.hpp"
 #include "jsonlogic_values.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <array>
 #include <bitset>
@@ -57,12 +61,18 @@ struct frame {
     scratch* arena = nullptr; ///< where values made while evaluating live
     step_budget* steps = nullptr;
     struct pass_state* passes = nullptr; ///< JsonLogic: the shared passes of this evaluation
+    const packed_list* packed = nullptr;  ///< JsonLogic: per pass, its list packed (or nullptr)
 };
 
 /// A shared pass (jsonlogic_fusion.hpp) of one evaluation: run on first use, then read.
 struct pass_state {
     bool done = false;
-    const value* results = nullptr;
+    const value* results = nullptr; ///< run_pass: per operation its result
+    /// run_packed_pass: per operation its count, or for the others 1 once decided (read by
+    /// packed_result); `nonempty`: the list had elements.
+    const std::uint32_t* tally = nullptr;
+    const std::uint8_t* kinds = nullptr;
+    bool nonempty = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -324,10 +334,18 @@ value eval(const frame& f, std::int32_t index) {
 // ---------------------------------------------------------------------------------------------
 // JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
 
-value fused_result(const frame& f, std::int32_t at);
+[[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at);
+
+/// argument()'s operands that are evaluated: JsonLogic operations, or other expressions.
+[[gnu::noinline]] value evaluated_argument(const frame& f, std::int32_t index, const expr_node& operand) {
+    if (operand.code >= op::jl_var && operand.code != op::table_call)
+        return js::plain(eval_jsonlogic(f, operand), f.rules->descriptor, *f.arena);
+    return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
+}
 
 /// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
-value argument(const frame& f, const expr_node& n, std::uint32_t i) {
+/// Inline for the usual operands, constants and results of shared passes.
+[[gnu::always_inline]] inline value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     if (i >= n.count) return value::null();
     const auto& pool = f.rules->exprs;
     const std::int32_t index = pool.arg_lists[n.args + i];
@@ -335,9 +353,7 @@ value argument(const frame& f, const expr_node& n, std::uint32_t i) {
     const expr_node& operand = pool.nodes[static_cast<std::size_t>(index)];
     if (operand.fused >= 0 && f.passes) return fused_result(f, operand.fused); // plain already
     if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
-    if (operand.code >= op::jl_var && operand.code != op::table_call)
-        return js::plain(eval_jsonlogic(f, operand), f.rules->descriptor, *f.arena);
-    return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
+    return evaluated_argument(f, index, operand);
 }
 
 /// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
@@ -355,6 +371,9 @@ value read_var(const value& data, const expr_pool& pool, std::int32_t path, cons
     const auto& steps = pool.paths[static_cast<std::size_t>(path)];
     if (pool.path_slots.empty()) return js::lookup(data, steps, fallback);
     const auto& slots = pool.path_slots[static_cast<std::size_t>(path)];
+    // A path the layout has no slots for (read in values the evaluator made, e.g. the
+    // elements of a list an `if` returns) is read by name.
+    if (slots.size() < steps.size()) return js::lookup(data, steps, fallback);
     value at = data;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (slots[i] >= 0 && js::is_row(at)) {
@@ -398,7 +417,7 @@ value read_field(const value& element, const expr_pool& pool, std::int32_t path,
 }
 
 /// jl_compare's general case: JavaScript's coercions.
-bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena) {
+[[gnu::noinline]] bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena) {
     switch (code) {
     case op::jl_loose_equal: return js::loose_equal(a, b, arena);
     case op::jl_loose_not_equal: return !js::loose_equal(a, b, arena);
@@ -415,7 +434,7 @@ bool jl_compare_coercing(op code, const value& a, const value& b, scratch& arena
 /// A JsonLogic comparison (==, !=, ===, !==, <, <=, >, >=) with JavaScript's semantics. Two
 /// numbers, and equality of two values of one type (interned strings: their atoms), are the
 /// usual cases and are decided inline.
-inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) {
+[[gnu::always_inline]] inline bool jl_compare(op code, const value& a, const value& b, scratch& arena) {
     if (a.type == value_type::number && b.type == value_type::number) {
         switch (code) { // JavaScript's comparisons of numbers are the machine's (NaN: false)
         case op::jl_loose_equal: case op::jl_strict_equal: return a.number == b.number;
@@ -566,12 +585,254 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     }
 }
 
-value fused_result(const frame& f, std::int32_t at) {
+/// A test on a packed cell outside its usual case (cell_test_mask): numbers, null and booleans
+/// as test_holds decides them on values; anything else read from the element, as run_pass
+/// reads it.
+[[gnu::noinline]] bool packed_test_slow(const element_test& t, std::uint64_t c, const value& element,
+                                        const expr_pool& pool, scratch& arena) {
+    if (packed::is_number(c)) return test_holds(t, value::of_number(packed::number(c)), arena);
+    switch (packed::kind_of(c)) {
+    case packed::null_kind: return test_holds(t, value::null(), arena);
+    case packed::boolean_kind: return test_holds(t, value::of_bool((c & 1U) != 0), arena);
+    default: return test_holds(t, read_field(element, pool, t.path, t.slot), arena);
+    }
+}
+
+/// The elements of a block (bit i: element `first + i`, `n` of them) whose cell is of the
+/// test's usual case, and among those the ones the test holds for, scanned without branches;
+/// `decide(x)` is the test on a number cell (boxes are NaNs, set aside by `usual`).
+template <class Decide>
+inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide decide, std::uint64_t& usual, std::uint64_t& yes) {
+    std::uint64_t u = 0, y = 0;
+    std::uint32_t i = 0;
+#if defined(__SSE2__)
+    // Two cells at a time: boxes (top 16 bits 0xFFFA) told apart from numbers, and the
+    // numbers compared with the constant (decide.pair).
+    const __m128i top = _mm_set1_epi64x(static_cast<long long>(0xFFFF000000000000ULL));
+    const __m128i box = _mm_set1_epi64x(static_cast<long long>(packed::box));
+    for (; i + 2 <= n; i += 2) {
+        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+        const unsigned boxed = static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi32(_mm_and_si128(c, top), box))));
+        u |= std::uint64_t{~boxed & 3U} << i;
+        y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
+    }
+#endif
+    for (; i < n; ++i) {
+        const std::uint64_t c = column[i];
+        u |= std::uint64_t{packed::is_number(c)} << i;
+        y |= std::uint64_t{decide(packed::number(c))} << i;
+    }
+    usual = u;
+    yes = y & u;
+}
+
+/// A number test's relation, one number at a time or (with SSE2) two; NaN holds only for !=.
+template <element_test::relation R>
+struct decide_number {
+    double k;
+    bool operator()(double x) const noexcept {
+        using relation = element_test::relation;
+        switch (R) {
+        case relation::equal: return x == k;
+        case relation::not_equal: return !(x == k);
+        case relation::less: return x < k;
+        case relation::less_equal: return x <= k;
+        case relation::greater: return x > k;
+        case relation::greater_equal: return x >= k;
+        }
+        return false;
+    }
+#if defined(__SSE2__)
+    __m128d pair(__m128d x) const noexcept {
+        using relation = element_test::relation;
+        const __m128d c = _mm_set1_pd(k);
+        switch (R) {
+        case relation::equal: return _mm_cmpeq_pd(x, c);
+        case relation::not_equal: return _mm_cmpneq_pd(x, c);
+        case relation::less: return _mm_cmplt_pd(x, c);
+        case relation::less_equal: return _mm_cmple_pd(x, c);
+        case relation::greater: return _mm_cmpgt_pd(x, c);
+        case relation::greater_equal: return _mm_cmpge_pd(x, c);
+        }
+        return _mm_setzero_pd();
+    }
+#endif
+};
+
+/// The elements of a block a cell test holds for (bit i: element `first + i`; `n` of them).
+inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const element_test& general,
+                                    const std::uint64_t* column, const value* elements, std::uint32_t first, std::uint32_t n,
+                                    const expr_pool& pool, scratch& arena) {
+    const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+    std::uint64_t usual = 0, yes = 0;
+    if (test.fast == 1) {
+        // JavaScript's comparisons of two numbers are the machine's (NaN: only != holds).
+        const double k = packed::number(test.expected);
+        using relation = element_test::relation;
+        switch (general.compare) {
+        case relation::equal: number_masks(column, n, decide_number<relation::equal>{k}, usual, yes); break;
+        case relation::not_equal: number_masks(column, n, decide_number<relation::not_equal>{k}, usual, yes); break;
+        case relation::less: number_masks(column, n, decide_number<relation::less>{k}, usual, yes); break;
+        case relation::less_equal: number_masks(column, n, decide_number<relation::less_equal>{k}, usual, yes); break;
+        case relation::greater: number_masks(column, n, decide_number<relation::greater>{k}, usual, yes); break;
+        case relation::greater_equal: number_masks(column, n, decide_number<relation::greater_equal>{k}, usual, yes); break;
+        }
+    } else if (test.fast == 2) {
+        const std::uint64_t kind = test.expected >> 32;
+        std::uint64_t equal = 0;
+        std::uint32_t i = 0;
+#if defined(__SSE2__)
+        // Two cells at a time: the high halves equal (the same kind), and both halves.
+        const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
+        for (; i + 2 <= n; i += 2) {
+            const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+            const __m128i halves = _mm_cmpeq_epi32(c, expected);
+            const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
+            usual |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(halves)))} << i;
+            equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << i;
+        }
+#endif
+        for (; i < n; ++i) {
+            const std::uint64_t c = column[i];
+            usual |= std::uint64_t{(c >> 32) == kind} << i;
+            equal |= std::uint64_t{c == test.expected} << i;
+        }
+        yes = (test.negate ? ~equal : equal) & usual;
+    }
+    for (std::uint64_t rest = all & ~usual; rest; rest &= rest - 1) {
+        const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
+        if (packed_test_slow(general, column[i], elements[first + i], pool, arena)) yes |= std::uint64_t{1} << i;
+    }
+    return yes;
+}
+
+/// The key tests (masks[0 .. key count)) on the elements of a block whose key is not an
+/// interned string (`other`, bit i: elements[i]), each test run on them.
+[[gnu::noinline]] void other_keys(const fused_pass::mask_plan& m, std::uint64_t other, const std::uint64_t* column,
+                                  const value* elements, std::uint64_t* masks, const expr_pool& pool, scratch& arena) {
+    for (std::size_t t = 0; t < m.key_tests.size(); ++t) {
+        for (std::uint64_t rest = other; rest; rest &= rest - 1) {
+            const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
+            if (packed_test_slow(m.key_tests[t], column[i], elements[i], pool, arena)) masks[t] |= std::uint64_t{1} << i;
+        }
+    }
+}
+
+/// run_pass over a packed list (fused_pass::mask_plan): blocks of up to 64 elements, each test
+/// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
+/// and steps are run_pass's: an operation's answer is its first deciding element's, and the
+/// pass stops after the element that decides the last undecided operation.
+void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
+    scratch& arena = *f.arena;
+    const auto& pool = f.rules->exprs;
+    const auto& m = pass.masks;
+    const std::uint32_t count = m.operations, keys = m.key_count, tests = keys + m.test_count;
+    const std::size_t atoms = m.atoms;
+    // One block: masks (per test, then one of every element), the elements of each key atom,
+    // and tallies.
+    auto* masks = arena.make<std::uint64_t>(tests + 1 + atoms + (count + 1) / 2 + 1);
+    std::uint64_t* by_atom = masks + tests + 1;
+    auto* tally = reinterpret_cast<std::uint32_t*>(by_atom + atoms);
+    for (std::uint32_t k = 0; k < count; ++k) tally[k] = 0;
+    state.done = true;
+    state.tally = tally;
+    state.kinds = m.kinds.data();
+    state.nonempty = list.size > 0;
+    const std::uint32_t* op_quad = m.op_quad.data();
+    std::size_t open = pass.deciding;
+    const bool counting = pass.counting;
+    const std::uint32_t size = list.size;
+    const std::uint8_t* kinds = m.kinds.data();
+    const std::uint32_t* op_from = m.op_from.data();
+    const std::uint32_t* op_tests = m.op_tests.data();
+    const std::uint16_t* key_atoms = m.key_atoms.data();
+    const std::uint8_t* key_equal = m.key_equal.data();
+    const auto* cell_tests = m.cell_tests.data();
+    const std::uint64_t* key_column = keys > 0 ? list.cells + static_cast<std::size_t>(pass.key_column) * size : nullptr;
+    std::uint32_t visited = size; // elements run_pass would walk
+    std::uint32_t last = 0;       // the element that decided the last operation decided
+    for (std::uint32_t first = 0; first < size; first += 64) {
+        const std::uint32_t n = std::min<std::uint32_t>(64, size - first);
+        const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+        masks[tests] = all;
+        if (keys > 0) {
+            // One scan of the key column: the elements of each atom, and those whose key is
+            // not an interned string (each key test run on them).
+            for (std::size_t a = 0; a < atoms; ++a) by_atom[a] = 0;
+            std::uint64_t other = 0;
+            const std::uint64_t* column = key_column + first;
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const std::uint64_t c = column[i];
+                if ((c >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
+                    const std::size_t atom = c & 0xFFFFU;
+                    if (atom < atoms) by_atom[atom] |= std::uint64_t{1} << i;
+                } else {
+                    other |= std::uint64_t{1} << i;
+                }
+            }
+            for (std::uint32_t t = 0; t < keys; ++t) {
+                const std::uint64_t of_atom = by_atom[key_atoms[t]];
+                masks[t] = key_equal[t] ? of_atom : all & ~of_atom & ~other;
+            }
+            if (other) other_keys(m, other, column, list.elements + first, masks, pool, arena);
+        }
+        for (std::uint32_t t = keys; t < tests; ++t) {
+            const auto& test = cell_tests[t - keys];
+            masks[t] = cell_test_mask(test, m.tests[t - keys], list.cells + std::size_t{test.column} * size + first, list.elements,
+                                      first, n, pool, arena);
+        }
+        for (std::uint32_t k = 0; k < count; ++k) {
+            const std::uint8_t kind = kinds[k];
+            if (kind != 0 && tally[k]) continue; // decided
+            const std::uint32_t* quad = op_quad + 4 * k;
+            std::uint64_t holds = masks[quad[0]] & masks[quad[1]] & masks[quad[2]] & masks[quad[3]];
+            for (std::uint32_t j = op_from[k] + 4; j < op_from[k + 1]; ++j) holds &= masks[op_tests[j]];
+            if (kind == 0) {
+                // Bits counted one by one: few are set, and a portable build has no popcnt.
+                for (; holds; holds &= holds - 1) ++tally[k];
+                continue;
+            }
+            // some, none: decided by an element that holds; all: by one that does not.
+            const std::uint64_t deciding = kind == 3 ? all & ~holds : holds;
+            if (!deciding) continue;
+            tally[k] = 1;
+            --open;
+            last = std::max<std::uint32_t>(last, first + static_cast<std::uint32_t>(__builtin_ctzll(deciding)));
+        }
+        if (open == 0 && !counting) {
+            visited = last + 1;
+            break;
+        }
+    }
+    // One step per element run_pass visits (evaluation has no side effects, so taking them
+    // after the walk stops it with the same outcome).
+    f.steps->take(visited);
+}
+
+/// An operation's result from run_packed_pass's tally.
+inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
+    const std::uint32_t t = state.tally[k];
+    switch (state.kinds[k]) {
+    case 0: return value::of_number(t);
+    case 1: return value::of_bool(t != 0);                   // some: true once decided
+    case 2: return value::of_bool(t == 0);                   // none: false once decided
+    default: return value::of_bool(t == 0 && state.nonempty); // all: false for an empty list
+    }
+}
+
+/// Runs pass `pass` of the rule's plan, packed when its list is.
+[[gnu::noinline]] void run_fused_pass(const frame& f, std::uint32_t pass, pass_state& state) {
+    const auto& plan = f.rules->fusion;
+    if (f.packed && f.packed[pass].packed) run_packed_pass(f, plan.passes[pass], f.packed[pass], state);
+    else run_pass(f, plan.passes[pass], state);
+}
+
+[[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at) {
     const auto& plan = f.rules->fusion;
     const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
     pass_state& state = f.passes[pass];
-    if (!state.done) run_pass(f, plan.passes[pass], state);
-    return state.results[operation];
+    if (!state.done) run_fused_pass(f, pass, state);
+    return state.tally ? packed_result(state, operation) : state.results[operation];
 }
 
 value jl_missing_keys(const frame& f, const std::vector<value>& keys) {
@@ -619,6 +880,16 @@ value substring(const frame& f, const expr_node& n) {
     return js::make_text(source.substr(from, to - from), *f.arena);
 }
 
+/// The comparisons whose value with two operands is jl_compare's.
+constexpr bool two_operand_comparison(op code) noexcept {
+    switch (code) {
+    case op::jl_loose_equal: case op::jl_loose_not_equal: case op::jl_strict_equal: case op::jl_strict_not_equal:
+    case op::jl_less: case op::jl_less_equal: case op::jl_greater: case op::jl_greater_equal:
+        return true;
+    default: return false;
+    }
+}
+
 value eval_jsonlogic(const frame& f, const expr_node& n) {
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
@@ -650,16 +921,26 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
     }
     case op::jl_if: {
         std::uint32_t i = 0;
-        for (; i + 1 < n.count; i += 2)
-            if (js::truthy(argument(f, n, i))) return argument(f, n, i + 1);
+        for (; i + 1 < n.count; i += 2) {
+            const value condition = argument(f, n, i);
+            if (condition.type == value_type::boolean ? condition.boolean : js::truthy(condition)) return argument(f, n, i + 1);
+        }
         return i < n.count ? argument(f, n, i) : value::null();
     }
     case op::jl_and:
     case op::jl_or: {
         value current;
         for (std::uint32_t i = 0; i < n.count; ++i) {
-            current = argument(f, n, i);
-            if (js::truthy(current) == (n.code == op::jl_or)) return current;
+            // A comparison of two operands (the usual conjunct) is decided here, its operands
+            // read inline, rather than through a call for the comparison itself.
+            const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
+            if (operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
+                current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
+            } else {
+                current = argument(f, n, i);
+            }
+            const bool yes = current.type == value_type::boolean ? current.boolean : js::truthy(current);
+            if (yes == (n.code == op::jl_or)) return current;
         }
         return current;
     }
@@ -1859,20 +2140,26 @@ value evaluate_constant(const program& rules, std::int32_t node, std::int32_t le
     return evaluate_without_candidate(rules, node, level, competence, arena, unbounded);
 }
 
-std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena) {
-    static const candidate nobody;
+namespace {
+const candidate nobody; ///< JsonLogic data has no candidate
+} // namespace
+
+std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena,
+                                        const packed_list* packed) {
     step_budget steps{rules.bounds.max_evaluation_steps};
     frame f;
     f.rules = &rules;
     f.who = &nobody;
     f.data = data;
+    f.packed = packed;
     f.arena = &arena;
     f.steps = &steps;
     if (!rules.fusion.passes.empty()) {
         f.passes = arena.make<pass_state>(rules.fusion.passes.size());
         std::fill(f.passes, f.passes + rules.fusion.passes.size(), pass_state{});
     }
-    const value result = eval(f, node);
+    const expr_node& root = rules.exprs.nodes[static_cast<std::size_t>(node)];
+    const value result = root.code >= op::jl_var && root.code != op::table_call ? eval_jsonlogic(f, root) : eval(f, node);
     if (steps.spent) return std::nullopt;
     return result;
 }

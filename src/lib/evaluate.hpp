@@ -55,8 +55,10 @@ value evaluate_constant(const program& rules, std::int32_t node, std::int32_t le
                         std::int32_t competence);
 
 /// Evaluates a standalone JsonLogic expression against data (values made live in `arena`);
-/// nothing when it took more than limits::max_evaluation_steps.
-std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena);
+/// nothing when it took more than limits::max_evaluation_steps. `packed`: the data's lists
+/// packed for the rule's passes (pack_lists), or nullptr.
+std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena,
+                                        const packed_list* packed = nullptr);
 
 /// The `limit` error of an evaluation stopped by limits::max_evaluation_steps.
 error steps_exceeded(const limits& bounds);

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <optional>
 #include <utility>
 
@@ -475,16 +476,48 @@ error foreign_data() {
 
 } // namespace
 
+namespace {
+
+/// Where the blocks an evaluation reads (jsonlogic_data::head and what follows it) are made:
+/// chunks shared by the data a thread loads one after another, so that the blocks of a
+/// population lie next to each other and a pass over it reads memory in order. A chunk lives
+/// as long as data in it.
+class block_chunks {
+  public:
+    struct chunk {
+        explicit chunk(std::size_t n) : memory(new unsigned char[n]), size(n) {}
+        std::unique_ptr<unsigned char[]> memory;
+        std::size_t size;
+        std::size_t used = 0;
+    };
+    /// `bytes` (a multiple of 16) in the thread's current chunk, which `owner` then holds.
+    static unsigned char* make(std::size_t bytes, std::shared_ptr<const chunk>& owner) {
+        thread_local std::shared_ptr<chunk> current;
+        if (!current || current->used + bytes > current->size) current = std::make_shared<chunk>(std::max<std::size_t>(bytes, 64 * 1024));
+        unsigned char* at = current->memory.get() + current->used;
+        current->used += bytes;
+        owner = current;
+        return at;
+    }
+};
+
+} // namespace
+
 struct jsonlogic_data::loaded {
     explicit loaded(std::size_t text_size) : arena(text_size / 2 + 512) {}
     /// The rule's program, kept alive: loaded values point at its keys and string constants.
     std::shared_ptr<const detail::program> rules;
     scratch arena;
+    /// The chunk of the evaluation's block (block_chunks), and the block's size.
+    std::shared_ptr<const block_chunks::chunk> block;
+    std::size_t block_bytes = 0;
 };
 
 struct jsonlogic_data::head {
     const detail::program* rules = nullptr; ///< held alive by loaded::rules
     value root;
+    /// The lists the rule's shared passes walk, packed (jsonlogic_fusion.hpp), or nullptr.
+    const detail::packed_list* packed = nullptr;
 };
 
 jsonlogic_data::jsonlogic_data() noexcept = default;
@@ -497,17 +530,34 @@ jsonlogic_data& jsonlogic_data::operator=(jsonlogic_data&& other) noexcept {
 }
 jsonlogic_data::~jsonlogic_data() = default;
 
-std::size_t jsonlogic_data::memory_bytes() const noexcept { return data_ ? data_->arena.capacity() + sizeof(loaded) : 0; }
+std::size_t jsonlogic_data::memory_bytes() const noexcept {
+    return data_ ? data_->arena.capacity() + sizeof(loaded) + data_->block_bytes : 0;
+}
 
 tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_json) const {
     auto state = std::make_unique<jsonlogic_data::loaded>(data_json.size());
     // First in the arena, so that the data's first values (the root object) follow it.
-    auto* head = state->arena.make<jsonlogic_data::head>(1);
+    auto* head = new (state->arena.make<jsonlogic_data::head>(1)) jsonlogic_data::head();
     auto root = load_data(data_json, state->arena, *program_, true);
     if (!root) return tl::make_unexpected(std::move(root.error()));
     state->rules = program_;
+    const std::size_t packed = detail::packed_bytes(program_->fusion, *root);
+    if (packed > 0) {
+        // What an application reads, together: a new head, a copy of the root row (its slots,
+        // after the keys' place) and the packed lists, in one block (block_chunks).
+        const std::size_t slots = root->size + 1;
+        const std::size_t words = (sizeof(jsonlogic_data::head) + slots * sizeof(value) + packed + 15) / 16 * 2;
+        unsigned char* block = block_chunks::make(words * 8, state->block);
+        state->block_bytes = words * 8;
+        head = new (block) jsonlogic_data::head();
+        auto* row = reinterpret_cast<value*>(block + sizeof(jsonlogic_data::head));
+        std::copy(root->elements - 1, root->elements + root->size, row);
+        head->root = detail::js::make_row(row + 1, root->size);
+        head->packed = detail::pack_lists(program_->fusion, head->root, block + sizeof(jsonlogic_data::head) + slots * sizeof(value));
+    } else {
+        head->root = *root;
+    }
     head->rules = program_.get();
-    head->root = *root;
     jsonlogic_data out;
     out.data_ = std::move(state);
     out.head_ = head;
@@ -517,7 +567,7 @@ tl::expected<jsonlogic_data, error> jsonlogic_rule::load(std::string_view data_j
 tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& data) const {
     if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
-    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena);
+    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -528,7 +578,7 @@ tl::expected<std::string, error> jsonlogic_rule::apply(const jsonlogic_data& dat
 tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) const {
     if (!data.head_ || data.head_->rules != program_.get()) return tl::make_unexpected(foreign_data());
     scratch& arena = thread_arena();
-    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena);
+    const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
     return detail::js::truthy(*result);
 }

@@ -1,7 +1,10 @@
 // Plans the shared passes of a JsonLogic rule (jsonlogic_fusion.hpp).
 #include "jsonlogic_fusion.hpp"
 
+#include "jsonlogic_values.hpp"
+
 #include <algorithm>
+#include <cstring>
 #include <map>
 
 namespace masterpro::detail {
@@ -155,6 +158,7 @@ class planner {
         for (auto& pass : plan_.passes) {
             key(pass);
             pass.key_slot = direct_slot(pass.key_path);
+            plan_packing(pass);
         }
     }
 
@@ -184,7 +188,109 @@ class planner {
              t.code == op::jl_strict_not_equal)) {
             t.fast = element_test::shortcut::boolean;
             t.compare = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal ? relation::equal : relation::not_equal;
+            return;
         }
+        if (t.constant.type == value_type::string && t.constant.atom >= 2 &&
+            (t.code == op::jl_loose_equal || t.code == op::jl_strict_equal || t.code == op::jl_loose_not_equal ||
+             t.code == op::jl_strict_not_equal)) {
+            t.fast = element_test::shortcut::text;
+            t.compare = t.code == op::jl_loose_equal || t.code == op::jl_strict_equal ? relation::equal : relation::not_equal;
+        }
+    }
+
+    /// Whether the pass's list can be packed, and its columns: the element slots its key and
+    /// tests read.
+    static void plan_packing(fused_pass& pass) {
+        pass.packed = pass.root_slot >= 0 && (pass.key_path < 0 || pass.key_slot >= 0);
+        for (const auto& o : pass.operations) pass.packed = pass.packed && o.flat && o.slotted;
+        if (!pass.packed) return;
+        auto column = [&](std::int32_t slot) {
+            auto at = std::find(pass.columns.begin(), pass.columns.end(), slot);
+            if (at == pass.columns.end()) at = pass.columns.insert(pass.columns.end(), slot);
+            return static_cast<std::int32_t>(at - pass.columns.begin());
+        };
+        if (pass.key_slot >= 0) pass.key_column = column(pass.key_slot);
+        for (auto& o : pass.operations)
+            for (auto& t : o.tests) t.column = column(t.slot);
+        plan_masks(pass);
+    }
+
+    static bool same_constant(const value& a, const value& b) {
+        if (a.type != b.type) return false;
+        switch (a.type) {
+        case value_type::null_t: return true;
+        case value_type::boolean: return a.boolean == b.boolean;
+        case value_type::number: return std::memcmp(&a.number, &b.number, sizeof a.number) == 0;
+        case value_type::string: return a.atom == b.atom && a.text() == b.text();
+        default: return false;
+        }
+    }
+    static bool same_test(const element_test& a, const element_test& b) {
+        return a.column == b.column && a.code == b.code && a.constant_first == b.constant_first &&
+               same_constant(a.constant, b.constant);
+    }
+
+    /// The mask plan of a packed pass (fused_pass::mask_plan).
+    static void plan_masks(fused_pass& pass) {
+        auto& m = pass.masks;
+        std::vector<element_test> distinct;
+        std::vector<std::vector<std::uint32_t>> tests_of(pass.operations.size());
+        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
+            for (const auto& t : pass.operations[k].tests) {
+                auto at = std::find_if(distinct.begin(), distinct.end(), [&](const element_test& d) { return same_test(d, t); });
+                if (at == distinct.end()) at = distinct.insert(distinct.end(), t);
+                tests_of[k].push_back(static_cast<std::uint32_t>(at - distinct.begin()));
+            }
+        }
+        // Key tests first, then the others; `index`: a distinct test's place in that order.
+        std::vector<std::uint32_t> index(distinct.size());
+        auto keyed = [&](const element_test& t) { return pass.key_column >= 0 && t.column == pass.key_column && t.fast == element_test::shortcut::text; };
+        for (std::uint32_t d = 0; d < distinct.size(); ++d) {
+            if (!keyed(distinct[d])) continue;
+            index[d] = static_cast<std::uint32_t>(m.key_tests.size());
+            m.key_tests.push_back(distinct[d]);
+            m.key_atoms.push_back(distinct[d].constant.atom);
+            m.atoms = std::max<std::size_t>(m.atoms, std::size_t{distinct[d].constant.atom} + 1);
+        }
+        for (std::uint32_t d = 0; d < distinct.size(); ++d) {
+            const element_test& t = distinct[d];
+            if (keyed(t)) continue;
+            index[d] = static_cast<std::uint32_t>(m.key_tests.size() + m.tests.size());
+            m.tests.push_back(t);
+            fused_pass::mask_plan::cell_test c;
+            c.column = static_cast<std::uint32_t>(t.column);
+            c.negate = t.compare != element_test::relation::equal;
+            switch (t.fast) {
+            case element_test::shortcut::number:
+                c.fast = 1;
+                std::memcpy(&c.expected, &t.constant.number, sizeof c.expected);
+                break;
+            case element_test::shortcut::boolean:
+                c.fast = 2;
+                c.expected = packed::cell(packed::boolean_kind, t.constant.boolean ? 1 : 0);
+                break;
+            case element_test::shortcut::text:
+                c.fast = 2;
+                c.expected = packed::cell(packed::atom_kind, t.constant.atom);
+                break;
+            default: break;
+            }
+            m.cell_tests.push_back(c);
+        }
+        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
+            m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
+            for (std::uint32_t d : tests_of[k]) m.op_tests.push_back(index[d]);
+            const op code = pass.operations[k].code;
+            m.kinds.push_back(code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3);
+        }
+        m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
+        m.operations = static_cast<std::uint32_t>(pass.operations.size());
+        m.key_count = static_cast<std::uint32_t>(m.key_tests.size());
+        m.test_count = static_cast<std::uint32_t>(m.cell_tests.size());
+        for (std::size_t k = 0; k < pass.operations.size(); ++k)
+            for (std::uint32_t j = 0; j < 4; ++j)
+                m.op_quad.push_back(m.op_from[k] + j < m.op_from[k + 1] ? m.op_tests[m.op_from[k] + j] : m.key_count + m.test_count);
+        for (const auto& t : m.key_tests) m.key_equal.push_back(t.compare == element_test::relation::equal ? 1 : 0);
     }
 
     std::int32_t direct_slot(std::int32_t path) const {
@@ -247,6 +353,69 @@ fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& l
     p.walk(root);
     p.group();
     return plan;
+}
+
+namespace packed {
+
+std::uint64_t of(const value& v) noexcept {
+    switch (v.type) {
+    case value_type::number: {
+        if (v.number != v.number) return 0x7FF8000000000000ULL; // one NaN, never a box
+        std::uint64_t bits;
+        std::memcpy(&bits, &v.number, sizeof bits);
+        return bits;
+    }
+    case value_type::null_t: return cell(null_kind); // absent too: a test reads both as null
+    case value_type::boolean: return cell(boolean_kind, v.boolean ? 1 : 0);
+    case value_type::string: return !v.list && v.atom >= 2 ? cell(atom_kind, v.atom) : cell(other_kind);
+    default: return cell(other_kind);
+    }
+}
+
+} // namespace packed
+
+namespace {
+
+/// The list a packed pass walks in `root` (null when the data has none there).
+const value* packed_source(const fused_pass& pass, const value& root) noexcept {
+    const value& list = root.elements[pass.root_slot]; // absent: null, as its `var` reads it
+    return list.type == value_type::array && !list.list ? &list : nullptr;
+}
+
+} // namespace
+
+std::size_t packed_bytes(const fusion_plan& plan, const value& root) noexcept {
+    if (plan.passes.empty() || !js::is_row(root)) return 0;
+    std::size_t bytes = plan.passes.size() * sizeof(packed_list);
+    for (const auto& pass : plan.passes) {
+        if (!pass.packed) continue;
+        if (const value* list = packed_source(pass, root)) bytes += std::size_t{list->size} * pass.columns.size() * sizeof(std::uint64_t);
+    }
+    return bytes;
+}
+
+packed_list* pack_lists(const fusion_plan& plan, const value& root, unsigned char* memory) noexcept {
+    auto* out = reinterpret_cast<packed_list*>(memory);
+    auto* cells = reinterpret_cast<std::uint64_t*>(memory + plan.passes.size() * sizeof(packed_list));
+    for (std::size_t p = 0; p < plan.passes.size(); ++p) {
+        const fused_pass& pass = plan.passes[p];
+        out[p] = packed_list{};
+        if (!pass.packed) continue;
+        out[p].packed = true;
+        const value* list = packed_source(pass, root);
+        if (!list) continue;
+        const std::size_t columns = pass.columns.size();
+        for (std::uint32_t i = 0; i < list->size; ++i) {
+            const value& element = list->elements[i];
+            for (std::size_t c = 0; c < columns; ++c)
+                cells[c * list->size + i] = js::is_row(element) ? packed::of(element.elements[pass.columns[c]]) : packed::cell(packed::other_kind);
+        }
+        out[p].size = list->size;
+        out[p].elements = list->elements;
+        out[p].cells = cells;
+        cells += list->size * columns;
+    }
+    return out;
 }
 
 } // namespace masterpro::detail

@@ -9,6 +9,7 @@
 #include "jsonlogic_layout.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace masterpro::detail {
@@ -29,9 +30,14 @@ struct element_test {
         number,
         /// ===, ==, !==, != with a boolean constant: a boolean field is compared with it.
         boolean,
+        /// ===, ==, !==, != with a string constant (atom >= 2): an interned string field is
+        /// compared by atom (in packed lists; elsewhere as `none`).
+        text,
     } fast = shortcut::none;
     /// For `number`: the field's relation to the constant, as the field's comparison with it.
     enum class relation : std::uint8_t { equal, not_equal, less, less_equal, greater, greater_equal } compare = relation::equal;
+    /// In a packed pass (fused_pass::packed): the cell of the element the test reads.
+    std::int32_t column = -1;
 };
 
 /// An operation of a shared pass.
@@ -65,6 +71,45 @@ struct fused_pass {
     /// (which needs every element).
     std::size_t deciding = 0;
     bool counting = false;
+    /// The list can be packed when data is loaded (pack_lists): it is a slot of the root, and
+    /// every operation's body is flat tests of element slots. `columns`: the element slots read
+    /// (the key's first), one cell each per element.
+    bool packed = false;
+    std::vector<std::int32_t> columns;
+    std::int32_t key_column = -1;
+    /// How a packed pass runs: column by column over blocks of up to 64 elements, each distinct
+    /// test of its operations giving a mask of the elements it holds for, each operation the
+    /// AND of its tests' masks (counted, or its first element that decides it found).
+    struct mask_plan {
+        /// A test's usual case on a cell (the `fast` of element_test): numbers compared with a
+        /// number (by the test's `compare`), booleans and interned strings compared with a
+        /// cell (`expected`: the test holds when the cell equals it, or differs from it when
+        /// `negate`). Other cells go to the test itself.
+        struct cell_test {
+            std::uint64_t expected = 0; ///< number: the constant's bits
+            std::uint32_t column = 0;
+            std::uint8_t fast = 0; ///< 0: none, 1: number, 2: cell
+            bool negate = false;
+        };
+        /// Tests [0, key_tests.size()) are the key column's comparisons with string constants,
+        /// read off one scan of the key column (the elements of each atom); the others are
+        /// `cell_tests` (with `tests` for their other cases), one scan each.
+        std::vector<element_test> key_tests;
+        std::vector<std::uint16_t> key_atoms;
+        std::size_t atoms = 0; ///< key atoms below this are told apart
+        std::vector<cell_test> cell_tests;
+        std::vector<element_test> tests;
+        /// Per operation: its tests (indices as above), op_tests[op_from[k] .. op_from[k + 1]].
+        std::vector<std::uint32_t> op_from, op_tests;
+        /// Per operation: its first four tests (the index key_tests.size() + cell_tests.size(),
+        /// a mask of every element, where it has fewer), op_quad[4 k .. 4 k + 4].
+        std::vector<std::uint32_t> op_quad;
+        /// Per operation: what it is (0: counting, 1: some, 2: none, 3: all).
+        std::vector<std::uint8_t> kinds;
+        /// Sizes of the above, and the key tests' relations (== or !=), as the walk reads them.
+        std::uint32_t operations = 0, key_count = 0, test_count = 0;
+        std::vector<std::uint8_t> key_equal;
+    } masks;
 };
 
 struct fusion_plan {
@@ -76,5 +121,40 @@ struct fusion_plan {
 /// Plans the shared passes of the JsonLogic expression `root` (data laid out by `layout`) and
 /// marks their nodes (expr_node::fused). Nothing is planned when the data is not laid out.
 fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& layout);
+
+/// A packed list: a pass's list of loaded data (fused_pass::packed) with, per element, one
+/// 8-byte cell per column (stored column by column), so that the pass reads a few bytes per
+/// element in one block instead of following each element to its row. A cell holds a number as its double, or a box: null
+/// (or absent), a boolean, an interned string's atom (>= 2), or `other` (anything else: a
+/// string equal to no constant, an array, an object, or an element that is not a row), which
+/// the pass reads from the element as it would unpacked.
+namespace packed {
+constexpr std::uint64_t box = 0xFFFAULL << 48; ///< a NaN no arithmetic makes (NaNs are canonical)
+enum kind : std::uint64_t { null_kind = 0, boolean_kind = 1, atom_kind = 2, other_kind = 3 };
+constexpr std::uint64_t cell(kind k, std::uint32_t payload = 0) noexcept { return box | (std::uint64_t{k} << 32) | payload; }
+inline bool is_number(std::uint64_t c) noexcept { return (c >> 48) != (box >> 48); }
+inline std::uint64_t kind_of(std::uint64_t c) noexcept { return (c >> 32) & 0xFFFF; }
+inline double number(std::uint64_t c) noexcept {
+    double d;
+    std::memcpy(&d, &c, sizeof d);
+    return d;
+}
+std::uint64_t of(const value& v) noexcept;
+} // namespace packed
+
+struct packed_list {
+    bool packed = false;         ///< false: the pass reads the list as it is
+    std::uint32_t size = 0;      ///< elements (0 when the data's value there is not an array)
+    const value* elements = nullptr;
+    const std::uint64_t* cells = nullptr; ///< columns × size: column c of element i at [c * size + i]
+};
+
+/// Bytes pack_lists needs for `root` (data laid out for the rule): 0 when nothing is packed.
+std::size_t packed_bytes(const fusion_plan& plan, const value& root) noexcept;
+
+/// Packs the lists of `plan`'s packed passes of `root` into `memory` (packed_bytes of it,
+/// aligned for doubles): one packed_list per pass (unpacked for the passes that are not
+/// packed), then their cells.
+packed_list* pack_lists(const fusion_plan& plan, const value& root, unsigned char* memory) noexcept;
 
 } // namespace masterpro::detail

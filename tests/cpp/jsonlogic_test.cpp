@@ -313,3 +313,128 @@ TEST_CASE("JsonLogic data: validation and bounds are the same whichever parser r
     // The whole data read back: members in their order, every one of them.
     CHECK(whole->apply(R"({"b": 1, "a": [true, null], "c": {"d": "e"}})").value() == R"({"b":1,"a":[true,null],"c":{"d":"e"}})");
 }
+
+TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpreter, on odd data too") {
+    // Each rule's shared passes run on packed lists when data is loaded (every body is tests of
+    // element fields). The reference: the same rule with each list behind an `if`, which no
+    // pass takes, so that every operation runs alone on the general interpreter.
+    const std::vector<std::string> bodies = {
+        R"({"and": [{"==": [{"var": "c"}, "C1"]}, {">=": [{"var": "s"}, 3]}, {"==": [{"var": "ok"}, true]}]})",
+        R"({"and": [{"===": [{"var": "c"}, "C2"]}, {"<": [2, {"var": "s"}]}, {"!": [{"var": "ok"}]}]})",
+        R"({"and": [{"!=": [{"var": "c"}, "C1"]}, {"!==": [{"var": "s"}, 4]}, {"!=": [{"var": "ok"}, false]}]})",
+        R"({"and": [{"==": [{"var": "c"}, "E1"]}, {"==": [{"var": "s"}, "3"]}, {"!!": [{"var": "ok"}]}]})",
+        R"({"and": [{"==": [{"var": "c"}, "C1"]}, {"<=": [{"var": "s"}, 1826]}, {">": [{"var": "s"}, -1]}]})",
+        R"({"and": [{"==": [{"var": "s"}, 0]}, {"===": [{"var": "ok"}, null]}]})",
+        R"({"and": [{"==": [{"var": "c"}, "C2"]}, {"var": "ok"}]})",
+        R"({"==": [{"var": "c"}, 1]})",
+        R"({"!==": [{"var": "c"}, "E1"]})",
+    };
+    std::vector<std::pair<std::string, std::string>> rules; // fused, reference
+    for (const char* list : {"xs"}) {
+        std::string fused = R"({"cat": [)", reference = fused;
+        const std::string var = std::string(R"({"var": ")") + list + R"("})";
+        const std::string hidden = R"({"if": [true, )" + var + ", null]}";
+        bool first = true;
+        for (const auto& body : bodies) {
+            for (const char* op : {"some", "all", "none", "count"}) {
+                auto quantifier = [&](const std::string& l) {
+                    if (std::string(op) == "count")
+                        return R"({"reduce": [{"filter": [)" + l + ", " + body + R"(]}, {"+": [{"var": "accumulator"}, 1]}, 0]})";
+                    return "{\"" + std::string(op) + "\": [" + l + ", " + body + "]}";
+                };
+                fused += (first ? "" : ", \",\", ") + quantifier(var);
+                reference += (first ? "" : ", \",\", ") + quantifier(hidden);
+                first = false;
+            }
+        }
+        rules.emplace_back(fused + "]}", reference + "]}");
+    }
+    // A `var` read in the elements of a list an operation returned (no slots of the layout;
+    // read by name, once a read past the end of an empty slot list).
+    CHECK(*masterpro::apply_jsonlogic(R"({"some": [{"if": [true, {"var": "xs"}, null]}, {"==": [{"var": "c"}, "C1"]}]})",
+                                      R"({"xs": [{"c": "C1"}]})") == "true");
+    // A short-circuit over packed passes: only what `and` reaches is evaluated.
+    rules.emplace_back(R"({"and": [{"some": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "n"}]})",
+                       R"({"and": [{"some": [{"if": [true, {"var": "xs"}, null]}, {"==": [{"var": "c"}, "C1"]}]}, {"var": "n"}]})");
+    const char* data[] = {
+        R"({"n": 1, "xs": [{"c": "C1", "s": 3, "ok": true}, {"c": "C1", "s": 4, "ok": false}, {"c": "C2", "s": 5, "ok": true}]})",
+        R"({"xs": [{"c": "C1", "s": "3", "ok": 1}, {"c": "C1", "s": "x", "ok": "true"}, {"c": "C2", "s": true, "ok": 0}]})",
+        R"({"xs": [{"c": "C1"}, {"s": 3}, {"ok": true}, {}, {"c": null, "s": null, "ok": null}]})",
+        R"({"xs": [{"c": 1, "s": [3], "ok": [true]}, {"c": ["C1"], "s": {"a": 1}, "ok": {}}, {"c": "", "s": "", "ok": ""}]})",
+        R"({"xs": [5, null, "C1", [1, 2], true, {"c": "E1", "s": "3", "ok": "yes"}]})",
+        R"({"xs": [{"c": "other", "s": 1e300, "ok": false}, {"c": "E1", "s": -0.0, "ok": true}, {"c": "E1", "s": 0, "ok": null}]})",
+        R"({"xs": [{"c": "C1", "s": 3, "ok": true, "c": "C2"}, {"c": true, "s": 1826, "ok": true}]})",
+        R"({"xs": []})",
+        R"({"xs": "C1"})",
+        R"({"xs": {"c": "C1"}})",
+        R"({"xs": null})",
+        R"({})",
+        R"([1, 2])",
+    };
+    // Lists longer than a block of 64 elements, the odd cells scattered through them.
+    std::vector<std::string> long_lists;
+    for (int n : {63, 64, 65, 130}) {
+        const char* cells[] = {R"({"c": "C1", "s": 3, "ok": true})", R"({"c": "C2", "s": "4", "ok": false})",
+                               R"({"c": "E1", "s": 3, "ok": 1})", R"({"s": 2, "ok": null})", R"({"c": "x", "s": 5})", "7"};
+        std::string text = R"({"n": 1, "xs": [)";
+        for (int i = 0; i < n; ++i) text += std::string(i ? ", " : "") + cells[(i * 7 + n) % std::size(cells)];
+        long_lists.push_back(text + (n == 130 ? R"(, {"c": "C1", "s": 3, "ok": true}]})" : "]}"));
+    }
+    for (const auto& [fused_text, reference_text] : rules) {
+        CAPTURE(fused_text);
+        const auto fused = masterpro::jsonlogic_rule::compile(fused_text);
+        const auto reference = masterpro::jsonlogic_rule::compile(reference_text);
+        REQUIRE(fused.has_value());
+        REQUIRE(reference.has_value());
+        std::vector<std::string> all(std::begin(data), std::end(data));
+        all.insert(all.end(), long_lists.begin(), long_lists.end());
+        for (const auto& d : all) {
+            CAPTURE(d);
+            const auto expected = reference->apply(d);
+            REQUIRE(expected.has_value());
+            CHECK(fused->apply(d).value() == *expected);
+            auto loaded = fused->load(d);
+            REQUIRE(loaded.has_value());
+            CHECK(fused->apply(*loaded).value() == *expected);
+            CHECK(fused->truthy(*loaded).value() == reference->truthy(d).value());
+        }
+    }
+}
+
+TEST_CASE("JsonLogic: packed passes take the evaluation steps the unpacked ones take") {
+    // `some` stops at its first match, `none` and a count walk the whole list: the fewest steps
+    // an application needs are the same whether the list was packed at load or not.
+    const std::string rule = R"({"and": [
+        {"some": [{"var": "xs"}, {"and": [{"==": [{"var": "c"}, "C2"]}, {">=": [{"var": "s"}, 4]}]}]},
+        {"none": [{"var": "xs"}, {"==": [{"var": "c"}, "C9"]}]},
+        {">=": [{"reduce": [{"filter": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"+": [{"var": "accumulator"}, 1]}, 0]}, 1]}]})";
+    const std::string some_first = R"({"some": [{"var": "xs"}, {"and": [{"==": [{"var": "c"}, "C2"]}, {">=": [{"var": "s"}, 4]}]}]})";
+    for (const std::string& text : {rule, some_first}) {
+        CAPTURE(text);
+        std::string data = R"({"xs": [)";
+        for (int i = 0; i < 100; ++i)
+            data += std::string(i ? ", " : "") + (i == 70 ? R"({"c": "C2", "s": 4})" : i % 3 ? R"({"c": "C1", "s": 1})" : R"({"c": "C2", "s": "1"})");
+        data += "]}";
+        auto decides = [&](std::uint64_t steps, bool loaded) {
+            masterpro::limits bounded;
+            bounded.max_evaluation_steps = steps;
+            const auto compiled = masterpro::jsonlogic_rule::compile(text, "<rule>", bounded);
+            REQUIRE(compiled.has_value());
+            if (!loaded) return compiled->truthy(data).has_value();
+            const auto d = compiled->load(data);
+            REQUIRE(d.has_value());
+            const auto result = compiled->truthy(*d);
+            if (!result) CHECK(result.error().category == masterpro::error_category::limit);
+            return result.has_value();
+        };
+        std::uint64_t low = 0, high = 10'000; // the fewest steps truthy(text) decides in
+        REQUIRE(decides(high, false));
+        while (low + 1 < high) {
+            const std::uint64_t mid = (low + high) / 2;
+            (decides(mid, false) ? high : low) = mid;
+        }
+        CHECK(high > 70);
+        CHECK(decides(high, true));
+        CHECK_FALSE(decides(high - 1, true));
+    }
+}
