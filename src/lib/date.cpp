@@ -52,8 +52,8 @@ constexpr month_table make_month_table() noexcept {
     t.first_day[i] = day;
     return t;
 }
-constexpr month_table months = make_month_table();
-static_assert(months.first_day[70 * 12] == 0, "1970-01-01 is day 0");
+constexpr month_table month_starts = make_month_table();
+static_assert(month_starts.first_day[70 * 12] == 0, "1970-01-01 is day 0");
 
 /// checked_date for a year outside the table.
 [[gnu::noinline]] std::optional<date> date_far_from_now(unsigned year, unsigned month,
@@ -71,8 +71,8 @@ inline std::optional<date> checked_date(unsigned year, unsigned month, unsigned 
     if (year < first_year || year > last_year)
         return date_far_from_now(year, month, day);
     const std::size_t i = (year - first_year) * 12 + (month - 1);
-    const std::int32_t first = months.first_day[i];
-    if (day > static_cast<unsigned>(months.first_day[i + 1] - first))
+    const std::int32_t first = month_starts.first_day[i];
+    if (day > static_cast<unsigned>(month_starts.first_day[i + 1] - first))
         return std::nullopt;
     return date{first + static_cast<std::int32_t>(day) - 1};
 }

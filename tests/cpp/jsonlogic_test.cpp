@@ -380,7 +380,9 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
         for (int i = 0; i < n; ++i) text += std::string(i ? ", " : "") + cells[(i * 7 + n) % std::size(cells)];
         long_lists.push_back(text + (n == 130 ? R"(, {"c": "C1", "s": 3, "ok": true}]})" : "]}"));
     }
-    for (const auto& [fused_text, reference_text] : rules) {
+    for (const auto& texts : rules) {
+        const std::string& fused_text = texts.first; // (a lambda in CAPTURE cannot name a structured binding)
+        const std::string& reference_text = texts.second;
         CAPTURE(fused_text);
         const auto fused = masterpro::jsonlogic_rule::compile(fused_text);
         const auto reference = masterpro::jsonlogic_rule::compile(reference_text);
