@@ -913,6 +913,9 @@ struct evaluation_scratch {
     /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
     /// deeper level never moves a shallower one's).
     std::deque<std::vector<gap_option>> gap_options;
+    /// Per trace entry: the stamp of the level whose gap (decision::gaps) names it already.
+    std::vector<std::uint32_t> gap_marks;
+    std::uint32_t gap_stamp = 0;
     /// Without a trace: the status of each entry of the root being evaluated.
     std::vector<status> results;
     /// Per row of program::level_free and competence: without a trace, its result once known
@@ -957,7 +960,7 @@ class evaluator {
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
-          gap_options_(work.gap_options), results_(work.results), level_free_(work.level_free),
+          gap_options_(work.gap_options), gap_marks_(work.gap_marks), gap_stamp_(work.gap_stamp), results_(work.results), level_free_(work.level_free),
           level_free_entries_(work.level_free_entries) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
@@ -1027,8 +1030,14 @@ class evaluator {
         decide_outcome();
         out_.gaps.resize(record_ ? levels : 0);
         for (auto& gap : out_.gaps) gap.clear();
+        if (record_ && gaps) gap_marks_.resize(out_.trace.size());
         for (std::size_t l = 0; l < levels && record_ && gaps; ++l) {
             if (out_.level_status[l] == status::pass) continue;
+            if (++gap_stamp_ == 0) { // after 2^32 gaps: marks of old ones could match again
+                std::fill(gap_marks_.begin(), gap_marks_.end(), 0);
+                gap_stamp_ = 1;
+            }
+            top_gap_ = &out_.gaps[l];
             collect_gap(out_.level_roots[l], out_.gaps[l]);
         }
     }
@@ -1059,13 +1068,13 @@ class evaluator {
             results_.push_back(status::pass);
             return static_cast<std::uint32_t>(results_.size() - 1);
         }
-        trace_entry e;
+        // Made in place: the rest of the entry keeps its defaults until the checks set it.
+        trace_entry& e = out_.trace.emplace_back();
         e.requirement = req;
         e.check = check;
         e.check_arg = arg;
         e.level = static_cast<std::int16_t>(f.level);
         e.competence = static_cast<std::int16_t>(f.competence);
-        out_.trace.push_back(e);
         return static_cast<std::uint32_t>(out_.trace.size() - 1);
     }
     trace_entry& at(std::uint32_t i) { return out_.trace[i]; }
@@ -1087,9 +1096,14 @@ class evaluator {
 
     void close_children(std::uint32_t self, std::size_t mark) {
         if (!record_) return;
-        at(self).children_first = static_cast<std::uint32_t>(out_.children.size());
-        at(self).children_count = static_cast<std::uint32_t>(pending_.size() - mark);
-        out_.children.insert(out_.children.end(), pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
+        std::vector<std::uint32_t>& children = out_.children;
+        const std::size_t first = children.size();
+        const std::size_t count = pending_.size() - mark;
+        trace_entry& e = at(self);
+        e.children_first = static_cast<std::uint32_t>(first);
+        e.children_count = static_cast<std::uint32_t>(count);
+        if (count == 0) return; // a leaf, the usual case
+        for (std::size_t k = mark; k < pending_.size(); ++k) children.push_back(pending_[k]);
         pending_.resize(mark);
     }
 
@@ -1594,6 +1608,19 @@ class evaluator {
         out_.outcome = out_.partial.empty() ? outcome::not_awarded : outcome::partial;
     }
 
+    /// Adds `leaf` to `gap` unless there already: the level's gap knows by its marks, an
+    /// option's few leaves (collect_gap's `at_least`) by looking.
+    void add_to_gap(std::vector<std::uint32_t>& gap, std::uint32_t leaf) {
+        if (&gap == top_gap_) {
+            std::uint32_t& mark = gap_marks_[leaf];
+            if (mark == gap_stamp_) return;
+            mark = gap_stamp_;
+        } else if (std::find(gap.begin(), gap.end(), leaf) != gap.end()) {
+            return;
+        }
+        gap.push_back(leaf);
+    }
+
     // The smallest set of leaf results that, were they to pass, would make `entry` pass.
     void collect_gap(std::uint32_t entry, std::vector<std::uint32_t>& gap) {
         const trace_entry& e = out_.trace[entry];
@@ -1602,7 +1629,7 @@ class evaluator {
         const std::uint32_t* children = out_.children.data() + e.children_first;
         const std::uint32_t count = e.children_count;
         if (e.check != check_kind::whole || count == 0) {
-            if (std::find(gap.begin(), gap.end(), entry) == gap.end()) gap.push_back(entry);
+            add_to_gap(gap, entry);
             return;
         }
         switch (r.kind) {
@@ -1621,7 +1648,8 @@ class evaluator {
         case requirement_kind::all_of:
         case requirement_kind::when:
         case requirement_kind::competence:
-            for (std::uint32_t i = 0; i < count; ++i) collect_gap(children[i], gap);
+            for (std::uint32_t i = 0; i < count; ++i)
+                if (out_.trace[children[i]].result != status::pass) collect_gap(children[i], gap);
             return;
         case requirement_kind::at_least:
         case requirement_kind::min_total: {
@@ -1654,8 +1682,7 @@ class evaluator {
             const double need = e.required.number;
             for (std::size_t k = 0; k < used && have < need; ++k) {
                 have += options[k].weight;
-                for (std::uint32_t leaf : options[k].leaves)
-                    if (std::find(gap.begin(), gap.end(), leaf) == gap.end()) gap.push_back(leaf);
+                for (std::uint32_t leaf : options[k].leaves) add_to_gap(gap, leaf);
             }
             --gap_depth_;
             return;
@@ -1683,6 +1710,10 @@ class evaluator {
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
     std::deque<std::vector<gap_option>>& gap_options_;
     std::size_t gap_depth_ = 0;
+    std::vector<std::uint32_t>& gap_marks_;
+    std::uint32_t& gap_stamp_;
+    /// The level's gap being collected (its leaves are marked in gap_marks_ with gap_stamp_).
+    const std::vector<std::uint32_t>* top_gap_ = nullptr;
     static constexpr bool record_ = Record;
     static constexpr bool full_ = Record && Full;
     /// What check() returns for a check that is not kept.
