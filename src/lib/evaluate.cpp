@@ -1640,7 +1640,7 @@ class evaluator {
             for (std::uint32_t i = 0; i < count; ++i) {
                 const status s = out_.trace[children[i]].result;
                 if (s == status::pass || (!first && s != status::fail)) continue;
-                collect_gap(children[i], gap);
+                collect_child_gap(children[i], gap);
                 first = false;
             }
             return;
@@ -1648,8 +1648,7 @@ class evaluator {
         case requirement_kind::all_of:
         case requirement_kind::when:
         case requirement_kind::competence:
-            for (std::uint32_t i = 0; i < count; ++i)
-                if (out_.trace[children[i]].result != status::pass) collect_gap(children[i], gap);
+            for (std::uint32_t i = 0; i < count; ++i) collect_child_gap(children[i], gap);
             return;
         case requirement_kind::at_least:
         case requirement_kind::min_total: {
@@ -1689,10 +1688,16 @@ class evaluator {
         }
         default:
             // A vocabulary requirement: its failing checks are the gap.
-            for (std::uint32_t i = 0; i < count; ++i)
-                if (out_.trace[children[i]].result != status::pass) collect_gap(children[i], gap);
+            for (std::uint32_t i = 0; i < count; ++i) collect_child_gap(children[i], gap);
             return;
         }
+    }
+    /// collect_gap of a child, without a call for one that passes or is a leaf (most are).
+    void collect_child_gap(std::uint32_t child, std::vector<std::uint32_t>& gap) {
+        const trace_entry& c = out_.trace[child];
+        if (c.result == status::pass) return;
+        if (c.check != check_kind::whole || c.children_count == 0) add_to_gap(gap, child);
+        else collect_gap(child, gap);
     }
 
     const program& rules_;
