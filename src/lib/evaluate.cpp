@@ -910,12 +910,17 @@ struct evaluation_scratch {
     /// Per evidence item of the current record: the competences its criteria belong to (a bit
     /// each, for the first 64).
     std::vector<std::uint64_t> supported;
-    /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
-    /// deeper level never moves a shallower one's).
-    std::deque<std::vector<gap_option>> gap_options;
-    /// Per trace entry: the stamp of the level whose gap (decision::gaps) names it already.
-    std::vector<std::uint32_t> gap_marks;
-    std::uint32_t gap_stamp = 0;
+    /// collect_gap's lists.
+    struct gap_scratch {
+        /// Options, per depth of `at_least` / `min_total` nesting (a deque, so that a deeper
+        /// level never moves a shallower one's).
+        std::deque<std::vector<gap_option>> options;
+        /// The level's gap being collected; per trace entry, the stamp of the level whose gap
+        /// names it already.
+        const std::vector<std::uint32_t>* level = nullptr;
+        std::vector<std::uint32_t> marks;
+        std::uint32_t stamp = 0;
+    } gaps;
     /// Without a trace: the status of each entry of the root being evaluated.
     std::vector<status> results;
     /// Per row of program::level_free and competence: without a trace, its result once known
@@ -960,7 +965,7 @@ class evaluator {
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
-          gap_options_(work.gap_options), gap_marks_(work.gap_marks), gap_stamp_(work.gap_stamp), results_(work.results), level_free_(work.level_free),
+          gaps_(work.gaps), results_(work.results), level_free_(work.level_free),
           level_free_entries_(work.level_free_entries) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
@@ -1030,14 +1035,14 @@ class evaluator {
         decide_outcome();
         out_.gaps.resize(record_ ? levels : 0);
         for (auto& gap : out_.gaps) gap.clear();
-        if (record_ && gaps) gap_marks_.resize(out_.trace.size());
+        if (record_ && gaps) gaps_.marks.resize(out_.trace.size());
         for (std::size_t l = 0; l < levels && record_ && gaps; ++l) {
             if (out_.level_status[l] == status::pass) continue;
-            if (++gap_stamp_ == 0) { // after 2^32 gaps: marks of old ones could match again
-                std::fill(gap_marks_.begin(), gap_marks_.end(), 0);
-                gap_stamp_ = 1;
+            if (++gaps_.stamp == 0) { // after 2^32 gaps: marks of old ones could match again
+                std::fill(gaps_.marks.begin(), gaps_.marks.end(), 0);
+                gaps_.stamp = 1;
             }
-            top_gap_ = &out_.gaps[l];
+            gaps_.level = &out_.gaps[l];
             collect_gap(out_.level_roots[l], out_.gaps[l]);
         }
     }
@@ -1611,10 +1616,10 @@ class evaluator {
     /// Adds `leaf` to `gap` unless there already: the level's gap knows by its marks, an
     /// option's few leaves (collect_gap's `at_least`) by looking.
     void add_to_gap(std::vector<std::uint32_t>& gap, std::uint32_t leaf) {
-        if (&gap == top_gap_) {
-            std::uint32_t& mark = gap_marks_[leaf];
-            if (mark == gap_stamp_) return;
-            mark = gap_stamp_;
+        if (&gap == gaps_.level) {
+            std::uint32_t& mark = gaps_.marks[leaf];
+            if (mark == gaps_.stamp) return;
+            mark = gaps_.stamp;
         } else if (std::find(gap.begin(), gap.end(), leaf) != gap.end()) {
             return;
         }
@@ -1655,8 +1660,8 @@ class evaluator {
             // Close the gap with the cheapest children: fewest leaves first (for a weighted
             // total, the heaviest first among equals).
             const std::size_t depth = gap_depth_++;
-            if (gap_options_.size() == depth) gap_options_.emplace_back();
-            std::vector<gap_option>& options = gap_options_[depth];
+            if (gaps_.options.size() == depth) gaps_.options.emplace_back();
+            std::vector<gap_option>& options = gaps_.options[depth];
             std::size_t used = 0;
             double have = 0;
             for (std::uint32_t i = 0; i < count; ++i) {
@@ -1713,12 +1718,8 @@ class evaluator {
     std::vector<panel_state>& panels_;
     std::vector<std::uint32_t>& pending_;
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
-    std::deque<std::vector<gap_option>>& gap_options_;
+    evaluation_scratch::gap_scratch& gaps_;
     std::size_t gap_depth_ = 0;
-    std::vector<std::uint32_t>& gap_marks_;
-    std::uint32_t& gap_stamp_;
-    /// The level's gap being collected (its leaves are marked in gap_marks_ with gap_stamp_).
-    const std::vector<std::uint32_t>* top_gap_ = nullptr;
     static constexpr bool record_ = Record;
     static constexpr bool full_ = Record && Full;
     /// What check() returns for a check that is not kept.
