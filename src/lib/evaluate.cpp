@@ -1080,7 +1080,7 @@ class evaluator {
         e.check_arg = arg;
         e.level = static_cast<std::int16_t>(f.level);
         e.competence = static_cast<std::int16_t>(f.competence);
-        return static_cast<std::uint32_t>(out_.trace.size() - 1);
+        return entries_++;
     }
     trace_entry& at(std::uint32_t i) { return out_.trace[i]; }
     status result_of(std::uint32_t e) const { return record_ ? out_.trace[e].result : results_[e]; }
@@ -1108,7 +1108,8 @@ class evaluator {
         e.children_first = static_cast<std::uint32_t>(first);
         e.children_count = static_cast<std::uint32_t>(count);
         if (count == 0) return; // a leaf, the usual case
-        for (std::size_t k = mark; k < pending_.size(); ++k) children.push_back(pending_[k]);
+        const std::uint32_t* adopted = pending_.data() + mark;
+        for (std::size_t k = 0; k < count; ++k) children.push_back(adopted[k]);
         pending_.resize(mark);
     }
 
@@ -1147,7 +1148,7 @@ class evaluator {
             trace_entry copy = at(out_.children[source.children_first + k]);
             copy.level = static_cast<std::int16_t>(f.level);
             out_.trace.push_back(copy);
-            adopt(static_cast<std::uint32_t>(out_.trace.size() - 1));
+            adopt(entries_++);
         }
     }
     /// Whether a check with this outcome is kept: with the trace, a check that does not pass;
@@ -1720,6 +1721,9 @@ class evaluator {
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
     evaluation_scratch::gap_scratch& gaps_;
     std::size_t gap_depth_ = 0;
+    /// With a trace: how many entries decision::trace has (its size, without dividing by an
+    /// entry's size).
+    std::uint32_t entries_ = 0;
     static constexpr bool record_ = Record;
     static constexpr bool full_ = Record && Full;
     /// What check() returns for a check that is not kept.
