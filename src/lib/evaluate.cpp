@@ -966,7 +966,8 @@ class evaluator {
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
           gaps_(work.gaps), results_(work.results), level_free_(work.level_free),
-          level_free_entries_(work.level_free_entries) {
+          level_free_entries_(work.level_free_entries),
+          entries_(Record ? static_cast<std::uint32_t>(out.trace.size()) : 0) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
         recall_at_.clear();
@@ -1721,9 +1722,6 @@ class evaluator {
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
     evaluation_scratch::gap_scratch& gaps_;
     std::size_t gap_depth_ = 0;
-    /// With a trace: how many entries decision::trace has (its size, without dividing by an
-    /// entry's size).
-    std::uint32_t entries_ = 0;
     static constexpr bool record_ = Record;
     static constexpr bool full_ = Record && Full;
     /// What check() returns for a check that is not kept.
@@ -1731,6 +1729,9 @@ class evaluator {
     std::vector<status>& results_;
     std::vector<std::int8_t>& level_free_;
     std::vector<std::uint32_t>& level_free_entries_;
+    /// With a trace: how many entries decision::trace has (its size, without dividing by an
+    /// entry's size).
+    std::uint32_t entries_;
 };
 
 } // namespace
