@@ -1191,9 +1191,17 @@ struct evaluation_scratch {
     /// Per evidence item of the current record: the competences its criteria belong to (a bit
     /// each, for the first 64).
     std::vector<std::uint64_t> supported;
-    /// collect_gap's options, per depth of `at_least` / `min_total` nesting (a deque, so that a
-    /// deeper level never moves a shallower one's).
-    std::deque<std::vector<gap_option>> gap_options;
+    /// collect_gap's lists.
+    struct gap_scratch {
+        /// Options, per depth of `at_least` / `min_total` nesting (a deque, so that a deeper
+        /// level never moves a shallower one's).
+        std::deque<std::vector<gap_option>> options;
+        /// The level's gap being collected; per trace entry, the stamp of the level whose gap
+        /// names it already.
+        const std::vector<std::uint32_t>* level = nullptr;
+        std::vector<std::uint32_t> marks;
+        std::uint32_t stamp = 0;
+    } gaps;
     /// Without a trace: the status of each entry of the root being evaluated.
     std::vector<status> results;
     /// Per row of program::level_free and competence: without a trace, its result once known
@@ -1238,8 +1246,9 @@ class evaluator {
           arena_(work.arena), latest_(work.latest),
           panels_(work.panels), pending_(work.pending), usable_(work.usable), unusable_(work.unusable),
           matching_(work.matching), held_(work.held), types_(work.types), covered_(work.covered),
-          gap_options_(work.gap_options), results_(work.results), level_free_(work.level_free),
-          level_free_entries_(work.level_free_entries) {
+          gaps_(work.gaps), results_(work.results), level_free_(work.level_free),
+          level_free_entries_(work.level_free_entries),
+          entries_(Record ? static_cast<std::uint32_t>(out.trace.size()) : 0) {
         work.reset(q_.competences.size(), q_.levels.size());
         // Room for each recalled condition's results: per item or assessor (and level).
         recall_at_.clear();
@@ -1308,8 +1317,14 @@ class evaluator {
         decide_outcome();
         out_.gaps.resize(record_ ? levels : 0);
         for (auto& gap : out_.gaps) gap.clear();
+        if (record_ && gaps) gaps_.marks.resize(out_.trace.size());
         for (std::size_t l = 0; l < levels && record_ && gaps; ++l) {
             if (out_.level_status[l] == status::pass) continue;
+            if (++gaps_.stamp == 0) { // after 2^32 gaps: marks of old ones could match again
+                std::fill(gaps_.marks.begin(), gaps_.marks.end(), 0);
+                gaps_.stamp = 1;
+            }
+            gaps_.level = &out_.gaps[l];
             collect_gap(out_.level_roots[l], out_.gaps[l]);
         }
     }
@@ -1340,14 +1355,14 @@ class evaluator {
             results_.push_back(status::pass);
             return static_cast<std::uint32_t>(results_.size() - 1);
         }
-        trace_entry e;
+        // Made in place: the rest of the entry keeps its defaults until the checks set it.
+        trace_entry& e = out_.trace.emplace_back();
         e.requirement = req;
         e.check = check;
         e.check_arg = arg;
         e.level = static_cast<std::int16_t>(f.level);
         e.competence = static_cast<std::int16_t>(f.competence);
-        out_.trace.push_back(e);
-        return static_cast<std::uint32_t>(out_.trace.size() - 1);
+        return entries_++;
     }
     trace_entry& at(std::uint32_t i) { return out_.trace[i]; }
     status result_of(std::uint32_t e) const { return record_ ? out_.trace[e].result : results_[e]; }
@@ -1368,9 +1383,15 @@ class evaluator {
 
     void close_children(std::uint32_t self, std::size_t mark) {
         if (!record_) return;
-        at(self).children_first = static_cast<std::uint32_t>(out_.children.size());
-        at(self).children_count = static_cast<std::uint32_t>(pending_.size() - mark);
-        out_.children.insert(out_.children.end(), pending_.begin() + static_cast<std::ptrdiff_t>(mark), pending_.end());
+        std::vector<std::uint32_t>& children = out_.children;
+        const std::size_t first = children.size();
+        const std::size_t count = pending_.size() - mark;
+        trace_entry& e = at(self);
+        e.children_first = static_cast<std::uint32_t>(first);
+        e.children_count = static_cast<std::uint32_t>(count);
+        if (count == 0) return; // a leaf, the usual case
+        const std::uint32_t* adopted = pending_.data() + mark;
+        for (std::size_t k = 0; k < count; ++k) children.push_back(adopted[k]);
         pending_.resize(mark);
     }
 
@@ -1409,7 +1430,7 @@ class evaluator {
             trace_entry copy = at(out_.children[source.children_first + k]);
             copy.level = static_cast<std::int16_t>(f.level);
             out_.trace.push_back(copy);
-            adopt(static_cast<std::uint32_t>(out_.trace.size() - 1));
+            adopt(entries_++);
         }
     }
     /// Whether a check with this outcome is kept: with the trace, a check that does not pass;
@@ -1875,6 +1896,19 @@ class evaluator {
         out_.outcome = out_.partial.empty() ? outcome::not_awarded : outcome::partial;
     }
 
+    /// Adds `leaf` to `gap` unless there already: the level's gap knows by its marks, an
+    /// option's few leaves (collect_gap's `at_least`) by looking.
+    void add_to_gap(std::vector<std::uint32_t>& gap, std::uint32_t leaf) {
+        if (&gap == gaps_.level) {
+            std::uint32_t& mark = gaps_.marks[leaf];
+            if (mark == gaps_.stamp) return;
+            mark = gaps_.stamp;
+        } else if (std::find(gap.begin(), gap.end(), leaf) != gap.end()) {
+            return;
+        }
+        gap.push_back(leaf);
+    }
+
     // The smallest set of leaf results that, were they to pass, would make `entry` pass.
     void collect_gap(std::uint32_t entry, std::vector<std::uint32_t>& gap) {
         const trace_entry& e = out_.trace[entry];
@@ -1883,7 +1917,7 @@ class evaluator {
         const std::uint32_t* children = out_.children.data() + e.children_first;
         const std::uint32_t count = e.children_count;
         if (e.check != check_kind::whole || count == 0) {
-            if (std::find(gap.begin(), gap.end(), entry) == gap.end()) gap.push_back(entry);
+            add_to_gap(gap, entry);
             return;
         }
         switch (r.kind) {
@@ -1894,7 +1928,7 @@ class evaluator {
             for (std::uint32_t i = 0; i < count; ++i) {
                 const status s = out_.trace[children[i]].result;
                 if (s == status::pass || (!first && s != status::fail)) continue;
-                collect_gap(children[i], gap);
+                collect_child_gap(children[i], gap);
                 first = false;
             }
             return;
@@ -1902,15 +1936,15 @@ class evaluator {
         case requirement_kind::all_of:
         case requirement_kind::when:
         case requirement_kind::competence:
-            for (std::uint32_t i = 0; i < count; ++i) collect_gap(children[i], gap);
+            for (std::uint32_t i = 0; i < count; ++i) collect_child_gap(children[i], gap);
             return;
         case requirement_kind::at_least:
         case requirement_kind::min_total: {
             // Close the gap with the cheapest children: fewest leaves first (for a weighted
             // total, the heaviest first among equals).
             const std::size_t depth = gap_depth_++;
-            if (gap_options_.size() == depth) gap_options_.emplace_back();
-            std::vector<gap_option>& options = gap_options_[depth];
+            if (gaps_.options.size() == depth) gaps_.options.emplace_back();
+            std::vector<gap_option>& options = gaps_.options[depth];
             std::size_t used = 0;
             double have = 0;
             for (std::uint32_t i = 0; i < count; ++i) {
@@ -1935,18 +1969,23 @@ class evaluator {
             const double need = e.required.number;
             for (std::size_t k = 0; k < used && have < need; ++k) {
                 have += options[k].weight;
-                for (std::uint32_t leaf : options[k].leaves)
-                    if (std::find(gap.begin(), gap.end(), leaf) == gap.end()) gap.push_back(leaf);
+                for (std::uint32_t leaf : options[k].leaves) add_to_gap(gap, leaf);
             }
             --gap_depth_;
             return;
         }
         default:
             // A vocabulary requirement: its failing checks are the gap.
-            for (std::uint32_t i = 0; i < count; ++i)
-                if (out_.trace[children[i]].result != status::pass) collect_gap(children[i], gap);
+            for (std::uint32_t i = 0; i < count; ++i) collect_child_gap(children[i], gap);
             return;
         }
+    }
+    /// collect_gap of a child, without a call for one that passes or is a leaf (most are).
+    void collect_child_gap(std::uint32_t child, std::vector<std::uint32_t>& gap) {
+        const trace_entry& c = out_.trace[child];
+        if (c.result == status::pass) return;
+        if (c.check != check_kind::whole || c.children_count == 0) add_to_gap(gap, child);
+        else collect_gap(child, gap);
     }
 
     const program& rules_;
@@ -1962,7 +2001,7 @@ class evaluator {
     std::vector<panel_state>& panels_;
     std::vector<std::uint32_t>& pending_;
     std::vector<std::uint32_t>&usable_, &unusable_, &matching_, &held_, &types_, &covered_;
-    std::deque<std::vector<gap_option>>& gap_options_;
+    evaluation_scratch::gap_scratch& gaps_;
     std::size_t gap_depth_ = 0;
     static constexpr bool record_ = Record;
     static constexpr bool full_ = Record && Full;
@@ -1971,6 +2010,9 @@ class evaluator {
     std::vector<status>& results_;
     std::vector<std::int8_t>& level_free_;
     std::vector<std::uint32_t>& level_free_entries_;
+    /// With a trace: how many entries decision::trace has (its size, without dividing by an
+    /// entry's size).
+    std::uint32_t entries_;
 };
 
 } // namespace

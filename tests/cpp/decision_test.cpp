@@ -675,3 +675,36 @@ TEST_CASE("numbers in the explanation are written as printf's %.4g writes them")
         CHECK_MESSAGE(masterpro::explain(d).find(std::string("found ") + expected + ",") != std::string::npos, expected);
     }
 }
+
+TEST_CASE("a gap names each result once, a leaf that is not pass, the same decision after decision") {
+    // A level that requires a competence twice reaches the same results twice while its gap is
+    // collected; the levels share the competences' results.
+    const std::string text = mt::welder_text_with(R"({ "competence": "C1" },)", R"({ "competence": "C1" }, { "competence": "C1" },)");
+    auto twice = masterpro::rule_set::from_json(text, "welder.json");
+    REQUIRE(twice.has_value());
+    const auto lines = mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl");
+    std::size_t named = 0;
+    for (const auto& rules : {mt::welder(), *twice}) {
+        for (int round = 0; round < 2; ++round) { // the second round: gaps of earlier decisions are no guide
+            for (const auto& line : lines) {
+                const auto d = rules.evaluate_json(line);
+                if (!d.has_value()) continue;
+                REQUIRE(d->gaps.size() == d->level_status.size());
+                for (std::size_t l = 0; l < d->gaps.size(); ++l) {
+                    const auto& gap = d->gaps[l];
+                    CHECK(std::set<std::uint32_t>(gap.begin(), gap.end()).size() == gap.size());
+                    if (d->level_status[l] == masterpro::status::pass) CHECK(gap.empty());
+                    else CHECK_FALSE(gap.empty());
+                    for (const std::uint32_t g : gap) {
+                        REQUIRE(g < d->trace.size());
+                        const auto& e = d->trace[g];
+                        CHECK(e.result != masterpro::status::pass);
+                        CHECK((e.check != masterpro::check_kind::whole || e.children_count == 0));
+                        ++named;
+                    }
+                }
+            }
+        }
+    }
+    CHECK(named > 0);
+}
