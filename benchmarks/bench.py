@@ -269,6 +269,14 @@ def best_process(cmd, runs, stdout_path=None, stdin_path=None):
     return best, peak, code, err, cpu_best
 
 
+def first_lines(path, k, to):
+    """Writes the first `k` lines of `path` to `to`; returns `to`."""
+    with open(path) as src, open(to, "w") as dst:
+        for _, line in zip(range(k), src):
+            dst.write(line)
+    return to
+
+
 # What callgrind's inclusive counts are summed by: a name, and the text that starts the function's
 # name in callgrind_annotate's output (its first, not recursive, entry).
 PROFILE_PARTS = (
@@ -392,10 +400,7 @@ def run_welder(opts, status):
     else:
         # evaluate_many returns every decision at once: a prefix keeps its memory in bounds.
         k = min(opts.inprocess_n, opts.welder_n)
-        prefix = os.path.join(opts.data, f"welder.first{k}.jsonl")
-        with open(pop) as src, open(prefix, "w") as dst:
-            for _, line in zip(range(k), src):
-                dst.write(line)
+        prefix = first_lines(pop, k, os.path.join(opts.data, f"welder.first{k}.jsonl"))
         log(f"masterpro Python evaluate_many on the first {k} records (1 and 2 threads) ...")
         r = run_report([opts.python, os.path.join(HERE, "welder_py.py"), rules, prefix,
                         str(opts.runs)])
@@ -407,10 +412,7 @@ def run_welder(opts, status):
     # Where the time goes, by instructions: callgrind over the first records, whole processes.
     if "cli" in w and opts.profile_n:
         k = min(opts.profile_n, opts.welder_n)
-        prefix = os.path.join(opts.data, f"welder.profile{k}.jsonl")
-        with open(pop) as src, open(prefix, "w") as dst:
-            for _, line in zip(range(k), src):
-                dst.write(line)
+        prefix = first_lines(pop, k, os.path.join(opts.data, f"welder.profile{k}.jsonl"))
         log(f"callgrind over the first {k} records (parse only, without and with reasons) ...")
         w["profile"] = {"records": k,
                         "parse": callgrind_profile([parse, prefix], k),

@@ -455,21 +455,26 @@ value read_field(const value& element, const expr_pool& pool, std::int32_t path,
     return jl_compare_coercing(code, a, b, arena);
 }
 
+/// Whether `x r c` holds for numbers; with NaN only != holds, as in JavaScript.
+constexpr bool relation_holds(element_test::relation r, double x, double c) noexcept {
+    using relation = element_test::relation;
+    switch (r) {
+    case relation::equal: return x == c;
+    case relation::not_equal: return !(x == c);
+    case relation::less: return x < c;
+    case relation::less_equal: return x <= c;
+    case relation::greater: return x > c;
+    case relation::greater_equal: return x >= c;
+    }
+    return false;
+}
+
 /// A test's usual cases (jsonlogic_fusion.cpp, plan_shortcut) decided inline on the field's
 /// value `v`; the others by JsonLogic's comparison.
 [[gnu::always_inline]] inline bool test_holds(const element_test& t, const value& v, scratch& arena) {
     using relation = element_test::relation;
-    if (t.fast == element_test::shortcut::number && v.type == value_type::number) {
-        const double x = v.number, c = t.constant.number; // NaN: only != holds, as in JavaScript
-        switch (t.compare) {
-        case relation::equal: return x == c;
-        case relation::not_equal: return !(x == c);
-        case relation::less: return x < c;
-        case relation::less_equal: return x <= c;
-        case relation::greater: return x > c;
-        case relation::greater_equal: return x >= c;
-        }
-    }
+    if (t.fast == element_test::shortcut::number && v.type == value_type::number)
+        return relation_holds(t.compare, v.number, t.constant.number);
     if (t.fast == element_test::shortcut::boolean && v.type == value_type::boolean)
         return (v.boolean == t.constant.boolean) == (t.compare == relation::equal);
     switch (t.code) {
@@ -630,18 +635,7 @@ inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide de
 template <element_test::relation R>
 struct decide_number {
     double k;
-    bool operator()(double x) const noexcept {
-        using relation = element_test::relation;
-        switch (R) {
-        case relation::equal: return x == k;
-        case relation::not_equal: return !(x == k);
-        case relation::less: return x < k;
-        case relation::less_equal: return x <= k;
-        case relation::greater: return x > k;
-        case relation::greater_equal: return x >= k;
-        }
-        return false;
-    }
+    bool operator()(double x) const noexcept { return relation_holds(R, x, k); }
 #if defined(__SSE2__)
     __m128d pair(__m128d x) const noexcept {
         using relation = element_test::relation;
