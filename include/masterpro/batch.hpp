@@ -18,11 +18,12 @@ namespace masterpro {
 /// How a batch is decided and written.
 struct batch_options {
     unsigned threads = 1;             ///< worker threads (0: one per core)
-    std::size_t chunk_lines = 256;    ///< lines read, decided and written together
+    std::size_t chunk_lines = 256;    ///< lines one thread reads, decides and writes together
     std::optional<date> as_of;        ///< decision date for records without one
     decision_json_options json;       ///< what each decision line holds
     bool text = false;                ///< write explanations for people instead of JSON lines
-    /// Called after each chunk with the number of records so far (e.g. for a progress line).
+    /// Called after each chunk is written with the number of records so far (e.g. for a
+    /// progress line), by the batch thread that wrote it: never by two threads at once.
     std::function<void(std::size_t)> progress;
 };
 

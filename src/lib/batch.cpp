@@ -1,4 +1,5 @@
-// Batch evaluation: chunks of lines decided on a Boost.Asio thread pool, written in order.
+// Batch evaluation: each thread (the caller and a Boost.Asio pool) reads, decides and writes chunks
+// of lines, written in input order.
 #include "masterpro/batch.hpp"
 
 #include "masterpro/limits.hpp"
@@ -14,8 +15,8 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
-#include <atomic>
-#include <future>
+#include <condition_variable>
+#include <exception>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -99,163 +100,187 @@ std::string record_id_json(std::string_view line) {
 
 namespace {
 
-/// The output of one piece, on a cache line of its own: threads appending to the texts of
-/// neighbouring pieces would otherwise write the same line at every append.
-struct alignas(64) piece_text {
-    std::string text;
-};
-
-/// One chunk of input lines and what was decided for them. Two alternate, so that the main
-/// thread reads the next chunk and writes the previous one while the workers decide this one.
-struct chunk_state {
+/// A piece of consecutive input lines: read, decided and written by one thread, so that a
+/// record's text is decided where it was read (in that core's cache), not handed to another.
+struct piece {
+    std::size_t sequence = 0;     ///< its place in the input: pieces are written in this order
+    std::size_t first_number = 1; ///< line number of its first line
     std::vector<std::string> lines;
     std::size_t count = 0;
-    std::size_t first_number = 1;
-    std::vector<const char*> outcomes;
-    /// Output per piece of consecutive lines, written in piece order: the same bytes whatever
-    /// thread decided which piece. Memory is reused from chunk to chunk.
-    std::vector<piece_text> pieces;
-    std::size_t piece_lines = 1;
-    std::size_t piece_count = 0;
-    std::atomic<std::size_t> next_piece{0};
-    std::vector<std::future<void>> done;
+    std::vector<const char*> outcomes; ///< per line: the outcome's name, or nullptr for an error
+    std::string text;                  ///< the output of its lines
 };
 
-/// The workers' reusable states, kept from chunk to chunk (a task takes one while it runs), so
-/// that the lists a state grew on the first records are not grown again for every chunk.
-class worker_states {
-public:
-    std::unique_ptr<worker_state> take() {
-        std::lock_guard<std::mutex> lock(mutex_);
-        if (spare_.empty()) return std::make_unique<worker_state>();
-        auto w = std::move(spare_.back());
+/// The batch's threads, each of which reads a piece (taking turns at the input), decides it
+/// and hands it to be written in input order: whichever thread finishes the piece that is due
+/// writes it and any that follow it already done. At most `max_pending` pieces are read and
+/// not yet written, so that memory stays bounded whatever the input size.
+class ordered_batch {
+  public:
+    ordered_batch(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options,
+                  unsigned threads)
+        : rules_(rules), in_(in), out_(out), options_(options),
+          piece_lines_(std::max<std::size_t>(1, options.chunk_lines)), max_pending_(2 * std::size_t{threads}) {}
+
+    /// Runs on each thread of the batch until the input is read and every piece is written, or
+    /// some thread failed (resource exhaustion: the batch is abandoned; see rethrow()).
+    void work() {
+        worker_state w; // this thread's reused candidate and decision
+        std::unique_ptr<piece> p;
+        try {
+            while (claim_room()) {
+                if (!p) p = spare();
+                if (!read(*p)) {
+                    release_room();
+                    break;
+                }
+                p->text.clear();
+                for (std::size_t i = 0; i < p->count; ++i)
+                    p->outcomes[i] = decide_line(rules_, p->lines[i], p->first_number + i, options_, w, p->text);
+                p = done(std::move(p));
+            }
+        } catch (...) {
+            std::lock_guard<std::mutex> lock(output_mutex_);
+            if (!failure_) failure_ = std::current_exception();
+            room_.notify_all();
+        }
+    }
+
+    /// What a thread that failed threw, if any, once every thread is done.
+    void rethrow() const {
+        if (failure_) std::rethrow_exception(failure_);
+    }
+
+    batch_summary summary;
+
+  private:
+    /// Waits until fewer than max_pending pieces are read and not written; false once the
+    /// input is read or the batch failed.
+    bool claim_room() {
+        std::unique_lock<std::mutex> lock(output_mutex_);
+        room_.wait(lock, [&] { return failure_ || input_done_ || pending_ < max_pending_; });
+        if (failure_ || input_done_) return false;
+        ++pending_;
+        return true;
+    }
+
+    void release_room() {
+        std::lock_guard<std::mutex> lock(output_mutex_);
+        --pending_;
+        room_.notify_all();
+    }
+
+    /// Reads the next piece's lines (up to piece_lines_, or 64 MB so that memory stays bounded
+    /// even when lines are huge); false at the end of the input.
+    bool read(piece& p) {
+        std::lock_guard<std::mutex> lock(input_mutex_);
+        if (p.lines.size() < piece_lines_) {
+            p.lines.resize(piece_lines_);
+            p.outcomes.resize(piece_lines_);
+        }
+        p.count = 0;
+        std::size_t bytes = 0;
+        if (!end_of_input_)
+            while (p.count < piece_lines_ && bytes < (64U << 20) && std::getline(in_, p.lines[p.count]))
+                bytes += p.lines[p.count++].size();
+        if (p.count == 0) {
+            end_of_input_ = true;
+            std::lock_guard<std::mutex> output(output_mutex_);
+            input_done_ = true;
+            room_.notify_all();
+            return false;
+        }
+        p.sequence = next_sequence_++;
+        p.first_number = next_number_;
+        next_number_ += p.count;
+        return true;
+    }
+
+    /// Hands a decided piece over to be written in order; returns a piece to read the next
+    /// lines into.
+    std::unique_ptr<piece> done(std::unique_ptr<piece> p) {
+        std::lock_guard<std::mutex> lock(output_mutex_);
+        finished_.push_back(std::move(p));
+        for (bool wrote = true; wrote;) {
+            wrote = false;
+            for (auto& f : finished_) {
+                if (!f || f->sequence != next_to_write_) continue;
+                write(*f);
+                spare_.push_back(std::move(f));
+                ++next_to_write_;
+                --pending_;
+                wrote = true;
+            }
+        }
+        finished_.erase(std::remove(finished_.begin(), finished_.end(), nullptr), finished_.end());
+        room_.notify_all();
+        if (spare_.empty()) return nullptr; // (the caller makes one when it needs it)
+        auto next = std::move(spare_.back());
         spare_.pop_back();
-        return w;
-    }
-    void give_back(std::unique_ptr<worker_state> w) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        spare_.push_back(std::move(w));
+        return next;
     }
 
-private:
-    std::mutex mutex_;
-    std::vector<std::unique_ptr<worker_state>> spare_;
+    std::unique_ptr<piece> spare() {
+        std::lock_guard<std::mutex> lock(output_mutex_);
+        if (spare_.empty()) return std::make_unique<piece>();
+        auto p = std::move(spare_.back());
+        spare_.pop_back();
+        return p;
+    }
+
+    /// Writes a piece and counts it (under output_mutex_).
+    void write(piece& p) {
+        out_.write(p.text.data(), static_cast<std::streamsize>(p.text.size()));
+        // What huge lines made large is let go.
+        release_if_huge(p.text, std::size_t{64} << 20);
+        for (std::size_t i = 0; i < p.count; ++i) {
+            if (p.outcomes[i]) ++summary.outcomes[p.outcomes[i]];
+            else ++summary.errors;
+            release_if_huge(p.lines[i], std::size_t{1} << 20);
+        }
+        summary.records += p.count;
+        out_.flush();
+        if (options_.progress) options_.progress(summary.records);
+    }
+
+    const rule_set& rules_;
+    std::istream& in_;
+    std::ostream& out_;
+    const batch_options& options_;
+    const std::size_t piece_lines_;
+    const std::size_t max_pending_;
+    // The input side (input_mutex_).
+    std::mutex input_mutex_;
+    bool end_of_input_ = false;
+    std::size_t next_sequence_ = 0;
+    std::size_t next_number_ = 1;
+    // The output side (output_mutex_).
+    std::mutex output_mutex_;
+    std::condition_variable room_;
+    bool input_done_ = false;
+    std::size_t pending_ = 0; ///< pieces read and not yet written (or being read)
+    std::size_t next_to_write_ = 0;
+    std::vector<std::unique_ptr<piece>> finished_; ///< decided, waiting for an earlier piece
+    std::vector<std::unique_ptr<piece>> spare_;    ///< written, their memory kept for reuse
+    std::exception_ptr failure_;
 };
-
-/// Reads up to `chunk` lines (or 64 MB, so that memory stays bounded even when lines are huge).
-void read_chunk(std::istream& in, chunk_state& c, std::size_t chunk, std::size_t first_number) {
-    c.count = 0;
-    c.first_number = first_number;
-    std::size_t bytes = 0;
-    while (c.count < chunk && bytes < (64U << 20) && std::getline(in, c.lines[c.count])) bytes += c.lines[c.count++].size();
-}
-
-void decide_piece(const rule_set& rules, chunk_state& c, std::size_t piece, const batch_options& options, worker_state& w) {
-    std::string& text = c.pieces[piece].text;
-    text.clear();
-    const std::size_t from = piece * c.piece_lines, to = std::min(c.count, from + c.piece_lines);
-    for (std::size_t i = from; i < to; ++i) c.outcomes[i] = decide_line(rules, c.lines[i], c.first_number + i, options, w, text);
-}
-
-/// Hands the chunk's pieces to the workers, each taking the next undecided piece, so that a
-/// slow stretch of records does not leave the other threads idle. `threads` counts the calling
-/// thread, which helps with help_chunk() between its reads and writes.
-void start_chunk(boost::asio::thread_pool& pool, unsigned threads, const rule_set& rules, chunk_state& c,
-                 const batch_options& options, worker_states& states) {
-    // Small pieces, so that the calling thread seldom waits long for the last one of a chunk.
-    c.piece_lines = std::max<std::size_t>(1, c.count / (std::size_t{threads} * 32));
-    c.piece_count = (c.count + c.piece_lines - 1) / c.piece_lines;
-    if (c.pieces.size() < c.piece_count) c.pieces.resize(c.piece_count);
-    c.next_piece = 0;
-    c.done.clear();
-    for (unsigned t = 1; t < threads; ++t) {
-        auto task = std::make_shared<std::packaged_task<void()>>([&rules, &c, &options, &states] {
-            auto w = states.take();
-            for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options, *w);
-            states.give_back(std::move(w)); // not on a throw: that ends the batch
-        });
-        c.done.push_back(task->get_future());
-        boost::asio::post(pool, [task] { (*task)(); });
-    }
-}
-
-/// The calling thread decides pieces too, until none is left.
-void help_chunk(const rule_set& rules, chunk_state& c, const batch_options& options, worker_state& w) {
-    for (std::size_t p; (p = c.next_piece.fetch_add(1)) < c.piece_count;) decide_piece(rules, c, p, options, w);
-}
-
-void finish_chunk(chunk_state& c) {
-    for (auto& d : c.done) d.get(); // rethrows what a worker threw
-    c.done.clear();
-}
-
-void write_chunk(std::ostream& out, chunk_state& c, batch_summary& summary, const batch_options& options) {
-    for (std::size_t k = 0; k < c.piece_count; ++k) {
-        out.write(c.pieces[k].text.data(), static_cast<std::streamsize>(c.pieces[k].text.size()));
-        // A piece that huge lines made much larger is let go.
-        release_if_huge(c.pieces[k].text, std::size_t{64} << 20);
-    }
-    for (std::size_t i = 0; i < c.count; ++i) {
-        if (c.outcomes[i]) ++summary.outcomes[c.outcomes[i]];
-        else ++summary.errors;
-        release_if_huge(c.lines[i], std::size_t{1} << 20);
-    }
-    summary.records += c.count;
-    out.flush();
-    if (options.progress) options.progress(summary.records);
-}
 
 } // namespace
 
 batch_summary evaluate_lines(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options) {
     const unsigned threads = options.threads ? options.threads : std::max(1U, std::thread::hardware_concurrency());
-    const std::size_t chunk = std::max<std::size_t>(1, options.chunk_lines);
-    batch_summary summary;
-    chunk_state chunks[2];
-    worker_state mine; // this thread's
-    for (auto& c : chunks) {
-        c.lines.resize(chunk);
-        c.outcomes.resize(chunk);
+    ordered_batch batch(rules, in, out, options, threads);
+    if (threads > 1) {
+        // The other threads run the same loop on a Boost.Asio pool; this thread is one of them.
+        boost::asio::thread_pool pool(threads - 1);
+        for (unsigned t = 1; t < threads; ++t) boost::asio::post(pool, [&batch] { batch.work(); });
+        batch.work();
+        pool.join();
+    } else {
+        batch.work();
     }
-    if (threads == 1) {
-        chunk_state& c = chunks[0];
-        for (read_chunk(in, c, chunk, 1); c.count > 0; read_chunk(in, c, chunk, summary.records + 1)) {
-            c.piece_lines = c.count;
-            c.piece_count = 1;
-            if (c.pieces.empty()) c.pieces.resize(1);
-            decide_piece(rules, c, 0, options, mine);
-            write_chunk(out, c, summary, options);
-        }
-        return summary;
-    }
-    // Pipelined: two chunks are started at any time, so that a worker done with the pieces of
-    // one goes on with the next instead of waiting. This thread decides pieces of the first,
-    // waits for it, writes it and reads the chunk after the second into its place; `threads`
-    // threads in all.
-    worker_states states; // outlives the pool
-    boost::asio::thread_pool pool(threads - 1);
-    std::size_t current = 0;
-    read_chunk(in, chunks[0], chunk, 1);
-    if (chunks[0].count > 0) start_chunk(pool, threads, rules, chunks[0], options, states);
-    read_chunk(in, chunks[1], chunk, 1 + chunks[0].count);
-    if (chunks[1].count > 0) start_chunk(pool, threads, rules, chunks[1], options, states);
-    while (chunks[current].count > 0) {
-        chunk_state& now = chunks[current];
-        const chunk_state& next = chunks[1 - current];
-        help_chunk(rules, now, options, mine);
-        finish_chunk(now);
-        write_chunk(out, now, summary, options);
-        const std::size_t after = now.first_number + now.count + next.count;
-        if (next.count > 0) {
-            read_chunk(in, now, chunk, after);
-            if (now.count > 0) start_chunk(pool, threads, rules, now, options, states);
-        } else {
-            now.count = 0;
-        }
-        current = 1 - current;
-    }
-    pool.join();
-    return summary;
+    batch.rethrow();
+    return batch.summary;
 }
 
 } // namespace masterpro

@@ -45,6 +45,32 @@ TEST_CASE("batch: every line accounted for, in order, the same on 1, 2 and 4 thr
     }
 }
 
+TEST_CASE("batch: pieces of one line each, decided by three threads, are written in input order") {
+    // Every line its own piece: threads finish them out of order all the time, and each is
+    // written only once those before it are.
+    const auto rules = mt::welder();
+    std::string input;
+    const auto examples = mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl");
+    for (int round = 0; round < 30; ++round)
+        for (const auto& line : examples) input += line + "\n";
+    std::string reference;
+    for (unsigned threads : {1U, 3U}) {
+        std::istringstream in(input);
+        std::ostringstream out;
+        masterpro::batch_options options;
+        options.threads = threads;
+        options.chunk_lines = 1;
+        std::vector<std::size_t> progress;
+        options.progress = [&](std::size_t records) { progress.push_back(records); };
+        const auto summary = masterpro::evaluate_lines(rules, in, out, options);
+        CHECK(summary.records == 30 * examples.size());
+        REQUIRE(progress.size() == summary.records); // once per piece written, counting up
+        for (std::size_t i = 0; i < progress.size(); ++i) CHECK(progress[i] == i + 1);
+        if (reference.empty()) reference = out.str();
+        CHECK(out.str() == reference);
+    }
+}
+
 TEST_CASE("batch: the id of a refused record is named when the line shows one") {
     CHECK(masterpro::record_id_json(R"({"id": "P-1", "as_of": 5})") == "\"P-1\"");
     CHECK(masterpro::record_id_json(R"({"id": 7})") == "null");
