@@ -208,7 +208,7 @@ TEST_CASE("each requirement's title is given once, in `titles`, not on every rea
 TEST_CASE("every result that is not pass is traced down to reasons with found, required and ids") {
     const auto rules = mt::welder();
     int decisions = 0, traced = 0;
-    for (const auto& line : mt::read_lines(mt::shared_dir() / "spec/master-welder/candidates.jsonl")) {
+    for (const auto& line : mt::welder_candidates()) {
         auto d = rules.evaluate_json(line);
         if (!d) continue;
         ++decisions;
@@ -261,7 +261,7 @@ TEST_CASE("every result that is not pass is traced down to reasons with found, r
 TEST_CASE("a check that records no ids of its own rests on those of its requirement") {
     const auto rules = mt::welder();
     bool seen_mean = false;
-    for (const auto& line : mt::read_lines(mt::shared_dir() / "spec/master-welder/candidates.jsonl")) {
+    for (const auto& line : mt::welder_candidates()) {
         auto d = rules.evaluate_json(line);
         if (!d) continue;
         rapidjson::Document json;
@@ -281,8 +281,7 @@ TEST_CASE("a check that records no ids of its own rests on those of its requirem
 
 TEST_CASE("a decision kept for its reasons only renders the same, in less memory") {
     const auto rules = mt::welder();
-    auto lines = mt::read_lines(mt::shared_dir() / "spec/master-welder/candidates.jsonl");
-    for (const auto& line : mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl")) lines.push_back(line);
+    auto lines = mt::welder_candidates();
     int kept = 0;
     for (const auto& line : lines) {
         auto d = rules.evaluate_json(line);

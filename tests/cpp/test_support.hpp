@@ -55,6 +55,19 @@ inline rule_set load_rules(const std::string& relative) {
 
 inline rule_set welder() { return load_rules("rules/qualifications/LT-AMK-WELD-001.json"); }
 
+/// Master Welder candidate records: the bundled examples, and the 80 of ../shared/spec when it is
+/// there (a fresh clone without ../shared has only the bundled ones; the test says so).
+inline std::vector<std::string> welder_candidates() {
+    auto lines = read_lines(source_dir() / "rules/examples/master-welder/candidates.jsonl");
+    const auto shared = shared_dir() / "spec/master-welder/candidates.jsonl";
+    if (std::filesystem::exists(shared)) {
+        for (auto& line : read_lines(shared)) lines.push_back(std::move(line));
+    } else {
+        MESSAGE("only the bundled candidates: " << shared.string() << " is absent (a fresh clone without ../shared)");
+    }
+    return lines;
+}
+
 /// The Master Welder rule file's text with `original` (which must occur in it) replaced.
 inline std::string welder_text_with(const std::string& original, const std::string& replacement) {
     std::string text = read_text(source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
