@@ -55,12 +55,17 @@ inline rule_set load_rules(const std::string& relative) {
 
 inline rule_set welder() { return load_rules("rules/qualifications/LT-AMK-WELD-001.json"); }
 
+/// Whether ../shared's 80 Master Welder candidates are there (not on a fresh clone alone).
+inline bool has_shared_candidates() {
+    return std::filesystem::exists(shared_dir() / "spec/master-welder/candidates.jsonl");
+}
+
 /// Master Welder candidate records: the bundled examples, and the 80 of ../shared/spec when it is
 /// there (a fresh clone without ../shared has only the bundled ones; the test says so).
 inline std::vector<std::string> welder_candidates() {
     auto lines = read_lines(source_dir() / "rules/examples/master-welder/candidates.jsonl");
     const auto shared = shared_dir() / "spec/master-welder/candidates.jsonl";
-    if (std::filesystem::exists(shared)) {
+    if (has_shared_candidates()) {
         for (auto& line : read_lines(shared)) lines.push_back(std::move(line));
     } else {
         MESSAGE("only the bundled candidates: " << shared.string() << " is absent (a fresh clone without ../shared)");
