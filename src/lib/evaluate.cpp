@@ -2043,18 +2043,26 @@ void plan_recalled_conditions(program& rules) {
 
 namespace {
 
+/// A frame for expressions evaluated without a candidate (load-time values, JsonLogic data):
+/// no candidate, no level or competence, values in `arena`, steps counted in `steps`.
+const candidate nobody;
+
+frame frame_without_candidate(const program& rules, scratch& arena, step_budget& steps) {
+    frame f;
+    f.rules = &rules;
+    f.who = &nobody;
+    f.arena = &arena;
+    f.steps = &steps;
+    return f;
+}
+
 /// Evaluates an expression that reads no candidate data for one level and competence (-1 when
 /// not in scope), counting its steps in `steps`; values it makes live in `arena`.
 value evaluate_without_candidate(const program& rules, std::int32_t node, std::int32_t level, std::int32_t competence,
                                  scratch& arena, step_budget& steps) {
-    static const candidate nobody;
-    frame f;
-    f.rules = &rules;
-    f.who = &nobody;
+    frame f = frame_without_candidate(rules, arena, steps);
     f.level = level;
     f.competence = competence;
-    f.arena = &arena;
-    f.steps = &steps;
     return eval(f, node);
 }
 
@@ -2176,20 +2184,12 @@ value evaluate_constant(const program& rules, std::int32_t node, std::int32_t le
     return evaluate_without_candidate(rules, node, level, competence, arena, unbounded);
 }
 
-namespace {
-const candidate nobody; ///< JsonLogic data has no candidate
-} // namespace
-
 std::optional<value> evaluate_with_data(const program& rules, std::int32_t node, value data, scratch& arena,
                                         const packed_list* packed) {
     step_budget steps{rules.bounds.max_evaluation_steps};
-    frame f;
-    f.rules = &rules;
-    f.who = &nobody;
+    frame f = frame_without_candidate(rules, arena, steps); // JsonLogic data has no candidate
     f.data = data;
     f.packed = packed;
-    f.arena = &arena;
-    f.steps = &steps;
     if (!rules.fusion.passes.empty()) {
         f.passes = arena.make<pass_state>(rules.fusion.passes.size());
         std::fill(f.passes, f.passes + rules.fusion.passes.size(), pass_state{});
