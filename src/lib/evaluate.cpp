@@ -659,7 +659,8 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
                                     const expr_pool& pool, scratch& arena) {
     const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
     std::uint64_t usual = 0, yes = 0;
-    if (test.fast == 1) {
+    using way = fused_pass::mask_plan::cell_test::way;
+    if (test.fast == way::number) {
         // JavaScript's comparisons of two numbers are the machine's (NaN: only != holds).
         const double k = packed::number(test.expected);
         using relation = element_test::relation;
@@ -671,7 +672,7 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         case relation::greater: number_masks(column, n, decide_number<relation::greater>{k}, usual, yes); break;
         case relation::greater_equal: number_masks(column, n, decide_number<relation::greater_equal>{k}, usual, yes); break;
         }
-    } else if (test.fast == 2) {
+    } else if (test.fast == way::same_cell) {
         const std::uint64_t kind = test.expected >> 32;
         std::uint64_t equal = 0;
         std::uint32_t i = 0;

@@ -262,15 +262,15 @@ class planner {
             c.negate = t.compare != element_test::relation::equal;
             switch (t.fast) {
             case element_test::shortcut::number:
-                c.fast = 1;
+                c.fast = fused_pass::mask_plan::cell_test::way::number;
                 std::memcpy(&c.expected, &t.constant.number, sizeof c.expected);
                 break;
             case element_test::shortcut::boolean:
-                c.fast = 2;
+                c.fast = fused_pass::mask_plan::cell_test::way::same_cell;
                 c.expected = packed::cell(packed::boolean_kind, t.constant.boolean ? 1 : 0);
                 break;
             case element_test::shortcut::text:
-                c.fast = 2;
+                c.fast = fused_pass::mask_plan::cell_test::way::same_cell;
                 c.expected = packed::cell(packed::atom_kind, t.constant.atom);
                 break;
             default: break;

@@ -88,7 +88,9 @@ struct fused_pass {
         struct cell_test {
             std::uint64_t expected = 0; ///< number: the constant's bits
             std::uint32_t column = 0;
-            std::uint8_t fast = 0; ///< 0: none, 1: number, 2: cell
+            /// How the usual case is decided: not at all (every cell goes to the test), numbers
+            /// by `compare`, or cells equal to `expected`.
+            enum class way : std::uint8_t { none, number, same_cell } fast = way::none;
             bool negate = false;
         };
         /// Tests [0, key_tests.size()) are the key column's comparisons with string constants,
