@@ -5,6 +5,7 @@
 #include "masterpro/masterpro.hpp"
 #include "python_data.hpp"
 
+#include "candidate_reader.hpp"
 #include "evaluate.hpp"
 
 #include <pybind11/pybind11.h>
@@ -21,7 +22,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -440,59 +443,156 @@ py_decision evaluate_one(const py_rule_set& self, const py::object& record,
     return py_decision{std::move(**decided)};
 }
 
-/// Splits JSON lines, skipping blank lines but keeping line numbers; the records point into `all`.
-/// `readable_end`: where the memory that may be read after `all` ends.
-void split_lines(std::string_view all, const char* readable_end, std::vector<record_text>& texts,
-                 std::vector<std::size_t>& lines) {
-    std::size_t number = 0;
-    while (!all.empty()) {
-        const auto end = all.find('\n');
-        std::string_view line = all.substr(0, end);
-        all = end == std::string_view::npos ? std::string_view{} : all.substr(end + 1);
-        ++number;
-        if (!line.empty() && line.back() == '\r')
-            line.remove_suffix(1);
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos)
-            continue;
-        record_text r;
-        r.lines = line; // into the batch's input, which outlives the batch
-        r.lines_readable_after = static_cast<std::size_t>(readable_end - (line.data() + line.size()));
-        texts.push_back(std::move(r));
-        lines.push_back(number);
-    }
-}
+// ---- batches ------------------------------------------------------------------------------
 
-py::list evaluate_many(const py_rule_set& self, const py::object& records, int threads,
-                       const py::object& as_of, bool reasons) {
-    const auto when = to_date(as_of, "as_of");
-    if (threads < 0)
-        throw py::value_error("threads must be >= 0 (0: one per core)");
-    std::vector<record_text> texts;
-    std::vector<std::size_t> lines;
-    std::string input; // a JSON-lines file or bytearray, which the records point into
-    if (auto path = as_path(records)) {
-        input = read_file(*path);
-        split_lines(input, input.data() + input.capacity(), texts, lines);
-    } else if (PyBytes_Check(records.ptr())) {
-        // bytes cannot change, and `records` holds them for the call: no copy.
-        const std::string_view all{PyBytes_AS_STRING(records.ptr()),
-                                   static_cast<std::size_t>(PyBytes_GET_SIZE(records.ptr()))};
-        split_lines(all, all.data() + all.size(), texts, lines);
-    } else if (is_bytes(records)) {
-        input = bytes_text(records); // a bytearray could change while the GIL is released
-        split_lines(input, input.data() + input.capacity(), texts, lines);
-    } else if (PyDict_Check(records.ptr())) {
-        throw py::type_error(
-            "evaluate_many takes an iterable of records, not one dict: use evaluate");
-    } else {
-        const py::object dumps = json_dumps(), default_ = date_default();
-        for (py::handle record : py::iter(records)) {
-            texts.push_back(to_record_text(record, false, dumps, default_));
-            lines.push_back(lines.size() + 1);
+/// A batch's records, a block at a time: a batch holds one block of its input while deciding
+/// it, not the whole input, so that memory is the decisions kept plus one block, however large
+/// the file. JSON lines (a file, or bytes in memory) are split into lines, skipping blank lines
+/// but keeping line numbers; any other iterable is taken a record at a time.
+class record_blocks {
+  public:
+    /// At most this many records per block, and about this many bytes of JSON lines.
+    static constexpr std::size_t block_records = 2048;
+    static constexpr std::size_t block_bytes = std::size_t{4} << 20;
+
+    explicit record_blocks(const py::object& records) : records_(records) {
+        if (auto path = as_path(records)) {
+            path_ = std::move(*path);
+            open_file();
+        } else if (PyBytes_Check(records.ptr())) {
+            // bytes cannot change, and records_ holds them: no copy.
+            lines_ = {PyBytes_AS_STRING(records.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(records.ptr()))};
+            readable_end_ = lines_.data() + lines_.size();
+        } else if (is_bytes(records)) {
+            owned_ = bytes_text(records); // a bytearray could change while the GIL is released
+            lines_ = owned_;
+            readable_end_ = owned_.data() + owned_.capacity();
+        } else if (PyDict_Check(records.ptr())) {
+            throw py::type_error("evaluate_many takes an iterable of records, not one dict: use evaluate");
+        } else {
+            iterator_ = py::iter(records);
+            dumps_ = json_dumps();
+            default_ = date_default();
         }
     }
 
-    std::vector<std::optional<mp::decision_or_error>> results(texts.size());
+    /// The next block's records and their line numbers (1-based: the file's line for JSON
+    /// lines, else the record's place); false at the end. Needs the GIL; the records of the
+    /// previous block are not to be read any more.
+    bool next(std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
+        texts.clear();
+        lines.clear();
+        if (file_) next_from_file(texts, lines);
+        else if (iterator_) next_from_iterable(texts, lines);
+        else split(lines_, readable_end_, false, texts, lines);
+        return !texts.empty();
+    }
+
+  private:
+    struct file_closer {
+        void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+
+    void open_file() {
+        int code = 0;
+        {
+            py::gil_scoped_release release;
+            file_.reset(std::fopen(path_.bytes.c_str(), "rb"));
+            if (!file_) code = errno;
+        }
+        if (code) raise_os_error(code, path_.name);
+    }
+
+    /// Splits the lines of `text` from its start into `texts`, up to the block's number of
+    /// records, and drops them from `text`. `only_ended`: only lines ended by a newline are
+    /// taken (more of the input is to come). `readable_end`: where the memory that may be read
+    /// after `text` ends.
+    void split(std::string_view& text, const char* readable_end, bool only_ended, std::vector<record_text>& texts,
+               std::vector<std::size_t>& lines) {
+        while (!text.empty() && texts.size() < block_records) {
+            const auto end = text.find('\n');
+            if (end == std::string_view::npos && only_ended) break;
+            std::string_view line = text.substr(0, end);
+            text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+            ++line_number_;
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+            record_text r;
+            r.lines = line; // into the block's memory, which outlives the block's decisions
+            r.lines_readable_after = static_cast<std::size_t>(readable_end - (line.data() + line.size()));
+            texts.push_back(std::move(r));
+            lines.push_back(line_number_);
+        }
+    }
+
+    /// Reads about block_bytes more of the file (the lines not yet split stay), then splits
+    /// the lines that are complete; reads again while not one is.
+    void next_from_file(std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
+        while (texts.empty()) {
+            split(lines_, buffer_.get() + capacity_, !at_end_, texts, lines);
+            if (!texts.empty() || at_end_) return;
+            // The lines not yet split move to the front; the next read goes after them.
+            const std::size_t kept = lines_.size();
+            const std::size_t need = kept + block_bytes + mp::detail::in_place_padding;
+            if (capacity_ < need) {
+                std::unique_ptr<char[]> bigger(new char[need]);
+                std::memcpy(bigger.get(), lines_.data(), kept);
+                buffer_ = std::move(bigger);
+                capacity_ = need;
+            } else {
+                std::memmove(buffer_.get(), lines_.data(), kept);
+            }
+            std::size_t got = 0;
+            int code = 0;
+            {
+                py::gil_scoped_release release;
+                got = std::fread(buffer_.get() + kept, 1, block_bytes, file_.get());
+                if (got < block_bytes) {
+                    if (std::ferror(file_.get())) code = errno ? errno : EIO;
+                    at_end_ = true;
+                }
+            }
+            if (code) raise_os_error(code, path_.name);
+            // The bytes after the text are read only as padding, never for their value.
+            std::memset(buffer_.get() + kept + got, 0, capacity_ - kept - got);
+            lines_ = {buffer_.get(), kept + got};
+        }
+    }
+
+    void next_from_iterable(std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
+        for (; texts.size() < block_records && iterator_ != py::iterator::sentinel(); ++iterator_) {
+            texts.push_back(to_record_text(*iterator_, false, dumps_, default_));
+            lines.push_back(++line_number_);
+        }
+    }
+
+    py::object records_; ///< kept alive: bytes are read in place
+    file_path path_;
+    std::unique_ptr<std::FILE, file_closer> file_;
+    std::unique_ptr<char[]> buffer_; ///< a file's block
+    std::size_t capacity_ = 0;
+    bool at_end_ = false;
+    std::string owned_;            ///< a bytearray's copy
+    std::string_view lines_;       ///< JSON lines not yet split
+    const char* readable_end_ = nullptr;
+    py::iterator iterator_;
+    py::object dumps_, default_;
+    std::size_t line_number_ = 0;
+};
+
+/// How a batch decides: the date for records without one, threads, and whether reasons are kept.
+struct batch_settings {
+    std::optional<mp::date> as_of;
+    std::size_t threads = 1; ///< 0: one per core
+    bool reasons = true;
+};
+
+/// Decides a block of records on the batch's threads with the GIL released: one result per
+/// record, shrunk for holding.
+void decide_block(const py_rule_set& rules, const batch_settings& how, std::vector<record_text>& texts,
+                  std::vector<std::optional<mp::decision_or_error>>& results) {
+    results.clear();
+    results.resize(texts.size());
     std::exception_ptr failure;
     {
         py::gil_scoped_release release;
@@ -500,7 +600,7 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
         constexpr std::size_t block = 32;
         auto work = [&] {
             mp::evaluation_options what; // without reasons only the statuses are kept: no trace
-            what.trace = what.gaps = reasons;
+            what.trace = what.gaps = how.reasons;
             what.passing_checks = false; // decisions are kept for what their reasons show
             mp::candidate read; // each thread reads every record into one candidate, reusing its lists
             try {
@@ -510,15 +610,15 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
                             results[i] = tl::make_unexpected(*texts[i].error);
                         } else {
                             mp::decision d;
-                            auto decided = mp::detail::decide_json(self.rules.program(), texts[i].json(), when, what, read, d,
-                                                                           texts[i].readable_after());
+                            auto decided = mp::detail::decide_json(rules.rules.program(), texts[i].json(), how.as_of,
+                                                                   what, read, d, texts[i].readable_after());
                             if (decided) results[i] = std::move(d);
                             else results[i] = tl::make_unexpected(std::move(decided.error()));
                         }
                         if (*results[i]) {
-                            // Held as long as the caller keeps the list: small, and the
-                            // record's text is no longer needed.
-                            shrink(**results[i], reasons);
+                            // Held as long as the caller keeps it: small, and the record's text
+                            // is no longer needed.
+                            shrink(**results[i], how.reasons);
                             free_memory(texts[i].text);
                         }
                     }
@@ -529,8 +629,7 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
                 failure = std::current_exception();
             }
         };
-        std::size_t n = threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
-                                     : static_cast<std::size_t>(threads);
+        std::size_t n = how.threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : how.threads;
         n = std::min(n, (texts.size() + block - 1) / block);
         std::vector<std::thread> pool;
         for (std::size_t t = 1; t < n; ++t)
@@ -541,18 +640,87 @@ py::list evaluate_many(const py_rule_set& self, const py::object& records, int t
     }
     if (failure)
         std::rethrow_exception(failure);
+}
 
-    py::list out(texts.size());
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-        auto& r = *results[i];
-        if (r) {
-            out[i] = py::cast(py_decision{std::move(*r), reasons});
-        } else {
-            auto id = texts[i].error ? texts[i].id : mp::record_id(texts[i].json());
-            out[i] = py::cast(py_candidate_error{lines[i], std::move(id), std::move(r.error())});
-        }
+/// A block's result `i` as a Python object: a Decision, or a CandidateError naming its line.
+py::object block_result(std::optional<mp::decision_or_error>& result, const record_text& text, std::size_t line,
+                        bool reasons) {
+    auto& r = *result;
+    if (r)
+        return py::cast(py_decision{std::move(*r), reasons});
+    auto id = text.error ? text.id : mp::record_id(text.json());
+    return py::cast(py_candidate_error{line, std::move(id), std::move(r.error())});
+}
+
+batch_settings settings_of(int threads, const py::object& as_of, bool reasons) {
+    if (threads < 0)
+        throw py::value_error("threads must be >= 0 (0: one per core)");
+    return {to_date(as_of, "as_of"), static_cast<std::size_t>(threads), reasons};
+}
+
+py::list evaluate_many(const py_rule_set& self, const py::object& records, int threads,
+                       const py::object& as_of, bool reasons) {
+    const batch_settings how = settings_of(threads, as_of, reasons);
+    record_blocks blocks(records);
+    std::vector<record_text> texts;
+    std::vector<std::size_t> lines;
+    std::vector<std::optional<mp::decision_or_error>> results;
+    py::list out;
+    while (blocks.next(texts, lines)) {
+        decide_block(self, how, texts, results);
+        for (std::size_t i = 0; i < texts.size(); ++i)
+            out.append(block_result(results[i], texts[i], lines[i], how.reasons));
     }
     return out;
+}
+
+/// RuleSet.evaluate_iter: the results of evaluate_many one at a time, deciding a block of
+/// records whenever the last one is used up, so that memory stays flat whatever the input's size.
+class decision_stream {
+  public:
+    decision_stream(const py_rule_set& rules, const py::object& records, batch_settings how)
+        : rules_(rules), how_(how), blocks_(records) {}
+
+    py::object next() {
+        if (busy_)
+            throw py::value_error("this DecisionStream is being advanced by another thread already");
+        if (at_ == texts_.size()) {
+            busy_ = true;
+            try {
+                const bool more = !done_ && blocks_.next(texts_, lines_);
+                if (more) decide_block(rules_, how_, texts_, results_);
+            } catch (...) {
+                busy_ = false;
+                done_ = true;
+                texts_.clear();
+                throw;
+            }
+            busy_ = false;
+            at_ = 0;
+            if (texts_.empty()) {
+                done_ = true;
+                throw py::stop_iteration();
+            }
+        }
+        const std::size_t i = at_++;
+        return block_result(results_[i], texts_[i], lines_[i], how_.reasons);
+    }
+
+  private:
+    const py_rule_set& rules_; ///< kept alive by the stream (keep_alive in the binding)
+    batch_settings how_;
+    record_blocks blocks_;
+    std::vector<record_text> texts_;
+    std::vector<std::size_t> lines_;
+    std::vector<std::optional<mp::decision_or_error>> results_;
+    std::size_t at_ = 0;
+    bool busy_ = false;
+    bool done_ = false;
+};
+
+decision_stream evaluate_iter(const py_rule_set& self, const py::object& records, int threads, const py::object& as_of,
+                              bool reasons) {
+    return decision_stream(self, records, settings_of(threads, as_of, reasons));
 }
 
 // ---- decision attributes ------------------------------------------------------------------
@@ -982,6 +1150,11 @@ PYBIND11_MODULE(_masterpro, m) {
              "an iterable of dicts / JSON str / bytes, a JSON-lines path, or bytes of JSON lines. "
              "A bad record gives a CandidateError in its place. Decisions are held compact "
              "(a few KB, reasons rendered when asked); reasons=False keeps only the statuses.")
+        .def("evaluate_iter", &evaluate_iter, py::arg("records"), py::arg("threads") = 1,
+             py::arg("as_of") = py::none(), py::arg("reasons") = true, py::keep_alive<0, 1>(),
+             "evaluate_many's results one at a time, in order: a block of records (a few MB of "
+             "JSON lines, or 2,048 records) is decided whenever the last is used up, so that "
+             "memory stays flat however many records there are.")
         .def("__repr__",
              [](const py_rule_set& s) {
                  const auto& q = s.rules.qualification();
@@ -992,6 +1165,12 @@ PYBIND11_MODULE(_masterpro, m) {
                             return compile(py::cast<std::string>(state[0]),
                                            py::cast<std::string>(state[1]), state[2].cast<mp::limits>());
                         }));
+
+    py::class_<decision_stream>(m, "DecisionStream",
+                                "The results of RuleSet.evaluate_iter, in order: a Decision or a "
+                                "CandidateError per record.")
+        .def("__iter__", [](py::object self) { return self; })
+        .def("__next__", &decision_stream::next);
 
     py::class_<py_jsonlogic> jsonlogic_class(m, "JsonLogicRule",
                                              "A compiled JsonLogic rule (jsonlogic.com semantics); apply "

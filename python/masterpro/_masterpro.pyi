@@ -2,7 +2,7 @@
 
 import datetime
 import os
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 _Date = Union[datetime.date, str]
 _Record = Union[Dict[str, Any], str, bytes, bytearray]
@@ -147,8 +147,21 @@ class RuleSet:
         as_of: Optional[_Date] = None,
         reasons: bool = True,
     ) -> List[Union[Decision, CandidateError]]: ...
+    def evaluate_iter(
+        self,
+        records: Union[Iterable[_Record], _Path, bytes, bytearray],
+        threads: int = 1,
+        as_of: Optional[_Date] = None,
+        reasons: bool = True,
+    ) -> DecisionStream: ...
     def __getstate__(self) -> Tuple[str, str, Limits]: ...
     def __setstate__(self, arg0: Tuple[str, str, Limits]) -> None: ...
+
+class DecisionStream(Iterator[Union[Decision, CandidateError]]):
+    """The results of RuleSet.evaluate_iter, in order: a Decision or a CandidateError per record."""
+
+    def __iter__(self) -> "DecisionStream": ...
+    def __next__(self) -> Union[Decision, CandidateError]: ...
 
 class JsonLogicRule:
     """A compiled JsonLogic rule (jsonlogic.com semantics); apply it to any data, from any thread."""

@@ -179,3 +179,89 @@ def test_a_held_decision_is_small(welder: masterpro.RuleSet, jsonl: Path) -> Non
         held = (_live_heap_bytes() - before) / len(results)
         assert held < bound, (reasons, held)
         del results
+
+
+# ---- evaluate_iter, and batches read a block at a time --------------------------------------
+
+@pytest.mark.parametrize("form", FORMS)
+def test_evaluate_iter_gives_evaluate_many_results_one_at_a_time(welder: masterpro.RuleSet,
+                                                                 records: List[Dict[str, Any]], jsonl: Path,
+                                                                 reference: List[str], form: str) -> None:
+    stream = welder.evaluate_iter(FORMS[form](records, jsonl), threads=2)
+    assert iter(stream) is stream
+    results = list(stream)
+    assert as_text(results) == reference
+    assert [r.line for r in results if not r.ok] == [i + 1 for i, t in enumerate(reference) if t == "error"]
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
+def test_evaluate_iter_raises_argument_errors_when_called(welder: masterpro.RuleSet, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        welder.evaluate_iter(tmp_path / "missing.jsonl")
+    with pytest.raises(TypeError):
+        welder.evaluate_iter({"id": "one record"})
+    with pytest.raises(ValueError):
+        welder.evaluate_iter([], threads=-1)
+    assert list(welder.evaluate_iter(b"")) == []
+
+
+def test_lines_across_block_boundaries_keep_their_numbers(welder: masterpro.RuleSet, demo_lines: List[str],
+                                                          tmp_path: Path) -> None:
+    """More records than a block holds (2,048), blank and CRLF lines, a line of more than the
+    4 MB read at once, and a last line without a newline: every record is decided once, in
+    order, with its line number."""
+    good, bad = demo_lines[0], demo_lines[5]  # MW-DEMO-6 breaks the contract
+    record = json.loads(good)
+    record["notes"] = "x" * (5 << 20)  # not read by the rules, but read past
+    huge = json.dumps(record)
+    lines: List[str] = []
+    expected: List[Any] = []  # per record: its line number if an error, else its id
+    for i in range(2048 * 2 + 300):
+        if i % 500 == 7:
+            lines.append("   ")
+        if i == 1500:
+            lines.append(huge)
+            expected.append("MW-DEMO-1")
+        if i % 97 == 0:
+            lines.append(bad)
+            expected.append(len(lines))
+        else:
+            lines.append(good)
+            expected.append("MW-DEMO-1")
+    path = tmp_path / "blocks.jsonl"
+    path.write_bytes(("\r\n".join(lines[:2500]) + "\n" + "\n".join(lines[2500:])).encode())
+    assert not path.read_bytes().endswith(b"\n")
+
+    def summary(results: List[Any]) -> List[Any]:
+        return [r.id if r.ok else r.line for r in results]
+
+    for source in (path, path.read_bytes()):
+        assert summary(welder.evaluate_many(source, threads=2, reasons=False)) == expected
+        assert summary(list(welder.evaluate_iter(source, reasons=False))) == expected
+
+
+def test_evaluate_iter_holds_one_block_not_the_whole_input(welder: masterpro.RuleSet, records: List[Dict[str, Any]],
+                                                           tmp_path: Path) -> None:
+    """Going through 12,000 decisions with reasons (several KB each) holds about one block's
+    worth at a time; evaluate_many, which returns them all, holds every one."""
+    import gc
+
+    path = tmp_path / "many.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for _ in range(20):
+            out.write("".join(json.dumps(r) + "\n" for r in records))
+    gc.collect()
+    before = _live_heap_bytes()
+    most = 0
+    count = 0
+    for i, result in enumerate(welder.evaluate_iter(path)):
+        count += 1
+        if i % 250 == 0:
+            most = max(most, _live_heap_bytes() - before)
+    assert count == 20 * N
+    held = welder.evaluate_many(path)
+    gc.collect()
+    all_held = _live_heap_bytes() - before
+    del held
+    assert all_held > 3 * most, (most, all_held)
