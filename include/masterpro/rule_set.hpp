@@ -36,7 +36,8 @@ struct evaluation_options {
     /// Callers that show no reasons (as `masterpro evaluate --no-reasons`) save most of the cost
     /// of deciding by leaving it out: the decision then holds its outcome, awarded level,
     /// partial award, validity and statuses, the same as with the trace. Without it, a
-    /// combinator's children after the one that decides its status are not evaluated.
+    /// combinator's children after the one that decides its status are not evaluated (for
+    /// `all_of`: a failure, or a child that is not pass when none after it can fail).
     bool trace = true;
     /// With the trace: also the checks within requirements that pass (evidence that is not
     /// usable, assessors who are not valid, criteria whose scores agree or meet the bar, ...),

@@ -12,8 +12,10 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <cassert>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <numeric>
 
@@ -1441,7 +1443,7 @@ class evaluator {
         case requirement_kind::all_of:
         case requirement_kind::at_least:
         case requirement_kind::sequence:
-        case requirement_kind::min_total: combinator(r, self, f); break;
+        case requirement_kind::min_total: combinator(r, req_index, self, f); break;
         case requirement_kind::when: {
             const bool applies = holds_in_scope(f, r.condition);
             found(self, detail_value::of(applies ? 1.0 : 0.0));
@@ -1503,10 +1505,12 @@ class evaluator {
         case requirement_kind::scores: scores(r, self, f); break;
         }
         close_children(self, mark);
+        assert((!record_ || result_of(self) != status::fail || rules_.failing.may_fail[req_index]) &&
+               "a requirement planned as unable to fail failed (plan_failing_results)");
         return self;
     }
 
-    void combinator(const requirement& r, std::uint32_t self, const frame& f) {
+    void combinator(const requirement& r, std::uint32_t req_index, std::uint32_t self, const frame& f) {
         const bool counted = r.kind == requirement_kind::at_least || r.kind == requirement_kind::min_total;
         const double need = counted ? number(f, r.threshold) : 0;
         // Without the trace only the status is kept: the children after the one that decides
@@ -1529,6 +1533,10 @@ class evaluator {
             if (s != status::pass && first_not_pass == status::pass) first_not_pass = s;
             if (!record_ && decided(r, i + 1, need, passed, failed, undecided, weight_passed,
                                     weight_undecided, weight_left -= w))
+                break;
+            // An all_of that is not pass stays `insufficient` when no child left can fail.
+            if (!record_ && undecided && r.kind == requirement_kind::all_of &&
+                rules_.failing.children_that_may_fail_end[req_index] <= i + 1)
                 break;
         }
         status result = status::pass;
@@ -2135,6 +2143,44 @@ void plan_level_free_results(program& rules) {
         for (const auto& c : r.counts) free = free && recalled_once(c.where) && same_everywhere(c.min);
         if (free) plan.slot[i] = static_cast<std::int32_t>(plan.rows++);
     }
+}
+
+void plan_failing_results(program& rules) {
+    auto& plan = rules.failing;
+    const std::size_t n = rules.requirements.size();
+    plan.may_fail.assign(n, 0);
+    plan.children_that_may_fail_end.assign(n, 0);
+    // 0: not yet known, 1: being found (a cycle, which the compiler does not make: assume it
+    // may fail), 2: known.
+    std::vector<std::uint8_t> state(n, 0);
+    const std::function<bool(std::uint32_t)> may_fail = [&](std::uint32_t i) -> bool {
+        if (state[i] == 2) return plan.may_fail[i] != 0;
+        if (state[i] == 1) return true;
+        state[i] = 1;
+        const requirement& r = rules.requirements[i];
+        bool result = true;
+        switch (r.kind) {
+        case requirement_kind::evidence:
+        case requirement_kind::panel:
+        case requirement_kind::agreement: result = false; break; // their checks make `insufficient`
+        case requirement_kind::competence: result = may_fail(rules.competence_standard); break;
+        case requirement_kind::all_of:
+        case requirement_kind::sequence:
+        case requirement_kind::when:
+            result = false;
+            for (std::uint32_t k = 0; k < r.children.size(); ++k) {
+                if (!may_fail(r.children[k])) continue;
+                result = true;
+                plan.children_that_may_fail_end[i] = k + 1;
+            }
+            break;
+        default: break; // at_least and min_total fail by count; scores, experience, credential, expr by value
+        }
+        plan.may_fail[i] = result ? 1 : 0;
+        state[i] = 2;
+        return result;
+    };
+    for (std::uint32_t i = 0; i < n; ++i) may_fail(i);
 }
 
 bool evaluate_into(const program& rules, const candidate& who, date as_of, decision& out, bool trace,

@@ -49,6 +49,9 @@ void plan_fixed_values(program& rules);
 /// Fills rules.level_free (program.hpp) once recalled conditions and fixed values are planned.
 void plan_level_free_results(program& rules);
 
+/// Fills rules.failing (program.hpp) once the rules are compiled.
+void plan_failing_results(program& rules);
+
 /// Evaluates an expression that reads no candidate data (see is_candidate_independent) for one
 /// level and competence (-1 when not in scope); used by the compiler's load-time checks.
 value evaluate_constant(const program& rules, std::int32_t node, std::int32_t level,

@@ -134,6 +134,17 @@ class program {
         std::size_t rows = 0;
     } level_free;
 
+    /// Which requirements can end as `fail`, from their kind alone: the vocabulary checks of
+    /// evidence, panels and agreement only ever make a result `insufficient`, so neither can
+    /// they, nor a combinator or `when` all of whose children cannot. Deciding without the trace,
+    /// an `all_of` with a child that is not pass stops once no child left can fail: its status
+    /// is `insufficient` whatever they give.
+    struct failing_results {
+        std::vector<std::uint8_t> may_fail; ///< per requirement: 1 if it can end as `fail`
+        /// Per requirement: 1 + the index of its last child that can fail, 0 if none can.
+        std::vector<std::uint32_t> children_that_may_fail_end;
+    } failing;
+
     /// The qualification's ids (descriptor's tables) by text, for reading candidate records.
     struct vocabulary_index {
         id_table competences, criteria, levels, experience_roles, evidence_types, credential_types;

@@ -57,6 +57,7 @@ tl::expected<rule_set, diagnostics> rule_set::from_json(std::string text, std::s
     detail::plan_recalled_conditions(*compiled);
     detail::plan_fixed_values(*compiled);
     detail::plan_level_free_results(*compiled);
+    detail::plan_failing_results(*compiled);
     return rule_set(std::move(compiled));
 }
 

@@ -387,3 +387,55 @@ TEST_CASE("without the trace a combinator stops at the child that decides it: ne
     CHECK(records >= 4);
     CHECK(fewer >= 1); // some record has a competence stopped before the safety step
 }
+
+TEST_CASE("requirements that cannot fail never do, and without the trace an all_of stops once no child left can") {
+    // Evidence, panels and agreement only ever make a result `insufficient`; so does a
+    // combinator all of whose children cannot fail. Checked against the full trace of every
+    // bundled candidate under both bundled rule files.
+    for (const auto& [rules_file, candidates] :
+         {std::pair{"rules/qualifications/LT-AMK-WELD-001.json", "rules/examples/master-welder/candidates.jsonl"},
+          std::pair{"rules/qualifications/LT-AMK-ITSM-001.json", "rules/examples/itsm/candidates.jsonl"}}) {
+        const auto rules = mt::load_rules(rules_file);
+        const auto& failing = rules.program()->failing;
+        REQUIRE(failing.may_fail.size() == rules.program()->requirements.size());
+        int cannot = 0;
+        for (std::size_t i = 0; i < failing.may_fail.size(); ++i) cannot += failing.may_fail[i] == 0;
+        CHECK(cannot > 0);
+        for (const auto& line : mt::read_lines(mt::source_dir() / candidates)) {
+            auto d = rules.evaluate_json(line);
+            if (!d) continue;
+            for (const auto& e : d->trace) {
+                if (e.check != masterpro::check_kind::whole || e.result != masterpro::status::fail) continue;
+                CAPTURE(rules.program()->requirements[e.requirement].pointer);
+                CHECK(failing.may_fail[e.requirement] == 1);
+            }
+        }
+    }
+
+    // No evidence at all: every competence's `data` step is insufficient at its evidence, and
+    // its panel and agreement, which cannot fail, need not be looked at. The only assessor's
+    // validity would take 5,000 steps (`none` over 5,000 relations), more than the bound.
+    std::string relations;
+    for (int i = 0; i < 5000; ++i) relations += std::string(i ? "," : "") + R"({"kind":"colleague","until":"2001-01-01"})";
+    const std::string record =
+        R"({"id":"NO-EVIDENCE","as_of":"2026-06-30","employer":"E1","evidence":[],)"
+        R"("assessors":[{"id":"A1","employer":"E2","industry":true,"held_level":"M2","sector_years":12,"trained":true,"relations":[)" +
+        relations + R"(]}],"assessments":[{"assessor":"A1","competence":"C1","date":"2026-01-10","scores":{"C1.1":3,"C1.2":3}}]})";
+    masterpro::limits bounded;
+    bounded.max_evaluation_steps = 2000;
+    auto rules = masterpro::rule_set::from_json(
+        mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json"), "welder.json", bounded);
+    REQUIRE(rules.has_value());
+    masterpro::evaluation_options brief;
+    brief.trace = false;
+    auto without = rules->evaluate_json(record, {}, brief);
+    REQUIRE_MESSAGE(without.has_value(), without.error().message);
+    auto with = rules->evaluate_json(record);
+    REQUIRE_FALSE(with.has_value());
+    CHECK(with.error().category == error_category::limit);
+    auto unbounded = mt::welder().evaluate_json(record);
+    REQUIRE(unbounded.has_value());
+    CHECK(without->competence_status == unbounded->competence_status);
+    CHECK(without->level_status == unbounded->level_status);
+    CHECK(without->outcome == unbounded->outcome);
+}
