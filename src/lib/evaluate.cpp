@@ -1150,7 +1150,8 @@ status combine_at_least(std::size_t passed, std::size_t undecided, double k) {
 /// The panel of one competence at one level, computed once and shared by the panel,
 /// agreement and scores requirements.
 struct panel_state {
-    bool computed = false;
+    bool computed = false; ///< valid, assessments and excluded
+    bool scored = false;   ///< criteria (needed by agreement and scores, not by the panel's own checks)
     std::vector<std::uint32_t> valid;       ///< assessor indices
     std::vector<std::uint32_t> assessments; ///< their counted assessment, same order
     std::vector<std::uint32_t> excluded;    ///< assessors who scored but are not valid
@@ -1215,7 +1216,7 @@ struct evaluation_scratch {
         for (auto& l : latest) l.clear();
         panels.resize(levels * competences);
         for (auto& p : panels) {
-            p.computed = false;
+            p.computed = p.scored = false;
             p.valid.clear();
             p.assessments.clear();
             p.excluded.clear();
@@ -1742,6 +1743,16 @@ class evaluator {
             if (holds_for(g, rules_.valid_assessor)) p.valid.push_back(who), p.assessments.push_back(a);
             else if (full_) p.excluded.push_back(who); // only the full trace tells who was excluded
         }
+        return p;
+    }
+
+    /// panel_of with the valid assessors' scores sorted into the competence's criteria, and
+    /// each criterion's agreement: worked out once asked for (a panel that is too small or
+    /// lacks a kind of assessor decides a competence without them).
+    panel_state& scored_panel_of(const frame& f) {
+        panel_state& p = panel_of(f);
+        if (p.scored) return p;
+        p.scored = true;
         const double min_scorers = number(f, rules_.agreement.min_scorers);
         const double max_spread = number(f, rules_.agreement.max_spread);
         const auto& criteria = q_.competences[static_cast<std::size_t>(f.competence)].criteria;
@@ -1828,7 +1839,7 @@ class evaluator {
     }
 
     void agreement(std::uint32_t self, const frame& f) {
-        panel_state& p = panel_of(f);
+        panel_state& p = scored_panel_of(f);
         const double min_scorers = number(f, rules_.agreement.min_scorers);
         const double max_spread = number(f, rules_.agreement.max_spread);
         rests_on(self, ref_kind::assessor, p.valid);
@@ -1848,7 +1859,7 @@ class evaluator {
     }
 
     void scores(const requirement& r, std::uint32_t self, const frame& f) {
-        panel_state& p = panel_of(f);
+        panel_state& p = scored_panel_of(f);
         rests_on(self, ref_kind::assessment, p.assessments);
         covered_.clear();
         bool complete = true;
