@@ -269,6 +269,20 @@ def best_process(cmd, runs, stdout_path=None, stdin_path=None):
     return best, peak, code, err, cpu_best
 
 
+def cli_summary(stderr):
+    """The outcome counts of `masterpro evaluate`'s summary line ("N records: 1 awarded, 2
+    partial, 0 not_awarded, 1 error"), as {outcome or "error": count}, or None."""
+    m = re.search(r"(\d+) records?: (.*)", stderr)
+    if not m:
+        return None
+    counts = {}
+    for n, what in re.findall(r"(\d+) (\w+)", m.group(2)):
+        key = "error" if what.startswith("error") else what
+        if int(n):
+            counts[key] = int(n)
+    return counts
+
+
 def first_lines(path, k, to):
     """Writes the first `k` lines of `path` to `to`; returns `to`."""
     with open(path) as src, open(to, "w") as dst:
@@ -439,10 +453,19 @@ def run_welder(opts, status):
                     f"{' '.join(flags) or '(reasons on)'} ...")
                 s, rss, code, err, _ = run_timed([opts.cli, "evaluate", rules, stream, *flags])
                 w[key] = {"seconds": s, "rss_kb": rss, "exit": code, "bytes":
-                          os.path.getsize(stream), "error": err.strip()[-300:] if code else ""}
+                          os.path.getsize(stream), "error": err.strip()[-300:] if code else "",
+                          "summary": cli_summary(err)}
             log("streaming the same records through RapidJSON parse only ...")
             s, rss, code, err, _ = run_timed([parse, stream])
             w["stream_parse"] = {"seconds": s, "rss_kb": rss}
+            if not status.failure("pip-masterpro"):
+                log("streaming the same records through Python RuleSet.evaluate_iter ...")
+                r = run_report([opts.python, os.path.join(HERE, "welder_py.py"), "--iter", rules, stream])
+                summary = w.get("stream", {}).get("summary")
+                if r.get("status") == "ok" and summary is not None and r["counts"] != summary:
+                    r = {"status": "mismatch",
+                         "reason": f"outcome counts {r['counts']} differ from the CLI's {summary}"}
+                w["stream_python"] = r
         finally:
             os.remove(stream)
     return w
@@ -769,7 +792,21 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
             wrow(f"streaming {w['stream_n']:,}: `masterpro evaluate --no-reasons --threads 2`",
                  s2["seconds"], s2["rss_kb"], w["stream_n"], s2["bytes"], sp["seconds"],
                  sp["rss_kb"])
+        spy = w.get("stream_python", {})
+        if spy.get("status") == "ok":
+            wrow(f"streaming {w['stream_n']:,}: Python `RuleSet.evaluate_iter(path, reasons=False)`",
+                 spy["seconds"], spy["peak_rss_kb"], spy["records"], s["bytes"], sp["seconds"],
+                 sp["rss_kb"])
     add("")
+    spy = w.get("stream_python", {})
+    if spy.get("status") == "ok":
+        add(f"- Python `evaluate_iter` gives the results one at a time, deciding a block of records "
+            f"whenever the last is used up: {spy['peak_rss_kb'] / 1024:.0f} MB peak RSS for "
+            f"{spy['records']:,} records (the interpreter included), its outcome counts equal to the "
+            f"CLI's.")
+    elif spy.get("status"):
+        add(f"- Python `evaluate_iter` over the streaming records: {spy['status']}: "
+            f"{spy.get('reason', '')}")
     if w.get("cli_error"):
         add(f"- The CLI did not run: {w['cli_error']}")
     for problem in w.get("cli_problems", []):

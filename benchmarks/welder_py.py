@@ -4,7 +4,11 @@ path with one thread and with two, outputs compared byte for byte. Without reaso
 (reasons=False), as the CLI figure it is compared with (`--no-reasons`). Prints one JSON report
 line.
 
+With --iter, goes once through the records with RuleSet.evaluate_iter instead (the streaming
+run: memory holds one block, not every decision), counting outcomes.
+
 Usage: welder_py.py RULES.json POPULATION.jsonl [RUNS]
+       welder_py.py --iter RULES.json POPULATION.jsonl
 """
 import inspect
 import json
@@ -19,7 +23,31 @@ def report(**fields) -> None:
     print(json.dumps(fields))
 
 
+def stream(rules_path: str, population: str) -> None:
+    engine = "masterpro Python (RuleSet.evaluate_iter)"
+    try:
+        import masterpro
+    except ImportError as e:
+        report(engine=engine, status="unavailable", reason=f"{type(e).__name__}: {e}")
+        return
+    rules = masterpro.RuleSet(rules_path)
+    if not hasattr(rules, "evaluate_iter"):
+        report(engine=engine, status="unavailable", reason="masterpro.RuleSet.evaluate_iter is missing")
+        return
+    counts = {}
+    start = time.perf_counter()
+    for r in rules.evaluate_iter(population, reasons=False):
+        key = r.outcome if r.ok else "error"
+        counts[key] = counts.get(key, 0) + 1
+    seconds = time.perf_counter() - start
+    report(engine=engine, version=masterpro.__version__, status="ok", records=sum(counts.values()),
+           seconds=seconds, counts=counts, peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
 def main() -> None:
+    if sys.argv[1] == "--iter":
+        stream(*sys.argv[2:4])
+        return
     rules_path, population = sys.argv[1:3]
     runs = int(sys.argv[3]) if len(sys.argv) > 3 else 2
     try:
