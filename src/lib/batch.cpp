@@ -15,6 +15,7 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <istream>
@@ -103,6 +104,7 @@ namespace {
 /// A piece of consecutive input lines: read, decided and written by one thread, so that a
 /// record's text is decided where it was read (in that core's cache), not handed to another.
 struct piece {
+    std::size_t owner = 0;        ///< the thread that reads into it (and so keeps its memory warm)
     std::size_t sequence = 0;     ///< its place in the input: pieces are written in this order
     std::size_t first_number = 1; ///< line number of its first line
     std::vector<std::string> lines;
@@ -120,16 +122,18 @@ class ordered_batch {
     ordered_batch(const rule_set& rules, std::istream& in, std::ostream& out, const batch_options& options,
                   unsigned threads)
         : rules_(rules), in_(in), out_(out), options_(options),
-          piece_lines_(std::max<std::size_t>(1, options.chunk_lines)), max_pending_(2 * std::size_t{threads}) {}
+          piece_lines_(std::max<std::size_t>(1, options.chunk_lines)), max_pending_(2 * std::size_t{threads}),
+          spare_(threads) {}
 
     /// Runs on each thread of the batch until the input is read and every piece is written, or
     /// some thread failed (resource exhaustion: the batch is abandoned; see rethrow()).
     void work() {
         worker_state w; // this thread's reused candidate and decision
+        const std::size_t me = next_worker_++;
         std::unique_ptr<piece> p;
         try {
             while (claim_room()) {
-                if (!p) p = spare();
+                if (!p) p = spare(me);
                 if (!read(*p)) {
                     release_room();
                     break;
@@ -137,7 +141,7 @@ class ordered_batch {
                 p->text.clear();
                 for (std::size_t i = 0; i < p->count; ++i)
                     p->outcomes[i] = decide_line(rules_, p->lines[i], p->first_number + i, options_, w, p->text);
-                p = done(std::move(p));
+                p = done(std::move(p), me);
             }
         } catch (...) {
             std::lock_guard<std::mutex> lock(output_mutex_);
@@ -196,9 +200,9 @@ class ordered_batch {
         return true;
     }
 
-    /// Hands a decided piece over to be written in order; returns a piece to read the next
-    /// lines into.
-    std::unique_ptr<piece> done(std::unique_ptr<piece> p) {
+    /// Hands a decided piece over to be written in order; returns a piece of thread `me` to
+    /// read the next lines into, if one is written already.
+    std::unique_ptr<piece> done(std::unique_ptr<piece> p, std::size_t me) {
         std::lock_guard<std::mutex> lock(output_mutex_);
         finished_.push_back(std::move(p));
         for (bool wrote = true; wrote;) {
@@ -206,7 +210,10 @@ class ordered_batch {
             for (auto& f : finished_) {
                 if (!f || f->sequence != next_to_write_) continue;
                 write(*f);
-                spare_.push_back(std::move(f));
+                // Back to the thread that read it: a thread reuses its own pieces' memory,
+                // which its core has written last, rather than the other threads'.
+                const std::size_t owner = f->owner;
+                spare_[owner].push_back(std::move(f));
                 ++next_to_write_;
                 --pending_;
                 wrote = true;
@@ -214,17 +221,23 @@ class ordered_batch {
         }
         finished_.erase(std::remove(finished_.begin(), finished_.end(), nullptr), finished_.end());
         room_.notify_all();
-        if (spare_.empty()) return nullptr; // (the caller makes one when it needs it)
-        auto next = std::move(spare_.back());
-        spare_.pop_back();
+        auto& mine = spare_[me];
+        if (mine.empty()) return nullptr; // (the caller makes one when it needs it)
+        auto next = std::move(mine.back());
+        mine.pop_back();
         return next;
     }
 
-    std::unique_ptr<piece> spare() {
+    std::unique_ptr<piece> spare(std::size_t me) {
         std::lock_guard<std::mutex> lock(output_mutex_);
-        if (spare_.empty()) return std::make_unique<piece>();
-        auto p = std::move(spare_.back());
-        spare_.pop_back();
+        auto& mine = spare_[me];
+        if (mine.empty()) {
+            auto p = std::make_unique<piece>();
+            p->owner = me;
+            return p;
+        }
+        auto p = std::move(mine.back());
+        mine.pop_back();
         return p;
     }
 
@@ -261,7 +274,8 @@ class ordered_batch {
     std::size_t pending_ = 0; ///< pieces read and not yet written (or being read)
     std::size_t next_to_write_ = 0;
     std::vector<std::unique_ptr<piece>> finished_; ///< decided, waiting for an earlier piece
-    std::vector<std::unique_ptr<piece>> spare_;    ///< written, their memory kept for reuse
+    std::vector<std::vector<std::unique_ptr<piece>>> spare_; ///< per thread: its pieces written, memory kept
+    std::atomic<std::size_t> next_worker_{0};
     std::exception_ptr failure_;
 };
 
