@@ -129,7 +129,7 @@ class ordered_batch {
     /// some thread failed (resource exhaustion: the batch is abandoned; see rethrow()).
     void work() {
         worker_state w; // this thread's reused candidate and decision
-        const std::size_t me = next_worker_++;
+        const std::size_t me = next_worker_++ % spare_.size(); // one per thread of the batch
         std::unique_ptr<piece> p;
         try {
             while (claim_room()) {
