@@ -531,23 +531,27 @@ class record_blocks {
         while (texts.empty()) {
             split(lines_, buffer_.get() + capacity_, !at_end_, texts, lines);
             if (!texts.empty() || at_end_) return;
-            // The lines not yet split move to the front; the next read goes after them.
+            // The lines not yet split move to the front; the next read fills the room after
+            // them. The buffer grows only for a line longer than half a block, so that its
+            // memory is reused from block to block.
             const std::size_t kept = lines_.size();
-            const std::size_t need = kept + block_bytes + mp::detail::in_place_padding;
-            if (capacity_ < need) {
-                std::unique_ptr<char[]> bigger(new char[need]);
+            constexpr std::size_t padding = mp::detail::in_place_padding;
+            if (capacity_ < kept + block_bytes / 2 + padding) {
+                const std::size_t bigger_capacity = kept + block_bytes + padding;
+                std::unique_ptr<char[]> bigger(new char[bigger_capacity]);
                 std::memcpy(bigger.get(), lines_.data(), kept);
                 buffer_ = std::move(bigger);
-                capacity_ = need;
+                capacity_ = bigger_capacity;
             } else {
                 std::memmove(buffer_.get(), lines_.data(), kept);
             }
+            const std::size_t room = capacity_ - kept - padding;
             std::size_t got = 0;
             int code = 0;
             {
                 py::gil_scoped_release release;
-                got = std::fread(buffer_.get() + kept, 1, block_bytes, file_.get());
-                if (got < block_bytes) {
+                got = std::fread(buffer_.get() + kept, 1, room, file_.get());
+                if (got < room) {
                     if (std::ferror(file_.get())) code = errno ? errno : EIO;
                     at_end_ = true;
                 }
