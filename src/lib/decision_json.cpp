@@ -242,6 +242,7 @@ class json_out {
     /// Appends what the block still holds.
     void finish() { at_ = sink_.flush(at_); }
 
+
     MASTERPRO_WRITE_INLINE void put(char c) {
         room(1);
         *at_++ = c;
@@ -374,6 +375,31 @@ struct fragments {
     std::vector<reason_key> keys;
     std::vector<piece> key_head, key_tail;
     std::vector<std::uint32_t> key_title; ///< per key: its requirement's title_from
+    /// The text of a reason up to its found value, whole: key_head, its levels, key_tail, its
+    /// status and `","found":`, made the first time a key is seen with those levels and that
+    /// status (a key has few such variants), so that writing a reason's head is one copy.
+    /// Only where the rules have at most 64 levels (the levels as bits of a word).
+    struct head_variant {
+        std::uint64_t levels;
+        status result;
+        std::uint32_t next; ///< the key's next variant, or none
+        piece text;
+    };
+    bool levels_as_bits = false;
+    std::vector<std::uint32_t> key_variant; ///< per key: its first variant, or none
+    std::vector<head_variant> variants;
+
+    /// The head of a reason with key number `key`, levels `levels` (bits) and status `result`.
+    piece reason_head(std::uint32_t key, std::uint64_t levels, status result) {
+        std::uint32_t* link = &key_variant[key];
+        for (; *link != none; link = &variants[*link].next) {
+            const head_variant& v = variants[*link];
+            if (v.levels == levels && v.result == result) return v.text;
+        }
+        *link = static_cast<std::uint32_t>(variants.size());
+        variants.push_back({levels, result, none, add_head(key, levels, result)});
+        return variants.back().text;
+    }
 
     /// The number of `k`, made (with its text) the first time it is seen.
     std::uint32_t key_number(const reason_key& k) {
@@ -399,6 +425,7 @@ struct fragments {
 
   private:
     void add_key(const reason_key& k);
+    piece add_head(std::uint32_t key, std::uint64_t levels, status result);
 };
 
 /// The check's name as JSON text (`"min_items"`), or empty for the requirement as a whole.
@@ -434,6 +461,22 @@ void fragments::add_key(const reason_key& k) {
     key_head.push_back(text.add(text_before));
     key_tail.push_back(text.add(tail));
     key_title.push_back(title_from[k.requirement()]);
+    key_variant.push_back(none);
+}
+
+piece fragments::add_head(std::uint32_t key, std::uint64_t levels, status result) {
+    std::string t(text.view(key_head[key]));
+    bool first = true;
+    for (std::size_t l = 0; levels != 0; ++l, levels >>= 1) {
+        if (!(levels & 1)) continue;
+        if (!first) t += ',';
+        first = false;
+        t += text.view(level[l]);
+    }
+    t += text.view(key_tail[key]);
+    t += to_string(result);
+    t += "\",\"found\":";
+    return text.add(t);
 }
 
 /// False for a combinator whose status, when not pass, is that of a child that is not pass
@@ -494,6 +537,7 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
         for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
     }
     f.key_slots.assign(64, none);
+    f.levels_as_bits = q.levels.size() <= 64;
     f.owner = rules;
     f.rules = rules.get();
     return f;
@@ -506,16 +550,26 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
 /// pass and has no sub-result that is not pass (plus anything a gap names), with the same
 /// finding at several levels merged into one reason.
 struct reason_list {
+    // Filled by find_shown. The lists only grow (from decision to decision nothing is filled
+    // or cleared): what a decision does not write is not read.
     std::vector<std::uint32_t> shown;    ///< trace entries shown (as a reason or part of one), in order
+    std::uint32_t shown_count = 0;       ///< how many of `shown` this decision's
     std::vector<std::uint32_t> ids_from; ///< per trace entry shown: the entry whose ids it rests on
+    /// Per trace entry: the decision (stamp) whose parent made `ids_from` its own; stamped so
+    /// that no decision has to clear them.
+    std::vector<std::uint32_t> ids_stamp;
+    std::uint32_t shown_stamp = 0; ///< this decision's, in ids_stamp
     // Filled by find_reasons.
     struct reason {
         std::uint32_t first;    ///< its first trace entry
         std::uint32_t key;      ///< its key's number (fragments::keys)
         std::uint32_t last;     ///< its last trace entry
         std::uint32_t same_key; ///< the next reason with its key, or none
+        std::uint64_t levels;   ///< its levels as bits (when the rules have at most 64 levels)
+        piece head;             ///< its text up to `"found":` (fragments::reason_head)
     };
     std::vector<reason> reasons;
+    std::uint32_t reason_count = 0; ///< how many of `reasons` this decision's
     struct entry {
         std::uint32_t number; ///< its reason
         /// The next entry of the same reason, or none: a reason's entries (and so its levels)
@@ -571,9 +625,20 @@ void find_shown(const decision& d, reason_list& r) {
     const auto n = static_cast<std::uint32_t>(d.trace.size());
     const trace_entry* trace = d.trace.data();
     const std::uint32_t* all_children = d.children.data();
-    r.ids_from.assign(n, none); // `none`: its own, for now
+    // Grown, never filled: an entry's ids_from counts only where ids_stamp says this decision
+    // set it, and every entry shown gets one.
+    if (r.ids_from.size() < n) {
+        r.ids_from.resize(n);
+        r.ids_stamp.resize(n, 0);
+        r.shown.resize(n);
+    }
+    if (++r.shown_stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
+        std::fill(r.ids_stamp.begin(), r.ids_stamp.end(), 0);
+        r.shown_stamp = 1;
+    }
+    const std::uint32_t stamp = r.shown_stamp;
     std::uint32_t* ids_from = r.ids_from.data();
-    r.shown.resize(n);
+    std::uint32_t* ids_stamp = r.ids_stamp.data();
     std::uint32_t* shown = r.shown.data();
     std::uint32_t count = 0;
     // Children come after their parent: by the time an entry is reached, its parent has said
@@ -593,16 +658,19 @@ void find_shown(const decision& d, reason_list& r) {
             deepest = false;
             // A check that records no ids of its own (a mean, a coverage, a count of none) is
             // judged over the ids of its requirement.
-            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[c] = i;
+            if (child.check != check_kind::whole && child.refs_count == 0) {
+                ids_from[c] = i;
+                ids_stamp[c] = stamp;
+            }
         }
         if (!deepest) continue;
-        if (ids_from[i] == none) ids_from[i] = i;
+        if (ids_stamp[i] != stamp) ids_from[i] = i;
         shown[count++] = i;
     }
-    r.shown.resize(count);
+    r.shown_count = count;
     for (const auto& gap : d.gaps)
         for ([[maybe_unused]] std::uint32_t g : gap)
-            assert(ids_from[g] != none && "a gap names a result that is not shown");
+            assert(std::binary_search(shown, shown + count, g) && "a gap names a result that is not shown");
 }
 
 /// find_shown, then the reasons: the same check of the same requirement and competence at
@@ -611,10 +679,11 @@ void find_shown(const decision& d, reason_list& r) {
 /// `same_key`.
 MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragments& f) {
     find_shown(d, r);
-    const std::size_t shown_count = r.shown.size();
-    r.entries.resize(d.trace.size());
+    const std::size_t shown_count = r.shown_count;
+    // Grown, never filled: what this decision reads it writes first.
+    if (r.entries.size() < d.trace.size()) r.entries.resize(d.trace.size());
     // At most one reason per entry shown, and one new key.
-    r.reasons.resize(shown_count);
+    if (r.reasons.size() < shown_count) r.reasons.resize(shown_count);
     const std::size_t keys_at_most = f.keys.size() + shown_count;
     if (r.keys.size() < keys_at_most) r.keys.resize(keys_at_most, {0, none});
     r.title_stamp.resize(f.title.size(), 0);
@@ -631,22 +700,26 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
     reason_list::reason* reasons = r.reasons.data();
     reason_list::entry* entries = r.entries.data();
     reason_list::key_state* keys = r.keys.data();
+    const bool levels_as_bits = f.levels_as_bits;
     const std::uint32_t stamp = r.stamp;
     std::uint32_t count = 0;
     const std::uint32_t* shown = r.shown.data();
     for (std::size_t s = 0; s < shown_count; ++s) {
         const std::uint32_t i = shown[s];
-        const std::uint32_t key = f.key_number(reason_key::of(trace[i]));
+        const trace_entry& e = trace[i];
+        const std::uint32_t key = f.key_number(reason_key::of(e));
         reason_list::key_state& state = keys[key];
         if (state.stamp != stamp) state = {stamp, none};
         std::uint32_t* link = &state.reason;
         while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
             link = &reasons[*link].same_key;
         std::uint32_t reason = *link;
+        // A level's bit (none outside a level; unused when the rules have more than 64).
+        const std::uint64_t level = e.level >= 0 ? std::uint64_t{1} << (e.level & 63) : 0;
         if (reason == none) {
             reason = count++;
             *link = reason;
-            reasons[reason] = {i, key, i, none};
+            reasons[reason] = {i, key, i, none, level, {}};
             // The title of each requirement the reasons name, once, in the order they name it.
             const std::uint32_t title = f.key_title[key];
             if (title != none && r.title_stamp[title] != stamp) {
@@ -656,10 +729,14 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
         } else {
             entries[reasons[reason].last].next = i;
             reasons[reason].last = i;
+            reasons[reason].levels |= level;
         }
         entries[i] = {reason, none};
     }
-    r.reasons.resize(count);
+    r.reason_count = count;
+    if (levels_as_bits)
+        for (std::uint32_t k = 0; k < count; ++k)
+            reasons[k].head = f.reason_head(reasons[k].key, reasons[k].levels, trace[reasons[k].first].result);
 }
 
 reason_list& thread_reasons() {
@@ -758,6 +835,7 @@ class id_cache {
     const decision* d_ = nullptr;
     text_arena text_;
     std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
+    std::uint32_t stamp_ = 0;      ///< this decision's
     std::string label_;
     escaper escape_;
 };
@@ -786,6 +864,7 @@ struct reason_view {
     const reason_list::reason* reasons;
     const reason_list::entry* entries;
     const std::uint32_t* ids_from;
+    bool levels_as_bits; ///< reasons have their head (fragments::reason_head)
     id_cache* ids;
     piece* id_slots[4]; ///< evidence, assessor, assessment, credential
     const char* id_text;
@@ -794,7 +873,7 @@ struct reason_view {
         : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
           rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
           key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
-          entries(r.entries.data()), ids_from(r.ids_from.data()), ids(&cache),
+          entries(r.entries.data()), ids_from(r.ids_from.data()), levels_as_bits(f.levels_as_bits), ids(&cache),
           id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
 };
 
@@ -848,8 +927,8 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
 MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, json_out& out, const trace_entry& e) {
-    const trace_ref* refs = v.refs + e.refs_first;
     const std::uint32_t count = e.refs_count;
+    const trace_ref* refs = v.refs + e.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
         const int group = id_group(refs[i].kind);
@@ -911,14 +990,18 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
 MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_list& reasons, std::size_t k) {
     const std::uint32_t i = v.reasons[k].first;
     const trace_entry& e = v.trace[i];
-    const std::uint32_t key = v.reasons[k].key;
-    out.put(v.text, v.key_head[key]);
-    write_levels(v, out, reasons, i);
-    out.put(v.text, v.key_tail[key]);
-    switch (e.result) {
-    case status::pass: out.put("pass\",\"found\":"); break;
-    case status::fail: out.put("fail\",\"found\":"); break;
-    case status::insufficient: out.put("insufficient\",\"found\":"); break;
+    if (v.levels_as_bits) {
+        out.put(v.text, v.reasons[k].head);
+    } else {
+        const std::uint32_t key = v.reasons[k].key;
+        out.put(v.text, v.key_head[key]);
+        write_levels(v, out, reasons, i);
+        out.put(v.text, v.key_tail[key]);
+        switch (e.result) {
+        case status::pass: out.put("pass\",\"found\":"); break;
+        case status::fail: out.put("fail\",\"found\":"); break;
+        case status::insufficient: out.put("insufficient\",\"found\":"); break;
+        }
     }
     write_value(v, out, e.found);
     out.put(",\"required\":");
@@ -934,7 +1017,7 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
     find_reasons(d, reasons, f);
     reason_view v(d, f, reasons, r.ids);
     out.put(",\"reasons\":[");
-    const std::size_t count = reasons.reasons.size();
+    const std::size_t count = reasons.reason_count;
     for (std::size_t k = 0; k < count; ++k) {
         if (k) out.put(',');
         write_reason(v, out, reasons, k);
@@ -1270,11 +1353,12 @@ void keep_reasons_only(decision& d) {
         return at;
     };
     std::vector<trace_entry> trace;
-    trace.reserve(r.shown.size());
+    trace.reserve(r.shown_count);
     // The old index of each kept entry maps to its new one.
     thread_local std::vector<std::uint32_t> new_index;
     new_index.resize(d.trace.size());
-    for (std::uint32_t i : r.shown) {
+    for (std::uint32_t s = 0; s < r.shown_count; ++s) {
+        const std::uint32_t i = r.shown[s];
         const trace_entry& old = d.trace[i];
         const trace_entry& ids = d.trace[r.ids_from[i]];
         trace_entry e = old;
