@@ -62,6 +62,16 @@ constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 // ---------------------------------------------------------------------------------------------
 // JSON text escaped beforehand, and the block it is written into.
 
+/// Copies `size` bytes in whole 16-byte blocks: up to 16 bytes past `size` are read and
+/// written, which the slack after every piece and after the json_out block absorbs.
+MASTERPRO_WRITE_INLINE void copy_blocks(char* to, const char* from, std::size_t size) {
+    std::size_t i = 0;
+    do {
+        std::memcpy(to + i, from + i, 16);
+        i += 16;
+    } while (i < size);
+}
+
 /// Pieces of JSON text kept back to back in one string, with slack after the last, so that a
 /// piece is copied in whole 16-byte blocks: reading past its end stays inside the string.
 class text_arena {
@@ -235,6 +245,7 @@ struct json_sink {
 class json_out {
   public:
     static constexpr std::size_t block = json_sink::block;
+    static constexpr bool checked = true;
 
     explicit json_out(json_sink& sink) : sink_(sink), at_(sink.begin), end_(sink.begin + block) {}
     json_out(const json_out&) = delete;
@@ -265,11 +276,7 @@ class json_out {
             at_ = sink_.put_long(at, {from, p.size});
             return;
         }
-        std::size_t i = 0;
-        do {
-            std::memcpy(at + i, from + i, 16);
-            i += 16;
-        } while (i < p.size);
+        copy_blocks(at, from, p.size);
         at_ = at + p.size;
     }
     /// Any text.
@@ -311,6 +318,14 @@ class json_out {
         at_ += date_json(d, at_);
     }
 
+    /// Where `n` bytes (at most `block`) go, to be written without checks (see raw_out); then
+    /// `written` says where they end.
+    MASTERPRO_WRITE_INLINE char* reserve(std::size_t n) {
+        room(n);
+        return at_;
+    }
+    MASTERPRO_WRITE_INLINE void written(char* at) { at_ = at; }
+
   private:
     MASTERPRO_WRITE_INLINE void room(std::size_t n) {
         if (static_cast<std::size_t>(end_ - at_) < n) at_ = sink_.flush(at_);
@@ -319,6 +334,38 @@ class json_out {
     json_sink& sink_;
     char* at_;
     char* const end_;
+};
+
+/// Writes into room a json_out reserved, without checking for room (the writer keeps its
+/// position in a register): the same calls as json_out, for text whose length is known to fit.
+struct raw_out {
+    static constexpr bool checked = false;
+    char* at;
+
+    MASTERPRO_WRITE_INLINE void put(char c) { *at++ = c; }
+    template <std::size_t N> MASTERPRO_WRITE_INLINE void put(const char (&json)[N]) {
+        std::memcpy(at, json, N - 1);
+        at += N - 1;
+    }
+    MASTERPRO_WRITE_INLINE void put(const char* text, piece p) {
+        copy_blocks(at, text + p.at, p.size);
+        at += p.size;
+    }
+    MASTERPRO_WRITE_INLINE void put(std::string_view json) {
+        std::memcpy(at, json.data(), json.size());
+        at += json.size();
+    }
+    MASTERPRO_WRITE_INLINE void put_number(double n) {
+        if (n >= 0 && n < 1e9) { // as json_out::put_number
+            const auto u = static_cast<std::uint32_t>(n);
+            if (u == n) {
+                if (u < 10) *at++ = static_cast<char>('0' + u);
+                else at = rapidjson::internal::u32toa(u, at);
+                return;
+            }
+        }
+        at = json_sink::put_number(at, n);
+    }
 };
 
 /// The memory of this thread's json_out block.
@@ -386,6 +433,8 @@ struct fragments {
         piece text;
     };
     bool levels_as_bits = false;
+    std::size_t rule_ref_room = 0; ///< the longest text of a criterion, evidence type or credential type, and 1
+    std::size_t competence_room = 0; ///< the longest competence id, quoted
     std::vector<std::uint32_t> key_variant; ///< per key: its first variant, or none
     std::vector<head_variant> variants;
 
@@ -538,6 +587,9 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
     }
     f.key_slots.assign(64, none);
     f.levels_as_bits = q.levels.size() <= 64;
+    for (const auto* pieces : {&f.criterion, &f.evidence_type, &f.credential_type})
+        for (const piece p : *pieces) f.rule_ref_room = std::max(f.rule_ref_room, p.size + 1);
+    for (const piece p : f.competence) f.competence_room = std::max(f.competence_room, p.size);
     f.owner = rules;
     f.rules = rules.get();
     return f;
@@ -774,9 +826,16 @@ std::string_view phrase_json(std::uint32_t p) {
 /// reasons name the same few items again and again.
 class id_cache {
   public:
-    void reset(const decision& d) {
+    void reset(const decision& d, std::size_t competence_room) {
         d_ = &d;
         text_.clear();
+        // Escaping makes a byte at most six ("\u001f"); an assessment is "assessor/competence@date".
+        std::size_t longest = 0;
+        for (const auto* ids : {&d.evidence_ids, &d.credential_ids})
+            for (const std::string& id : *ids) longest = std::max(longest, id.size());
+        std::size_t longest_assessor = 0;
+        for (const std::string& id : d.assessor_ids) longest_assessor = std::max(longest_assessor, id.size());
+        ref_room_ = 6 * std::max(longest, longest_assessor + competence_room + 12) + 3;
         slots_[0].assign(d.evidence_ids.size(), {});
         slots_[1].assign(d.assessor_ids.size(), {});
         slots_[2].assign(d.assessments.size(), {});
@@ -792,6 +851,8 @@ class id_cache {
         out.put(text_, slot);
     }
     escaper& escape() { return escape_; }
+    /// At least the length of any id's text, and a comma.
+    std::size_t ref_room() const noexcept { return ref_room_; }
     /// The slots of ref kind `kind` (< 4): each id's text once escaped, empty before.
     text_arena::piece* slots(std::size_t kind) { return slots_[kind].data(); }
     /// Where the slots' text starts (until the next escape).
@@ -838,6 +899,7 @@ class id_cache {
     std::uint32_t stamp_ = 0;      ///< this decision's
     std::string label_;
     escaper escape_;
+    std::size_t ref_room_ = 0;
 };
 
 static_assert(static_cast<int>(ref_kind::evidence) == 0 && static_cast<int>(ref_kind::assessor) == 1 &&
@@ -865,6 +927,7 @@ struct reason_view {
     const reason_list::entry* entries;
     const std::uint32_t* ids_from;
     bool levels_as_bits; ///< reasons have their head (fragments::reason_head)
+    std::size_t ref_room; ///< at least the length of any ref's text, and a comma
     id_cache* ids;
     piece* id_slots[4]; ///< evidence, assessor, assessment, credential
     const char* id_text;
@@ -873,28 +936,40 @@ struct reason_view {
         : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
           rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
           key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
-          entries(r.entries.data()), ids_from(r.ids_from.data()), levels_as_bits(f.levels_as_bits), ids(&cache),
+          entries(r.entries.data()), ids_from(r.ids_from.data()), levels_as_bits(f.levels_as_bits),
+          ref_room(std::max(f.rule_ref_room, cache.ref_room())), ids(&cache),
           id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
 };
 
 static_assert(static_cast<int>(ref_kind::criterion) == 4 && static_cast<int>(ref_kind::evidence_type) == 5 &&
               static_cast<int>(ref_kind::credential_type) == 6, "reason_view::rule_refs is indexed by ref kind");
 
-MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, json_out& out, const trace_ref& ref) {
+/// The id of a ref, escaped the first time the decision shows it.
+MASTERPRO_WRITE_INLINE piece& id_slot(reason_view& v, std::size_t kind, std::uint32_t index) {
+    piece& slot = v.id_slots[kind][index];
+    if (slot.size == 0) { // a JSON string is never empty
+        slot = v.ids->escape(kind, index);
+        v.id_text = v.ids->text();
+    }
+    return slot;
+}
+
+template <class Out> MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, Out& out, const trace_ref& ref) {
     const auto kind = static_cast<std::size_t>(ref.kind);
     if (kind < 4) {
-        piece& slot = v.id_slots[kind][ref.index];
-        if (slot.size == 0) { // a JSON string is never empty
-            slot = v.ids->escape(kind, ref.index);
-            v.id_text = v.ids->text();
-        }
-        out.put(v.id_text, slot);
+        out.put(v.id_text, id_slot(v, kind, ref.index));
         return;
     }
     out.put(v.text, v.rule_refs[kind - 4][ref.index]);
 }
 
-MASTERPRO_WRITE_INLINE void write_value(reason_view& v, json_out& out, const detail_value& value) {
+/// At least the length of write_value's text, `ref_room` at least that of any ref.
+MASTERPRO_WRITE_INLINE std::size_t value_room(const detail_value& value, std::size_t ref_room) {
+    if (value.what != detail_value::kind::refs) return 32; // a number, a phrase, null
+    return 2 + value.count * ref_room;
+}
+
+template <class Out> MASTERPRO_WRITE_INLINE void write_value(reason_view& v, Out& out, const detail_value& value) {
     switch (value.what) {
     case detail_value::kind::number: out.put_number(value.number); return;
     case detail_value::kind::phrase: out.put(phrase_json(value.first)); return;
@@ -926,7 +1001,7 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, json_out& out, const trace_entry& e) {
+template <class Out> MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, Out& out, const trace_entry& e) {
     const std::uint32_t count = e.refs_count;
     const trace_ref* refs = v.refs + e.refs_first;
     unsigned written = 0;
@@ -987,9 +1062,34 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
     }
 }
 
+/// A reason (after a comma unless it is the first). The usual reason, a few hundred bytes, is
+/// written into room reserved for it whole, without a check per piece.
 MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_list& reasons, std::size_t k) {
     const std::uint32_t i = v.reasons[k].first;
     const trace_entry& e = v.trace[i];
+    const trace_entry& ids = v.trace[v.ids_from[i]];
+    if (v.levels_as_bits) {
+        const piece head = v.reasons[k].head;
+        // The comma, head, found, `,"required":`, required, ids (at most four groups' keys and
+        // brackets, a comma after each id) and `}`.
+        const std::size_t ref_room = v.ref_room;
+        const std::size_t room = 1 + head.size + value_room(e.found, ref_room) + 12 + value_room(e.required, ref_room) +
+                                 64 + ids.refs_count * ref_room + 1;
+        if (room <= json_out::block) {
+            raw_out raw{out.reserve(room)};
+            if (k) raw.put(',');
+            raw.put(v.text, head);
+            write_value(v, raw, e.found);
+            raw.put(",\"required\":");
+            write_value(v, raw, e.required);
+            write_ids(v, raw, ids);
+            raw.put('}');
+            assert(static_cast<std::size_t>(raw.at - out.reserve(0)) <= room);
+            out.written(raw.at);
+            return;
+        }
+    }
+    if (k) out.put(',');
     if (v.levels_as_bits) {
         out.put(v.text, v.reasons[k].head);
     } else {
@@ -1006,7 +1106,7 @@ MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_l
     write_value(v, out, e.found);
     out.put(",\"required\":");
     write_value(v, out, e.required);
-    write_ids(v, out, v.trace[v.ids_from[i]]);
+    write_ids(v, out, ids);
     out.put('}');
 }
 
@@ -1018,10 +1118,7 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
     reason_view v(d, f, reasons, r.ids);
     out.put(",\"reasons\":[");
     const std::size_t count = reasons.reason_count;
-    for (std::size_t k = 0; k < count; ++k) {
-        if (k) out.put(',');
-        write_reason(v, out, reasons, k);
-    }
+    for (std::size_t k = 0; k < count; ++k) write_reason(v, out, reasons, k);
     out.put("],\"gaps\":{");
     bool first = true;
     for (std::size_t l = 0; l < d.gaps.size(); ++l) {
@@ -1251,7 +1348,7 @@ void append_entry(std::string& s, const decision& d, const trace_entry& e, const
 void append_json(std::string& out, const decision& d, const decision_json_options& options) {
     thread_local id_cache ids;
     fragments& f = fragments_of(d.rules);
-    ids.reset(d);
+    ids.reset(d, f.competence_room);
     const std::size_t before = out.size();
     try {
         json_sink sink{out, block_memory()};
