@@ -418,7 +418,11 @@ struct fragments {
     /// Each reason key seen so far in this rule set's decisions, numbered in the order seen, and
     /// the text of a reason with that key: `{"requirement":..,"kind":..,"check":..,"levels":[`
     /// before its levels, `],"competence":..,"status":"` after them. A rule set has few keys.
-    std::vector<std::uint32_t> key_slots; ///< hash table of key numbers (power-of-2 size)
+    struct key_slot {
+        reason_key key;
+        std::uint32_t number = none; ///< none: an empty slot
+    };
+    std::vector<key_slot> key_slots; ///< hash table of the keys and their numbers (power-of-2 size)
     std::vector<reason_key> keys;
     std::vector<piece> key_head, key_tail;
     std::vector<std::uint32_t> key_title; ///< per key: its requirement's title_from
@@ -439,7 +443,7 @@ struct fragments {
     std::vector<head_variant> variants;
 
     /// The head of a reason with key number `key`, levels `levels` (bits) and status `result`.
-    piece reason_head(std::uint32_t key, std::uint64_t levels, status result) {
+    MASTERPRO_WRITE_INLINE piece reason_head(std::uint32_t key, std::uint64_t levels, status result) {
         std::uint32_t* link = &key_variant[key];
         for (; *link != none; link = &variants[*link].next) {
             const head_variant& v = variants[*link];
@@ -451,28 +455,17 @@ struct fragments {
     }
 
     /// The number of `k`, made (with its text) the first time it is seen.
-    std::uint32_t key_number(const reason_key& k) {
-        std::size_t mask = key_slots.size() - 1;
-        std::size_t slot = k.hash() & mask;
-        for (; key_slots[slot] != none; slot = (slot + 1) & mask)
-            if (keys[key_slots[slot]] == k) return key_slots[slot];
-        const auto number = static_cast<std::uint32_t>(keys.size());
-        add_key(k);
-        if (2 * keys.size() > key_slots.size()) {
-            key_slots.assign(2 * key_slots.size(), none);
-            mask = key_slots.size() - 1;
-            for (std::uint32_t n = 0; n < keys.size(); ++n) {
-                std::size_t s = keys[n].hash() & mask;
-                while (key_slots[s] != none) s = (s + 1) & mask;
-                key_slots[s] = n;
-            }
-        } else {
-            key_slots[slot] = number;
+    MASTERPRO_WRITE_INLINE std::uint32_t key_number(const reason_key& k) {
+        const std::size_t mask = key_slots.size() - 1;
+        for (std::size_t slot = k.hash() & mask;; slot = (slot + 1) & mask) {
+            const key_slot& known = key_slots[slot];
+            if (known.number == none) return new_key(k, slot);
+            if (known.key == k) return known.number;
         }
-        return number;
     }
 
   private:
+    MASTERPRO_WRITE_COLD std::uint32_t new_key(const reason_key& k, std::size_t slot);
     void add_key(const reason_key& k);
     piece add_head(std::uint32_t key, std::uint64_t levels, status result);
 };
@@ -511,6 +504,23 @@ void fragments::add_key(const reason_key& k) {
     key_tail.push_back(text.add(tail));
     key_title.push_back(title_from[k.requirement()]);
     key_variant.push_back(none);
+}
+
+std::uint32_t fragments::new_key(const reason_key& k, std::size_t slot) {
+    const auto number = static_cast<std::uint32_t>(keys.size());
+    add_key(k);
+    if (2 * keys.size() > key_slots.size()) {
+        key_slots.assign(2 * key_slots.size(), {});
+        const std::size_t mask = key_slots.size() - 1;
+        for (std::uint32_t n = 0; n < keys.size(); ++n) {
+            std::size_t s = keys[n].hash() & mask;
+            while (key_slots[s].number != none) s = (s + 1) & mask;
+            key_slots[s] = {keys[n], n};
+        }
+    } else {
+        key_slots[slot] = {k, number};
+    }
+    return number;
 }
 
 piece fragments::add_head(std::uint32_t key, std::uint64_t levels, status result) {
@@ -585,7 +595,7 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
         f.count_title.emplace_back();
         for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
     }
-    f.key_slots.assign(64, none);
+    f.key_slots.assign(64, {});
     f.levels_as_bits = q.levels.size() <= 64;
     for (const auto* pieces : {&f.criterion, &f.evidence_type, &f.credential_type})
         for (const piece p : *pieces) f.rule_ref_room = std::max(f.rule_ref_room, p.size + 1);
@@ -760,35 +770,44 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
         const std::uint32_t i = shown[s];
         const trace_entry& e = trace[i];
         const std::uint32_t key = f.key_number(reason_key::of(e));
-        reason_list::key_state& state = keys[key];
-        if (state.stamp != stamp) state = {stamp, none};
-        std::uint32_t* link = &state.reason;
-        while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
-            link = &reasons[*link].same_key;
-        std::uint32_t reason = *link;
         // A level's bit (none outside a level; unused when the rules have more than 64).
         const std::uint64_t level = e.level >= 0 ? std::uint64_t{1} << (e.level & 63) : 0;
-        if (reason == none) {
+        reason_list::key_state& state = keys[key];
+        std::uint32_t reason;
+        if (state.stamp != stamp) { // the key's first reason
             reason = count++;
-            *link = reason;
+            state = {stamp, reason};
             reasons[reason] = {i, key, i, none, level, {}};
-            // The title of each requirement the reasons name, once, in the order they name it.
-            const std::uint32_t title = f.key_title[key];
-            if (title != none && r.title_stamp[title] != stamp) {
-                r.title_stamp[title] = stamp;
-                r.titles.push_back(title);
-            }
         } else {
-            entries[reasons[reason].last].next = i;
-            reasons[reason].last = i;
-            reasons[reason].levels |= level;
+            std::uint32_t* link = &state.reason;
+            while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
+                link = &reasons[*link].same_key;
+            reason = *link;
+            if (reason == none) {
+                reason = count++;
+                *link = reason;
+                reasons[reason] = {i, key, i, none, level, {}};
+            } else {
+                entries[reasons[reason].last].next = i;
+                reasons[reason].last = i;
+                reasons[reason].levels |= level;
+            }
         }
         entries[i] = {reason, none};
     }
     r.reason_count = count;
-    if (levels_as_bits)
-        for (std::uint32_t k = 0; k < count; ++k)
+    // The title of each requirement the reasons name, once, in the order they name it; and the
+    // reasons' heads, now that their levels are known.
+    std::uint32_t* title_stamp = r.title_stamp.data();
+    for (std::uint32_t k = 0; k < count; ++k) {
+        const std::uint32_t title = f.key_title[reasons[k].key];
+        if (title != none && title_stamp[title] != stamp) {
+            title_stamp[title] = stamp;
+            r.titles.push_back(title);
+        }
+        if (levels_as_bits)
             reasons[k].head = f.reason_head(reasons[k].key, reasons[k].levels, trace[reasons[k].first].result);
+    }
 }
 
 reason_list& thread_reasons() {
