@@ -454,8 +454,31 @@ struct fragments {
         return variants.back().text;
     }
 
+    /// The number of the key of entry `e`, found by index: a row per requirement and check, in it
+    /// a cell per check argument and competence (filled as keys are seen).
+    static constexpr std::uint32_t check_kinds = 16; ///< more than check_kind has
+    std::vector<std::uint32_t> key_rows;  ///< per requirement * check_kinds + check: where its row starts, or none
+    /// Rows: how many arguments, then per argument and competence (+ 1) the key's number or none.
+    std::vector<std::uint32_t> key_cells;
+    std::uint32_t competence_span = 1; ///< competences + 1 (cells per argument)
+
+    MASTERPRO_WRITE_INLINE std::uint32_t key_number(const trace_entry& e) {
+        const std::size_t row_index = std::size_t{e.requirement} * check_kinds + static_cast<std::uint8_t>(e.check);
+        if (row_index < key_rows.size() && key_rows[row_index] != none) {
+            const std::uint32_t* row = key_cells.data() + key_rows[row_index];
+            const auto column = static_cast<std::uint32_t>(e.competence + 1); // (outside competence scope, 0)
+            if (e.check_arg < row[0] && column < competence_span) {
+                const std::uint32_t number = row[1 + e.check_arg * competence_span + column];
+                if (number != none) return number;
+            }
+        }
+        return key_number_slow(e);
+    }
+    /// key_number the first time (by the key's hash).
+    MASTERPRO_WRITE_COLD std::uint32_t key_number_slow(const trace_entry& e);
+
     /// The number of `k`, made (with its text) the first time it is seen.
-    MASTERPRO_WRITE_INLINE std::uint32_t key_number(const reason_key& k) {
+    std::uint32_t key_number(const reason_key& k) {
         const std::size_t mask = key_slots.size() - 1;
         for (std::size_t slot = k.hash() & mask;; slot = (slot + 1) & mask) {
             const key_slot& known = key_slots[slot];
@@ -505,6 +528,37 @@ void fragments::add_key(const reason_key& k) {
     key_title.push_back(title_from[k.requirement()]);
     key_variant.push_back(none);
 }
+
+std::uint32_t fragments::key_number_slow(const trace_entry& e) {
+    const std::uint32_t number = key_number(reason_key::of(e));
+    const std::size_t row_index = std::size_t{e.requirement} * check_kinds + static_cast<std::uint8_t>(e.check);
+    const auto column = static_cast<std::uint32_t>(e.competence + 1);
+    if (row_index >= key_rows.size() || column >= competence_span) return number;
+    if (key_rows[row_index] == none) {
+        // As many arguments as the check can have: an `at_least` entry, a criterion, or none.
+        std::uint32_t args = 1;
+        switch (e.check) {
+        case check_kind::count_condition:
+            args = static_cast<std::uint32_t>(rules->requirements[e.requirement].counts.size());
+            break;
+        case check_kind::scorers:
+        case check_kind::spread:
+        case check_kind::agreed:
+        case check_kind::criterion_score:
+            args = static_cast<std::uint32_t>(rules->descriptor.criteria.size());
+            break;
+        default: break;
+        }
+        key_rows[row_index] = static_cast<std::uint32_t>(key_cells.size());
+        key_cells.push_back(args);
+        key_cells.resize(key_cells.size() + std::size_t{args} * competence_span, none);
+    }
+    std::uint32_t* row = key_cells.data() + key_rows[row_index];
+    if (e.check_arg < row[0]) row[1 + e.check_arg * competence_span + column] = number;
+    return number;
+}
+
+static_assert(static_cast<std::uint32_t>(check_kind::mean) < fragments::check_kinds, "a row per check kind");
 
 std::uint32_t fragments::new_key(const reason_key& k, std::size_t slot) {
     const auto number = static_cast<std::uint32_t>(keys.size());
@@ -596,6 +650,8 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
         for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
     }
     f.key_slots.assign(64, {});
+    f.key_rows.assign(requirements.size() * fragments::check_kinds, none);
+    f.competence_span = static_cast<std::uint32_t>(q.competences.size() + 1);
     f.levels_as_bits = q.levels.size() <= 64;
     for (const auto* pieces : {&f.criterion, &f.evidence_type, &f.credential_type})
         for (const piece p : *pieces) f.rule_ref_room = std::max(f.rule_ref_room, p.size + 1);
@@ -710,6 +766,11 @@ void find_shown(const decision& d, reason_list& r) {
         const trace_entry& e = trace[i];
         // A result that passes is no reason, and the checks of a requirement that passes pass.
         if (e.result == status::pass) continue;
+        if (e.children_count == 0) { // a leaf: shown
+            if (ids_stamp[i] != stamp) ids_from[i] = i;
+            shown[count++] = i;
+            continue;
+        }
         bool deepest = true;
         const std::uint32_t* children = all_children + e.children_first;
         const std::uint32_t* const children_end = children + e.children_count;
@@ -769,7 +830,7 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
     for (std::size_t s = 0; s < shown_count; ++s) {
         const std::uint32_t i = shown[s];
         const trace_entry& e = trace[i];
-        const std::uint32_t key = f.key_number(reason_key::of(e));
+        const std::uint32_t key = f.key_number(e);
         // A level's bit (none outside a level; unused when the rules have more than 64).
         const std::uint64_t level = e.level >= 0 ? std::uint64_t{1} << (e.level & 63) : 0;
         reason_list::key_state& state = keys[key];
@@ -1098,9 +1159,15 @@ MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_l
             raw_out raw{out.reserve(room)};
             if (k) raw.put(',');
             raw.put(v.text, head);
-            write_value(v, raw, e.found);
-            raw.put(",\"required\":");
-            write_value(v, raw, e.required);
+            if (e.found.what == detail_value::kind::number && e.required.what == detail_value::kind::number) {
+                raw.put_number(e.found.number); // the usual counts
+                raw.put(",\"required\":");
+                raw.put_number(e.required.number);
+            } else {
+                write_value(v, raw, e.found);
+                raw.put(",\"required\":");
+                write_value(v, raw, e.required);
+            }
             write_ids(v, raw, ids);
             raw.put('}');
             assert(static_cast<std::size_t>(raw.at - out.reserve(0)) <= room);
