@@ -107,8 +107,7 @@ class text_arena {
     const char* data() const noexcept { return text_.data(); }
     std::string_view view(piece p) const noexcept { return {text_.data() + p.at, p.size}; }
 
-  private:
-    /// Where `n` bytes go (with the slack after them).
+    /// Where `n` bytes go (with the slack after them), to be written and then `added`.
     char* room(std::size_t n) {
         if (used_ + n + slack > text_.size()) text_.resize(std::max(2 * text_.size(), used_ + n + slack));
         return text_.data() + used_;
@@ -118,6 +117,8 @@ class text_arena {
         used_ += n;
         return p;
     }
+
+  private:
 
     std::string text_; ///< used_ bytes of pieces, then at least `slack` more
     std::size_t used_ = 0;
@@ -906,8 +907,10 @@ std::string_view phrase_json(std::uint32_t p) {
 /// reasons name the same few items again and again.
 class id_cache {
   public:
-    void reset(const decision& d, std::size_t competence_room) {
+    void reset(const decision& d, const fragments& rules) {
         d_ = &d;
+        rules_ = &rules;
+        const std::size_t competence_room = rules.competence_room;
         text_.clear();
         // Escaping makes a byte at most six ("\u001f"); an assessment is "assessor/competence@date".
         std::size_t longest = 0;
@@ -939,6 +942,30 @@ class id_cache {
     const char* text() const noexcept { return text_.data(); }
 
     MASTERPRO_WRITE_COLD piece escape(std::size_t kind, std::uint32_t index) {
+        if (kind == 2) {
+            // Usually put together from the assessor's text (escaped first, kept for the
+            // assessor), the competence's (the rules') and the date, copied in whole blocks.
+            const auto& a = d_->assessments[index];
+            piece& assessor = slots_[1][a.assessor];
+            if (assessor.size == 0) assessor = escape(1, a.assessor);
+            const piece competence = rules_->competence[a.competence];
+            char dated[16];
+            const std::size_t n = date_json(a.dated, dated);
+            if (assessor.size == d_->assessor_ids[a.assessor].size() + 2 && n == 12 &&
+                competence.size == d_->qualification().competences[a.competence].id.size() + 2) { // nothing escaped
+                // `"assessor` `/` `competence` `@` `YYYY-MM-DD` `"`
+                const std::size_t size = assessor.size + competence.size + 10;
+                char* to = text_.room(size);
+                copy_blocks(to, text_.data() + assessor.at, assessor.size - 1);
+                to += assessor.size - 1;
+                *to++ = '/';
+                copy_blocks(to, rules_->text.data() + competence.at + 1, competence.size - 2);
+                to += competence.size - 2;
+                *to++ = '@';
+                std::memcpy(to, dated + 1, 11); // the date and its closing quote
+                return text_.added(size);
+            }
+        }
         if (kind == 2) {
             const auto& a = d_->assessments[index];
             const std::string& assessor = d_->assessor_ids[a.assessor];
@@ -974,6 +1001,7 @@ class id_cache {
 
   private:
     const decision* d_ = nullptr;
+    const fragments* rules_ = nullptr; ///< of d_'s rules
     text_arena text_;
     std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
     std::uint32_t stamp_ = 0;      ///< this decision's
@@ -1434,7 +1462,7 @@ void append_entry(std::string& s, const decision& d, const trace_entry& e, const
 void append_json(std::string& out, const decision& d, const decision_json_options& options) {
     thread_local id_cache ids;
     fragments& f = fragments_of(d.rules);
-    ids.reset(d, f.competence_room);
+    ids.reset(d, f);
     const std::size_t before = out.size();
     try {
         json_sink sink{out, block_memory()};
