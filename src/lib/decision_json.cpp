@@ -1241,9 +1241,11 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
         first = false;
         out.put(f.text, f.level[l]);
         out.put(":[");
-        for (std::size_t g = 0; g < d.gaps[l].size(); ++g) {
+        const std::uint32_t* gap = d.gaps[l].data();
+        const std::size_t gap_count = d.gaps[l].size();
+        for (std::size_t g = 0; g < gap_count; ++g) {
             if (g) out.put(',');
-            out.put_uint(reasons.entries[d.gaps[l][g]].number);
+            out.put_uint(v.entries[gap[g]].number);
         }
         out.put(']');
     }
