@@ -62,21 +62,22 @@ constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 // ---------------------------------------------------------------------------------------------
 // JSON text escaped beforehand, and the block it is written into.
 
-/// Copies `size` bytes in whole 16-byte blocks: up to 16 bytes past `size` are read and
+/// Copies `size` bytes in whole 32-byte blocks: up to 31 bytes past `size` are read and
 /// written, which the slack after every piece and after the json_out block absorbs.
 MASTERPRO_WRITE_INLINE void copy_blocks(char* to, const char* from, std::size_t size) {
     std::size_t i = 0;
     do {
         std::memcpy(to + i, from + i, 16);
-        i += 16;
+        std::memcpy(to + i + 16, from + i + 16, 16);
+        i += 32;
     } while (i < size);
 }
 
 /// Pieces of JSON text kept back to back in one string, with slack after the last, so that a
-/// piece is copied in whole 16-byte blocks: reading past its end stays inside the string.
+/// piece is copied in whole 32-byte blocks: reading past its end stays inside the string.
 class text_arena {
   public:
-    static constexpr std::size_t slack = 16;
+    static constexpr std::size_t slack = 32;
     struct piece {
         std::size_t at = 0;
         std::size_t size = 0; ///< 0 only for an empty piece (or a slot not filled yet)
@@ -266,7 +267,7 @@ class json_out {
         std::memcpy(at_, json, N - 1);
         at_ += N - 1;
     }
-    /// A piece of an arena: copied 16 bytes at a time, its slack and the block's absorbing
+    /// A piece of an arena: copied 32 bytes at a time, its slack and the block's absorbing
     /// what is copied past its end (overwritten by what comes next).
     MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) { put(arena.data(), p); }
     /// A piece of the arena whose text starts at `text`.
