@@ -278,7 +278,12 @@ class json_out {
             at_ = sink_.put_long(at, {from, p.size});
             return;
         }
-        copy_blocks(at, from, p.size);
+        // 16 bytes a loop: what is written this way is mostly short (ids of levels, competences).
+        std::size_t i = 0;
+        do {
+            std::memcpy(at + i, from + i, 16);
+            i += 16;
+        } while (i < p.size);
         at_ = at + p.size;
     }
     /// Any text.
@@ -911,19 +916,25 @@ class id_cache {
     void reset(const decision& d, const fragments& rules) {
         d_ = &d;
         rules_ = &rules;
-        const std::size_t competence_room = rules.competence_room;
         text_.clear();
+        ref_room_ = 0;
+        slots_[0].assign(d.evidence_ids.size(), {});
+        slots_[1].assign(d.assessor_ids.size(), {});
+        slots_[2].assign(d.assessments.size(), {});
+        slots_[3].assign(d.credential_ids.size(), {});
+    }
+    /// At least the length of any id's text, and a comma.
+    std::size_t ref_room() {
+        if (ref_room_) return ref_room_;
+        const decision& d = *d_;
         // Escaping makes a byte at most six ("\u001f"); an assessment is "assessor/competence@date".
         std::size_t longest = 0;
         for (const auto* ids : {&d.evidence_ids, &d.credential_ids})
             for (const std::string& id : *ids) longest = std::max(longest, id.size());
         std::size_t longest_assessor = 0;
         for (const std::string& id : d.assessor_ids) longest_assessor = std::max(longest_assessor, id.size());
-        ref_room_ = 6 * std::max(longest, longest_assessor + competence_room + 12) + 3;
-        slots_[0].assign(d.evidence_ids.size(), {});
-        slots_[1].assign(d.assessor_ids.size(), {});
-        slots_[2].assign(d.assessments.size(), {});
-        slots_[3].assign(d.credential_ids.size(), {});
+        ref_room_ = 6 * std::max(longest, longest_assessor + rules_->competence_room + 12) + 3;
+        return ref_room_;
     }
 
     /// Writes the id of a ref of kind evidence, assessor, assessment or credential, quoted.
@@ -935,8 +946,6 @@ class id_cache {
         out.put(text_, slot);
     }
     escaper& escape() { return escape_; }
-    /// At least the length of any id's text, and a comma.
-    std::size_t ref_room() const noexcept { return ref_room_; }
     /// The slots of ref kind `kind` (< 4): each id's text once escaped, empty before.
     text_arena::piece* slots(std::size_t kind) { return slots_[kind].data(); }
     /// Where the slots' text starts (until the next escape).
@@ -1008,7 +1017,7 @@ class id_cache {
     std::uint32_t stamp_ = 0;      ///< this decision's
     std::string label_;
     escaper escape_;
-    std::size_t ref_room_ = 0;
+    std::size_t ref_room_ = 0; ///< 0 until ref_room() is asked
 };
 
 static_assert(static_cast<int>(ref_kind::evidence) == 0 && static_cast<int>(ref_kind::assessor) == 1 &&
