@@ -120,7 +120,6 @@ class text_arena {
     }
 
   private:
-
     std::string text_; ///< used_ bytes of pieces, then at least `slack` more
     std::size_t used_ = 0;
 };
@@ -247,14 +246,12 @@ struct json_sink {
 class json_out {
   public:
     static constexpr std::size_t block = json_sink::block;
-    static constexpr bool checked = true;
 
     explicit json_out(json_sink& sink) : sink_(sink), at_(sink.begin), end_(sink.begin + block) {}
     json_out(const json_out&) = delete;
     json_out& operator=(const json_out&) = delete;
     /// Appends what the block still holds.
     void finish() { at_ = sink_.flush(at_); }
-
 
     MASTERPRO_WRITE_INLINE void put(char c) {
         room(1);
@@ -267,7 +264,7 @@ class json_out {
         std::memcpy(at_, json, N - 1);
         at_ += N - 1;
     }
-    /// A piece of an arena: copied 32 bytes at a time, its slack and the block's absorbing
+    /// A piece of an arena: copied 16 bytes at a time, its slack and the block's absorbing
     /// what is copied past its end (overwritten by what comes next).
     MASTERPRO_WRITE_INLINE void put(const text_arena& arena, piece p) { put(arena.data(), p); }
     /// A piece of the arena whose text starts at `text`.
@@ -278,7 +275,7 @@ class json_out {
             at_ = sink_.put_long(at, {from, p.size});
             return;
         }
-        // 16 bytes a loop: what is written this way is mostly short (ids of levels, competences).
+        // (16 bytes a loop: what is written this way is mostly short, ids of levels and competences.)
         std::size_t i = 0;
         do {
             std::memcpy(at + i, from + i, 16);
@@ -346,7 +343,6 @@ class json_out {
 /// Writes into room a json_out reserved, without checking for room (the writer keeps its
 /// position in a register): the same calls as json_out, for text whose length is known to fit.
 struct raw_out {
-    static constexpr bool checked = false;
     char* at;
 
     MASTERPRO_WRITE_INLINE void put(char c) { *at++ = c; }
@@ -449,13 +445,17 @@ struct fragments {
     std::vector<std::uint32_t> key_variant; ///< per key: its first variant, or none
     std::vector<head_variant> variants;
 
-    /// The head of a reason with key number `key`, levels `levels` (bits) and status `result`.
+    /// The head of a reason with key number `key`, levels `levels` (bits) and status `result`;
+    /// empty once the rule set has max_variants (the levels a finding is found at are the
+    /// candidates', not the rules': their variants are bounded so that memory is).
+    static constexpr std::size_t max_variants = std::size_t{1} << 14;
     MASTERPRO_WRITE_INLINE piece reason_head(std::uint32_t key, std::uint64_t levels, status result) {
         std::uint32_t* link = &key_variant[key];
         for (; *link != none; link = &variants[*link].next) {
             const head_variant& v = variants[*link];
             if (v.levels == levels && v.result == result) return v.text;
         }
+        if (variants.size() >= max_variants) return {};
         *link = static_cast<std::uint32_t>(variants.size());
         variants.push_back({levels, result, none, add_head(key, levels, result)});
         return variants.back().text;
@@ -464,6 +464,7 @@ struct fragments {
     /// The number of the key of entry `e`, found by index: a row per requirement and check, in it
     /// a cell per check argument and competence (filled as keys are seen).
     static constexpr std::uint32_t check_kinds = 16; ///< more than check_kind has
+    static constexpr std::size_t max_rows = std::size_t{1} << 16, max_row = 4096; ///< (cells)
     std::vector<std::uint32_t> key_rows;  ///< per requirement * check_kinds + check: where its row starts, or none
     /// Rows: how many arguments, then per argument and competence (+ 1) the key's number or none.
     std::vector<std::uint32_t> key_cells;
@@ -556,6 +557,7 @@ std::uint32_t fragments::key_number_slow(const trace_entry& e) {
             break;
         default: break;
         }
+        if (std::size_t{args} * competence_span > max_row) return number; // (found by hash)
         key_rows[row_index] = static_cast<std::uint32_t>(key_cells.size());
         key_cells.push_back(args);
         key_cells.resize(key_cells.size() + std::size_t{args} * competence_span, none);
@@ -657,7 +659,9 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
         for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
     }
     f.key_slots.assign(64, {});
-    f.key_rows.assign(requirements.size() * fragments::check_kinds, none);
+    // (Without rows for rules of very many requirements: their keys are found by hash.)
+    if (requirements.size() * fragments::check_kinds <= fragments::max_rows)
+        f.key_rows.assign(requirements.size() * fragments::check_kinds, none);
     f.competence_span = static_cast<std::uint32_t>(q.competences.size() + 1);
     f.levels_as_bits = q.levels.size() <= 64;
     for (const auto* pieces : {&f.criterion, &f.evidence_type, &f.credential_type})
@@ -691,7 +695,7 @@ struct reason_list {
         std::uint32_t last;     ///< its last trace entry
         std::uint32_t same_key; ///< the next reason with its key, or none
         std::uint64_t levels;   ///< its levels as bits (when the rules have at most 64 levels)
-        piece head;             ///< its text up to `"found":` (fragments::reason_head)
+        piece head;             ///< its text up to `"found":` (fragments::reason_head), or empty
     };
     std::vector<reason> reasons;
     std::uint32_t reason_count = 0; ///< how many of `reasons` this decision's
@@ -1044,7 +1048,6 @@ struct reason_view {
     const reason_list::reason* reasons;
     const reason_list::entry* entries;
     const std::uint32_t* ids_from;
-    bool levels_as_bits; ///< reasons have their head (fragments::reason_head)
     std::size_t ref_room; ///< at least the length of any ref's text, and a comma
     id_cache* ids;
     piece* id_slots[4]; ///< evidence, assessor, assessment, credential
@@ -1054,8 +1057,7 @@ struct reason_view {
         : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
           rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
           key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
-          entries(r.entries.data()), ids_from(r.ids_from.data()), levels_as_bits(f.levels_as_bits),
-          ref_room(std::max(f.rule_ref_room, cache.ref_room())), ids(&cache),
+          entries(r.entries.data()), ids_from(r.ids_from.data()), ref_room(std::max(f.rule_ref_room, cache.ref_room())), ids(&cache),
           id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
 };
 
@@ -1186,8 +1188,8 @@ MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_l
     const std::uint32_t i = v.reasons[k].first;
     const trace_entry& e = v.trace[i];
     const trace_entry& ids = v.trace[v.ids_from[i]];
-    if (v.levels_as_bits) {
-        const piece head = v.reasons[k].head;
+    const piece head = v.reasons[k].head;
+    if (head.size != 0) { // (a head is never empty text)
         // The comma, head, found, `,"required":`, required, ids (at most four groups' keys and
         // brackets, a comma after each id) and `}`.
         const std::size_t ref_room = v.ref_room;
@@ -1214,8 +1216,8 @@ MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_l
         }
     }
     if (k) out.put(',');
-    if (v.levels_as_bits) {
-        out.put(v.text, v.reasons[k].head);
+    if (head.size != 0) {
+        out.put(v.text, head);
     } else {
         const std::uint32_t key = v.reasons[k].key;
         out.put(v.text, v.key_head[key]);
