@@ -980,7 +980,7 @@ class id_cache {
                 return text_.added(size);
             }
         }
-        if (kind == 2) {
+        if (kind == 2) { // an assessor or competence to escape (or a year outside 0-9999)
             const auto& a = d_->assessments[index];
             const std::string& assessor = d_->assessor_ids[a.assessor];
             const std::string& competence = d_->qualification().competences[a.competence].id;
@@ -1018,7 +1018,6 @@ class id_cache {
     const fragments* rules_ = nullptr; ///< of d_'s rules
     text_arena text_;
     std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
-    std::uint32_t stamp_ = 0;      ///< this decision's
     std::string label_;
     escaper escape_;
     std::size_t ref_room_ = 0; ///< 0 until ref_room() is asked
@@ -1057,7 +1056,8 @@ struct reason_view {
         : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
           rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
           key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
-          entries(r.entries.data()), ids_from(r.ids_from.data()), ref_room(std::max(f.rule_ref_room, cache.ref_room())), ids(&cache),
+          entries(r.entries.data()), ids_from(r.ids_from.data()),
+          ref_room(std::max(f.rule_ref_room, cache.ref_room())), ids(&cache),
           id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
 };
 
