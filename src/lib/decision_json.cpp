@@ -749,8 +749,8 @@ MASTERPRO_WRITE_INLINE bool same_finding(const trace_entry* trace, const trace_r
            same_refs(refs, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
 }
 
-/// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
-void find_shown(const decision& d, reason_list& r) {
+/// find_shown; `Rules`: the decision has its rules (which tell combinators from the rest).
+template <bool Rules> void find_shown_in(const decision& d, reason_list& r) {
     const auto n = static_cast<std::uint32_t>(d.trace.size());
     const trace_entry* trace = d.trace.data();
     const std::uint32_t* all_children = d.children.data();
@@ -766,6 +766,7 @@ void find_shown(const decision& d, reason_list& r) {
         r.shown_stamp = 1;
     }
     const std::uint32_t stamp = r.shown_stamp;
+    const detail::requirement* requirements = Rules ? d.rules->requirements.data() : nullptr;
     std::uint32_t* ids_from = r.ids_from.data();
     std::uint32_t* ids_stamp = r.ids_stamp.data();
     std::uint32_t* shown = r.shown.data();
@@ -780,6 +781,15 @@ void find_shown(const decision& d, reason_list& r) {
         if (e.children_count == 0) { // a leaf: shown
             if (ids_stamp[i] != stamp) ids_from[i] = i;
             shown[count++] = i;
+            continue;
+        }
+        // A combinator that is not pass (`all_of`, `sequence`, `when`, a competence) has a
+        // sub-result that is not pass, its status being decided by its sub-results' (as
+        // docs/decisions.md says: follow a status that is not pass and it ends at reasons), and
+        // its sub-results are requirements, none resting on its ids: nothing to look for there.
+        if (Rules && !can_be_reason(requirements[e.requirement])) {
+            assert(std::any_of(all_children + e.children_first, all_children + e.children_first + e.children_count,
+                               [&](std::uint32_t c) { return trace[c].result != status::pass; }));
             continue;
         }
         bool deepest = true;
@@ -805,6 +815,12 @@ void find_shown(const decision& d, reason_list& r) {
     for (const auto& gap : d.gaps)
         for ([[maybe_unused]] std::uint32_t g : gap)
             assert(std::binary_search(shown, shown + count, g) && "a gap names a result that is not shown");
+}
+
+/// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
+void find_shown(const decision& d, reason_list& r) {
+    if (d.rules) find_shown_in<true>(d, r);
+    else find_shown_in<false>(d, r);
 }
 
 /// find_shown, then the reasons: the same check of the same requirement and competence at
