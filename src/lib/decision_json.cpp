@@ -62,11 +62,22 @@ constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 // ---------------------------------------------------------------------------------------------
 // JSON text escaped beforehand, and the block it is written into.
 
+/// Copies `size` bytes in whole 32-byte blocks: up to 31 bytes past `size` are read and
+/// written, which the slack after every piece and after the json_out block absorbs.
+MASTERPRO_WRITE_INLINE void copy_blocks(char* to, const char* from, std::size_t size) {
+    std::size_t i = 0;
+    do {
+        std::memcpy(to + i, from + i, 16);
+        std::memcpy(to + i + 16, from + i + 16, 16);
+        i += 32;
+    } while (i < size);
+}
+
 /// Pieces of JSON text kept back to back in one string, with slack after the last, so that a
-/// piece is copied in whole 16-byte blocks: reading past its end stays inside the string.
+/// piece is copied in whole 32-byte blocks: reading past its end stays inside the string.
 class text_arena {
   public:
-    static constexpr std::size_t slack = 16;
+    static constexpr std::size_t slack = 32;
     struct piece {
         std::size_t at = 0;
         std::size_t size = 0; ///< 0 only for an empty piece (or a slot not filled yet)
@@ -97,8 +108,7 @@ class text_arena {
     const char* data() const noexcept { return text_.data(); }
     std::string_view view(piece p) const noexcept { return {text_.data() + p.at, p.size}; }
 
-  private:
-    /// Where `n` bytes go (with the slack after them).
+    /// Where `n` bytes go (with the slack after them), to be written and then `added`.
     char* room(std::size_t n) {
         if (used_ + n + slack > text_.size()) text_.resize(std::max(2 * text_.size(), used_ + n + slack));
         return text_.data() + used_;
@@ -109,6 +119,7 @@ class text_arena {
         return p;
     }
 
+  private:
     std::string text_; ///< used_ bytes of pieces, then at least `slack` more
     std::size_t used_ = 0;
 };
@@ -264,6 +275,7 @@ class json_out {
             at_ = sink_.put_long(at, {from, p.size});
             return;
         }
+        // (16 bytes a loop: what is written this way is mostly short, ids of levels and competences.)
         std::size_t i = 0;
         do {
             std::memcpy(at + i, from + i, 16);
@@ -310,6 +322,14 @@ class json_out {
         at_ += date_json(d, at_);
     }
 
+    /// Where `n` bytes (at most `block`) go, to be written without checks (see raw_out); then
+    /// `written` says where they end.
+    MASTERPRO_WRITE_INLINE char* reserve(std::size_t n) {
+        room(n);
+        return at_;
+    }
+    MASTERPRO_WRITE_INLINE void written(char* at) { at_ = at; }
+
   private:
     MASTERPRO_WRITE_INLINE void room(std::size_t n) {
         if (static_cast<std::size_t>(end_ - at_) < n) at_ = sink_.flush(at_);
@@ -318,6 +338,37 @@ class json_out {
     json_sink& sink_;
     char* at_;
     char* const end_;
+};
+
+/// Writes into room a json_out reserved, without checking for room (the writer keeps its
+/// position in a register): the same calls as json_out, for text whose length is known to fit.
+struct raw_out {
+    char* at;
+
+    MASTERPRO_WRITE_INLINE void put(char c) { *at++ = c; }
+    template <std::size_t N> MASTERPRO_WRITE_INLINE void put(const char (&json)[N]) {
+        std::memcpy(at, json, N - 1);
+        at += N - 1;
+    }
+    MASTERPRO_WRITE_INLINE void put(const char* text, piece p) {
+        copy_blocks(at, text + p.at, p.size);
+        at += p.size;
+    }
+    MASTERPRO_WRITE_INLINE void put(std::string_view json) {
+        std::memcpy(at, json.data(), json.size());
+        at += json.size();
+    }
+    MASTERPRO_WRITE_INLINE void put_number(double n) {
+        if (n >= 0 && n < 1e9) { // as json_out::put_number
+            const auto u = static_cast<std::uint32_t>(n);
+            if (u == n) {
+                if (u < 10) *at++ = static_cast<char>('0' + u);
+                else at = rapidjson::internal::u32toa(u, at);
+                return;
+            }
+        }
+        at = json_sink::put_number(at, n);
+    }
 };
 
 /// The memory of this thread's json_out block.
@@ -370,35 +421,84 @@ struct fragments {
     /// Each reason key seen so far in this rule set's decisions, numbered in the order seen, and
     /// the text of a reason with that key: `{"requirement":..,"kind":..,"check":..,"levels":[`
     /// before its levels, `],"competence":..,"status":"` after them. A rule set has few keys.
-    std::vector<std::uint32_t> key_slots; ///< hash table of key numbers (power-of-2 size)
+    struct key_slot {
+        reason_key key;
+        std::uint32_t number = none; ///< none: an empty slot
+    };
+    std::vector<key_slot> key_slots; ///< hash table of the keys and their numbers (power-of-2 size)
     std::vector<reason_key> keys;
     std::vector<piece> key_head, key_tail;
     std::vector<std::uint32_t> key_title; ///< per key: its requirement's title_from
+    /// The text of a reason up to its found value, whole: key_head, its levels, key_tail, its
+    /// status and `","found":`, made the first time a key is seen with those levels and that
+    /// status (a key has few such variants), so that writing a reason's head is one copy.
+    /// Only where the rules have at most 64 levels (the levels as bits of a word).
+    struct head_variant {
+        std::uint64_t levels;
+        status result;
+        std::uint32_t next; ///< the key's next variant, or none
+        piece text;
+    };
+    bool levels_as_bits = false;
+    std::size_t rule_ref_room = 0; ///< the longest text of a criterion, evidence type or credential type, and 1
+    std::size_t competence_room = 0; ///< the longest competence id, quoted
+    std::vector<std::uint32_t> key_variant; ///< per key: its first variant, or none
+    std::vector<head_variant> variants;
+
+    /// The head of a reason with key number `key`, levels `levels` (bits) and status `result`;
+    /// empty once the rule set has max_variants (the levels a finding is found at are the
+    /// candidates', not the rules': their variants are bounded so that memory is).
+    static constexpr std::size_t max_variants = std::size_t{1} << 14;
+    MASTERPRO_WRITE_INLINE piece reason_head(std::uint32_t key, std::uint64_t levels, status result) {
+        std::uint32_t* link = &key_variant[key];
+        for (; *link != none; link = &variants[*link].next) {
+            const head_variant& v = variants[*link];
+            if (v.levels == levels && v.result == result) return v.text;
+        }
+        if (variants.size() >= max_variants) return {};
+        *link = static_cast<std::uint32_t>(variants.size());
+        variants.push_back({levels, result, none, add_head(key, levels, result)});
+        return variants.back().text;
+    }
+
+    /// The number of the key of entry `e`, found by index: a row per requirement and check, in it
+    /// a cell per check argument and competence (filled as keys are seen).
+    static constexpr std::uint32_t check_kinds = 16; ///< more than check_kind has
+    static constexpr std::size_t max_rows = std::size_t{1} << 16, max_row = 4096; ///< (cells)
+    std::vector<std::uint32_t> key_rows;  ///< per requirement * check_kinds + check: where its row starts, or none
+    /// Rows: how many arguments, then per argument and competence (+ 1) the key's number or none.
+    std::vector<std::uint32_t> key_cells;
+    std::uint32_t competence_span = 1; ///< competences + 1 (cells per argument)
+
+    MASTERPRO_WRITE_INLINE std::uint32_t key_number(const trace_entry& e) {
+        const std::size_t row_index = std::size_t{e.requirement} * check_kinds + static_cast<std::uint8_t>(e.check);
+        if (row_index < key_rows.size() && key_rows[row_index] != none) {
+            const std::uint32_t* row = key_cells.data() + key_rows[row_index];
+            const auto column = static_cast<std::uint32_t>(e.competence + 1); // (outside competence scope, 0)
+            if (e.check_arg < row[0] && column < competence_span) {
+                const std::uint32_t number = row[1 + e.check_arg * competence_span + column];
+                if (number != none) return number;
+            }
+        }
+        return key_number_slow(e);
+    }
+    /// key_number the first time (by the key's hash).
+    MASTERPRO_WRITE_COLD std::uint32_t key_number_slow(const trace_entry& e);
 
     /// The number of `k`, made (with its text) the first time it is seen.
     std::uint32_t key_number(const reason_key& k) {
-        std::size_t mask = key_slots.size() - 1;
-        std::size_t slot = k.hash() & mask;
-        for (; key_slots[slot] != none; slot = (slot + 1) & mask)
-            if (keys[key_slots[slot]] == k) return key_slots[slot];
-        const auto number = static_cast<std::uint32_t>(keys.size());
-        add_key(k);
-        if (2 * keys.size() > key_slots.size()) {
-            key_slots.assign(2 * key_slots.size(), none);
-            mask = key_slots.size() - 1;
-            for (std::uint32_t n = 0; n < keys.size(); ++n) {
-                std::size_t s = keys[n].hash() & mask;
-                while (key_slots[s] != none) s = (s + 1) & mask;
-                key_slots[s] = n;
-            }
-        } else {
-            key_slots[slot] = number;
+        const std::size_t mask = key_slots.size() - 1;
+        for (std::size_t slot = k.hash() & mask;; slot = (slot + 1) & mask) {
+            const key_slot& known = key_slots[slot];
+            if (known.number == none) return new_key(k, slot);
+            if (known.key == k) return known.number;
         }
-        return number;
     }
 
   private:
+    MASTERPRO_WRITE_COLD std::uint32_t new_key(const reason_key& k, std::size_t slot);
     void add_key(const reason_key& k);
+    piece add_head(std::uint32_t key, std::uint64_t levels, status result);
 };
 
 /// The check's name as JSON text (`"min_items"`), or empty for the requirement as a whole.
@@ -434,6 +534,71 @@ void fragments::add_key(const reason_key& k) {
     key_head.push_back(text.add(text_before));
     key_tail.push_back(text.add(tail));
     key_title.push_back(title_from[k.requirement()]);
+    key_variant.push_back(none);
+}
+
+std::uint32_t fragments::key_number_slow(const trace_entry& e) {
+    const std::uint32_t number = key_number(reason_key::of(e));
+    const std::size_t row_index = std::size_t{e.requirement} * check_kinds + static_cast<std::uint8_t>(e.check);
+    const auto column = static_cast<std::uint32_t>(e.competence + 1);
+    if (row_index >= key_rows.size() || column >= competence_span) return number;
+    if (key_rows[row_index] == none) {
+        // As many arguments as the check can have: an `at_least` entry, a criterion, or none.
+        std::uint32_t args = 1;
+        switch (e.check) {
+        case check_kind::count_condition:
+            args = static_cast<std::uint32_t>(rules->requirements[e.requirement].counts.size());
+            break;
+        case check_kind::scorers:
+        case check_kind::spread:
+        case check_kind::agreed:
+        case check_kind::criterion_score:
+            args = static_cast<std::uint32_t>(rules->descriptor.criteria.size());
+            break;
+        default: break;
+        }
+        if (std::size_t{args} * competence_span > max_row) return number; // (found by hash)
+        key_rows[row_index] = static_cast<std::uint32_t>(key_cells.size());
+        key_cells.push_back(args);
+        key_cells.resize(key_cells.size() + std::size_t{args} * competence_span, none);
+    }
+    std::uint32_t* row = key_cells.data() + key_rows[row_index];
+    if (e.check_arg < row[0]) row[1 + e.check_arg * competence_span + column] = number;
+    return number;
+}
+
+static_assert(static_cast<std::uint32_t>(check_kind::mean) < fragments::check_kinds, "a row per check kind");
+
+std::uint32_t fragments::new_key(const reason_key& k, std::size_t slot) {
+    const auto number = static_cast<std::uint32_t>(keys.size());
+    add_key(k);
+    if (2 * keys.size() > key_slots.size()) {
+        key_slots.assign(2 * key_slots.size(), {});
+        const std::size_t mask = key_slots.size() - 1;
+        for (std::uint32_t n = 0; n < keys.size(); ++n) {
+            std::size_t s = keys[n].hash() & mask;
+            while (key_slots[s].number != none) s = (s + 1) & mask;
+            key_slots[s] = {keys[n], n};
+        }
+    } else {
+        key_slots[slot] = {k, number};
+    }
+    return number;
+}
+
+piece fragments::add_head(std::uint32_t key, std::uint64_t levels, status result) {
+    std::string t(text.view(key_head[key]));
+    bool first = true;
+    for (std::size_t l = 0; levels != 0; ++l, levels >>= 1) {
+        if (!(levels & 1)) continue;
+        if (!first) t += ',';
+        first = false;
+        t += text.view(level[l]);
+    }
+    t += text.view(key_tail[key]);
+    t += to_string(result);
+    t += "\",\"found\":";
+    return text.add(t);
 }
 
 /// False for a combinator whose status, when not pass, is that of a child that is not pass
@@ -493,7 +658,15 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
         f.count_title.emplace_back();
         for (const auto& c : r.counts) f.count_title.back().push_back(add(c.title));
     }
-    f.key_slots.assign(64, none);
+    f.key_slots.assign(64, {});
+    // (Without rows for rules of very many requirements: their keys are found by hash.)
+    if (requirements.size() * fragments::check_kinds <= fragments::max_rows)
+        f.key_rows.assign(requirements.size() * fragments::check_kinds, none);
+    f.competence_span = static_cast<std::uint32_t>(q.competences.size() + 1);
+    f.levels_as_bits = q.levels.size() <= 64;
+    for (const auto* pieces : {&f.criterion, &f.evidence_type, &f.credential_type})
+        for (const piece p : *pieces) f.rule_ref_room = std::max(f.rule_ref_room, p.size + 1);
+    for (const piece p : f.competence) f.competence_room = std::max(f.competence_room, p.size);
     f.owner = rules;
     f.rules = rules.get();
     return f;
@@ -506,16 +679,26 @@ fragments& fragments_of(const std::shared_ptr<const detail::program>& rules) {
 /// pass and has no sub-result that is not pass (plus anything a gap names), with the same
 /// finding at several levels merged into one reason.
 struct reason_list {
+    // Filled by find_shown. The lists only grow (from decision to decision nothing is filled
+    // or cleared): what a decision does not write is not read.
     std::vector<std::uint32_t> shown;    ///< trace entries shown (as a reason or part of one), in order
+    std::uint32_t shown_count = 0;       ///< how many of `shown` this decision's
     std::vector<std::uint32_t> ids_from; ///< per trace entry shown: the entry whose ids it rests on
+    /// Per trace entry: the decision (stamp) whose parent made `ids_from` its own; stamped so
+    /// that no decision has to clear them.
+    std::vector<std::uint32_t> ids_stamp;
+    std::uint32_t shown_stamp = 0; ///< this decision's, in ids_stamp
     // Filled by find_reasons.
     struct reason {
         std::uint32_t first;    ///< its first trace entry
         std::uint32_t key;      ///< its key's number (fragments::keys)
         std::uint32_t last;     ///< its last trace entry
         std::uint32_t same_key; ///< the next reason with its key, or none
+        std::uint64_t levels;   ///< its levels as bits (when the rules have at most 64 levels)
+        piece head;             ///< its text up to `"found":` (fragments::reason_head), or empty
     };
     std::vector<reason> reasons;
+    std::uint32_t reason_count = 0; ///< how many of `reasons` this decision's
     struct entry {
         std::uint32_t number; ///< its reason
         /// The next entry of the same reason, or none: a reason's entries (and so its levels)
@@ -566,14 +749,26 @@ MASTERPRO_WRITE_INLINE bool same_finding(const trace_entry* trace, const trace_r
            same_refs(refs, x_ids.refs_first, x_ids.refs_count, y_ids.refs_first, y_ids.refs_count);
 }
 
-/// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
-void find_shown(const decision& d, reason_list& r) {
+/// find_shown; `Rules`: the decision has its rules (which tell combinators from the rest).
+template <bool Rules> void find_shown_in(const decision& d, reason_list& r) {
     const auto n = static_cast<std::uint32_t>(d.trace.size());
     const trace_entry* trace = d.trace.data();
     const std::uint32_t* all_children = d.children.data();
-    r.ids_from.assign(n, none); // `none`: its own, for now
+    // Grown, never filled: an entry's ids_from counts only where ids_stamp says this decision
+    // set it, and every entry shown gets one.
+    if (r.ids_from.size() < n) {
+        r.ids_from.resize(n);
+        r.ids_stamp.resize(n, 0);
+        r.shown.resize(n);
+    }
+    if (++r.shown_stamp == 0) { // after 2^32 decisions: stamps of old decisions could match again
+        std::fill(r.ids_stamp.begin(), r.ids_stamp.end(), 0);
+        r.shown_stamp = 1;
+    }
+    const std::uint32_t stamp = r.shown_stamp;
+    const detail::requirement* requirements = Rules ? d.rules->requirements.data() : nullptr;
     std::uint32_t* ids_from = r.ids_from.data();
-    r.shown.resize(n);
+    std::uint32_t* ids_stamp = r.ids_stamp.data();
     std::uint32_t* shown = r.shown.data();
     std::uint32_t count = 0;
     // Children come after their parent: by the time an entry is reached, its parent has said
@@ -583,6 +778,20 @@ void find_shown(const decision& d, reason_list& r) {
         const trace_entry& e = trace[i];
         // A result that passes is no reason, and the checks of a requirement that passes pass.
         if (e.result == status::pass) continue;
+        if (e.children_count == 0) { // a leaf: shown
+            if (ids_stamp[i] != stamp) ids_from[i] = i;
+            shown[count++] = i;
+            continue;
+        }
+        // A combinator that is not pass (`all_of`, `sequence`, `when`, a competence) has a
+        // sub-result that is not pass, its status being decided by its sub-results' (as
+        // docs/decisions.md says: follow a status that is not pass and it ends at reasons), and
+        // its sub-results are requirements, none resting on its ids: nothing to look for there.
+        if (Rules && !can_be_reason(requirements[e.requirement])) {
+            assert(std::any_of(all_children + e.children_first, all_children + e.children_first + e.children_count,
+                               [&](std::uint32_t c) { return trace[c].result != status::pass; }));
+            continue;
+        }
         bool deepest = true;
         const std::uint32_t* children = all_children + e.children_first;
         const std::uint32_t* const children_end = children + e.children_count;
@@ -593,16 +802,25 @@ void find_shown(const decision& d, reason_list& r) {
             deepest = false;
             // A check that records no ids of its own (a mean, a coverage, a count of none) is
             // judged over the ids of its requirement.
-            if (child.check != check_kind::whole && child.refs_count == 0) ids_from[c] = i;
+            if (child.check != check_kind::whole && child.refs_count == 0) {
+                ids_from[c] = i;
+                ids_stamp[c] = stamp;
+            }
         }
         if (!deepest) continue;
-        if (ids_from[i] == none) ids_from[i] = i;
+        if (ids_stamp[i] != stamp) ids_from[i] = i;
         shown[count++] = i;
     }
-    r.shown.resize(count);
+    r.shown_count = count;
     for (const auto& gap : d.gaps)
         for ([[maybe_unused]] std::uint32_t g : gap)
-            assert(ids_from[g] != none && "a gap names a result that is not shown");
+            assert(std::binary_search(shown, shown + count, g) && "a gap names a result that is not shown");
+}
+
+/// The trace entries shown and whose ids each rests on (`shown`, `ids_from`).
+void find_shown(const decision& d, reason_list& r) {
+    if (d.rules) find_shown_in<true>(d, r);
+    else find_shown_in<false>(d, r);
 }
 
 /// find_shown, then the reasons: the same check of the same requirement and competence at
@@ -611,10 +829,11 @@ void find_shown(const decision& d, reason_list& r) {
 /// `same_key`.
 MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragments& f) {
     find_shown(d, r);
-    const std::size_t shown_count = r.shown.size();
-    r.entries.resize(d.trace.size());
+    const std::size_t shown_count = r.shown_count;
+    // Grown, never filled: what this decision reads it writes first.
+    if (r.entries.size() < d.trace.size()) r.entries.resize(d.trace.size());
     // At most one reason per entry shown, and one new key.
-    r.reasons.resize(shown_count);
+    if (r.reasons.size() < shown_count) r.reasons.resize(shown_count);
     const std::size_t keys_at_most = f.keys.size() + shown_count;
     if (r.keys.size() < keys_at_most) r.keys.resize(keys_at_most, {0, none});
     r.title_stamp.resize(f.title.size(), 0);
@@ -631,35 +850,52 @@ MASTERPRO_NOINLINE void find_reasons(const decision& d, reason_list& r, fragment
     reason_list::reason* reasons = r.reasons.data();
     reason_list::entry* entries = r.entries.data();
     reason_list::key_state* keys = r.keys.data();
+    const bool levels_as_bits = f.levels_as_bits;
     const std::uint32_t stamp = r.stamp;
     std::uint32_t count = 0;
     const std::uint32_t* shown = r.shown.data();
     for (std::size_t s = 0; s < shown_count; ++s) {
         const std::uint32_t i = shown[s];
-        const std::uint32_t key = f.key_number(reason_key::of(trace[i]));
+        const trace_entry& e = trace[i];
+        const std::uint32_t key = f.key_number(e);
+        // A level's bit (none outside a level; unused when the rules have more than 64).
+        const std::uint64_t level = e.level >= 0 ? std::uint64_t{1} << (e.level & 63) : 0;
         reason_list::key_state& state = keys[key];
-        if (state.stamp != stamp) state = {stamp, none};
-        std::uint32_t* link = &state.reason;
-        while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
-            link = &reasons[*link].same_key;
-        std::uint32_t reason = *link;
-        if (reason == none) {
+        std::uint32_t reason;
+        if (state.stamp != stamp) { // the key's first reason
             reason = count++;
-            *link = reason;
-            reasons[reason] = {i, key, i, none};
-            // The title of each requirement the reasons name, once, in the order they name it.
-            const std::uint32_t title = f.key_title[key];
-            if (title != none && r.title_stamp[title] != stamp) {
-                r.title_stamp[title] = stamp;
-                r.titles.push_back(title);
-            }
+            state = {stamp, reason};
+            reasons[reason] = {i, key, i, none, level, {}};
         } else {
-            entries[reasons[reason].last].next = i;
-            reasons[reason].last = i;
+            std::uint32_t* link = &state.reason;
+            while (*link != none && !same_finding(trace, refs, ids_from, reasons[*link].first, i))
+                link = &reasons[*link].same_key;
+            reason = *link;
+            if (reason == none) {
+                reason = count++;
+                *link = reason;
+                reasons[reason] = {i, key, i, none, level, {}};
+            } else {
+                entries[reasons[reason].last].next = i;
+                reasons[reason].last = i;
+                reasons[reason].levels |= level;
+            }
         }
         entries[i] = {reason, none};
     }
-    r.reasons.resize(count);
+    r.reason_count = count;
+    // The title of each requirement the reasons name, once, in the order they name it; and the
+    // reasons' heads, now that their levels are known.
+    std::uint32_t* title_stamp = r.title_stamp.data();
+    for (std::uint32_t k = 0; k < count; ++k) {
+        const std::uint32_t title = f.key_title[reasons[k].key];
+        if (title != none && title_stamp[title] != stamp) {
+            title_stamp[title] = stamp;
+            r.titles.push_back(title);
+        }
+        if (levels_as_bits)
+            reasons[k].head = f.reason_head(reasons[k].key, reasons[k].levels, trace[reasons[k].first].result);
+    }
 }
 
 reason_list& thread_reasons() {
@@ -697,13 +933,28 @@ std::string_view phrase_json(std::uint32_t p) {
 /// reasons name the same few items again and again.
 class id_cache {
   public:
-    void reset(const decision& d) {
+    void reset(const decision& d, const fragments& rules) {
         d_ = &d;
+        rules_ = &rules;
         text_.clear();
+        ref_room_ = 0;
         slots_[0].assign(d.evidence_ids.size(), {});
         slots_[1].assign(d.assessor_ids.size(), {});
         slots_[2].assign(d.assessments.size(), {});
         slots_[3].assign(d.credential_ids.size(), {});
+    }
+    /// At least the length of any id's text, and a comma.
+    std::size_t ref_room() {
+        if (ref_room_) return ref_room_;
+        const decision& d = *d_;
+        // Escaping makes a byte at most six ("\u001f"); an assessment is "assessor/competence@date".
+        std::size_t longest = 0;
+        for (const auto* ids : {&d.evidence_ids, &d.credential_ids})
+            for (const std::string& id : *ids) longest = std::max(longest, id.size());
+        std::size_t longest_assessor = 0;
+        for (const std::string& id : d.assessor_ids) longest_assessor = std::max(longest_assessor, id.size());
+        ref_room_ = 6 * std::max(longest, longest_assessor + rules_->competence_room + 12) + 3;
+        return ref_room_;
     }
 
     /// Writes the id of a ref of kind evidence, assessor, assessment or credential, quoted.
@@ -722,6 +973,30 @@ class id_cache {
 
     MASTERPRO_WRITE_COLD piece escape(std::size_t kind, std::uint32_t index) {
         if (kind == 2) {
+            // Usually put together from the assessor's text (escaped first, kept for the
+            // assessor), the competence's (the rules') and the date, copied in whole blocks.
+            const auto& a = d_->assessments[index];
+            piece& assessor = slots_[1][a.assessor];
+            if (assessor.size == 0) assessor = escape(1, a.assessor);
+            const piece competence = rules_->competence[a.competence];
+            char dated[16];
+            const std::size_t n = date_json(a.dated, dated);
+            if (assessor.size == d_->assessor_ids[a.assessor].size() + 2 && n == 12 &&
+                competence.size == d_->qualification().competences[a.competence].id.size() + 2) { // nothing escaped
+                // `"assessor` `/` `competence` `@` `YYYY-MM-DD` `"`
+                const std::size_t size = assessor.size + competence.size + 10;
+                char* to = text_.room(size);
+                copy_blocks(to, text_.data() + assessor.at, assessor.size - 1);
+                to += assessor.size - 1;
+                *to++ = '/';
+                copy_blocks(to, rules_->text.data() + competence.at + 1, competence.size - 2);
+                to += competence.size - 2;
+                *to++ = '@';
+                std::memcpy(to, dated + 1, 11); // the date and its closing quote
+                return text_.added(size);
+            }
+        }
+        if (kind == 2) { // an assessor or competence to escape (or a year outside 0-9999)
             const auto& a = d_->assessments[index];
             const std::string& assessor = d_->assessor_ids[a.assessor];
             const std::string& competence = d_->qualification().competences[a.competence].id;
@@ -756,10 +1031,12 @@ class id_cache {
 
   private:
     const decision* d_ = nullptr;
+    const fragments* rules_ = nullptr; ///< of d_'s rules
     text_arena text_;
     std::vector<piece> slots_[4]; ///< per ref kind and index: its text, once escaped
     std::string label_;
     escaper escape_;
+    std::size_t ref_room_ = 0; ///< 0 until ref_room() is asked
 };
 
 static_assert(static_cast<int>(ref_kind::evidence) == 0 && static_cast<int>(ref_kind::assessor) == 1 &&
@@ -786,6 +1063,7 @@ struct reason_view {
     const reason_list::reason* reasons;
     const reason_list::entry* entries;
     const std::uint32_t* ids_from;
+    std::size_t ref_room; ///< at least the length of any ref's text, and a comma
     id_cache* ids;
     piece* id_slots[4]; ///< evidence, assessor, assessment, credential
     const char* id_text;
@@ -794,28 +1072,40 @@ struct reason_view {
         : trace(d.trace.data()), refs(d.refs.data()), text(f.text.data()), level(f.level.data()),
           rule_refs{f.criterion.data(), f.evidence_type.data(), f.credential_type.data()},
           key_head(f.key_head.data()), key_tail(f.key_tail.data()), reasons(r.reasons.data()),
-          entries(r.entries.data()), ids_from(r.ids_from.data()), ids(&cache),
+          entries(r.entries.data()), ids_from(r.ids_from.data()),
+          ref_room(std::max(f.rule_ref_room, cache.ref_room())), ids(&cache),
           id_slots{cache.slots(0), cache.slots(1), cache.slots(2), cache.slots(3)}, id_text(cache.text()) {}
 };
 
 static_assert(static_cast<int>(ref_kind::criterion) == 4 && static_cast<int>(ref_kind::evidence_type) == 5 &&
               static_cast<int>(ref_kind::credential_type) == 6, "reason_view::rule_refs is indexed by ref kind");
 
-MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, json_out& out, const trace_ref& ref) {
+/// The id of a ref, escaped the first time the decision shows it.
+MASTERPRO_WRITE_INLINE piece& id_slot(reason_view& v, std::size_t kind, std::uint32_t index) {
+    piece& slot = v.id_slots[kind][index];
+    if (slot.size == 0) { // a JSON string is never empty
+        slot = v.ids->escape(kind, index);
+        v.id_text = v.ids->text();
+    }
+    return slot;
+}
+
+template <class Out> MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, Out& out, const trace_ref& ref) {
     const auto kind = static_cast<std::size_t>(ref.kind);
     if (kind < 4) {
-        piece& slot = v.id_slots[kind][ref.index];
-        if (slot.size == 0) { // a JSON string is never empty
-            slot = v.ids->escape(kind, ref.index);
-            v.id_text = v.ids->text();
-        }
-        out.put(v.id_text, slot);
+        out.put(v.id_text, id_slot(v, kind, ref.index));
         return;
     }
     out.put(v.text, v.rule_refs[kind - 4][ref.index]);
 }
 
-MASTERPRO_WRITE_INLINE void write_value(reason_view& v, json_out& out, const detail_value& value) {
+/// At least the length of write_value's text, `ref_room` at least that of any ref.
+MASTERPRO_WRITE_INLINE std::size_t value_room(const detail_value& value, std::size_t ref_room) {
+    if (value.what != detail_value::kind::refs) return 32; // a number, a phrase, null
+    return 2 + value.count * ref_room;
+}
+
+template <class Out> MASTERPRO_WRITE_INLINE void write_value(reason_view& v, Out& out, const detail_value& value) {
     switch (value.what) {
     case detail_value::kind::number: out.put_number(value.number); return;
     case detail_value::kind::phrase: out.put(phrase_json(value.first)); return;
@@ -847,9 +1137,9 @@ constexpr std::string_view id_keys[] = {"\"evidence\"", "\"assessors\"", "\"asse
 
 /// The ids an entry rests on, grouped by kind (`,"evidence":[...]`, ...), groups in the order
 /// their first id appears.
-MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, json_out& out, const trace_entry& e) {
-    const trace_ref* refs = v.refs + e.refs_first;
+template <class Out> MASTERPRO_WRITE_INLINE void write_ids(reason_view& v, Out& out, const trace_entry& e) {
     const std::uint32_t count = e.refs_count;
+    const trace_ref* refs = v.refs + e.refs_first;
     unsigned written = 0;
     for (std::uint32_t i = 0; i < count; ++i) {
         const int group = id_group(refs[i].kind);
@@ -908,22 +1198,57 @@ MASTERPRO_WRITE_INLINE void write_levels(reason_view& v, json_out& out, reason_l
     }
 }
 
+/// A reason (after a comma unless it is the first). The usual reason, a few hundred bytes, is
+/// written into room reserved for it whole, without a check per piece.
 MASTERPRO_WRITE_INLINE void write_reason(reason_view& v, json_out& out, reason_list& reasons, std::size_t k) {
     const std::uint32_t i = v.reasons[k].first;
     const trace_entry& e = v.trace[i];
-    const std::uint32_t key = v.reasons[k].key;
-    out.put(v.text, v.key_head[key]);
-    write_levels(v, out, reasons, i);
-    out.put(v.text, v.key_tail[key]);
-    switch (e.result) {
-    case status::pass: out.put("pass\",\"found\":"); break;
-    case status::fail: out.put("fail\",\"found\":"); break;
-    case status::insufficient: out.put("insufficient\",\"found\":"); break;
+    const trace_entry& ids = v.trace[v.ids_from[i]];
+    const piece head = v.reasons[k].head;
+    if (head.size != 0) { // (a head is never empty text)
+        // The comma, head, found, `,"required":`, required, ids (at most four groups' keys and
+        // brackets, a comma after each id) and `}`.
+        const std::size_t ref_room = v.ref_room;
+        const std::size_t room = 1 + head.size + value_room(e.found, ref_room) + 12 + value_room(e.required, ref_room) +
+                                 64 + ids.refs_count * ref_room + 1;
+        if (room <= json_out::block) {
+            raw_out raw{out.reserve(room)};
+            if (k) raw.put(',');
+            raw.put(v.text, head);
+            if (e.found.what == detail_value::kind::number && e.required.what == detail_value::kind::number) {
+                raw.put_number(e.found.number); // the usual counts
+                raw.put(",\"required\":");
+                raw.put_number(e.required.number);
+            } else {
+                write_value(v, raw, e.found);
+                raw.put(",\"required\":");
+                write_value(v, raw, e.required);
+            }
+            write_ids(v, raw, ids);
+            raw.put('}');
+            assert(static_cast<std::size_t>(raw.at - out.reserve(0)) <= room);
+            out.written(raw.at);
+            return;
+        }
+    }
+    if (k) out.put(',');
+    if (head.size != 0) {
+        out.put(v.text, head);
+    } else {
+        const std::uint32_t key = v.reasons[k].key;
+        out.put(v.text, v.key_head[key]);
+        write_levels(v, out, reasons, i);
+        out.put(v.text, v.key_tail[key]);
+        switch (e.result) {
+        case status::pass: out.put("pass\",\"found\":"); break;
+        case status::fail: out.put("fail\",\"found\":"); break;
+        case status::insufficient: out.put("insufficient\",\"found\":"); break;
+        }
     }
     write_value(v, out, e.found);
     out.put(",\"required\":");
     write_value(v, out, e.required);
-    write_ids(v, out, v.trace[v.ids_from[i]]);
+    write_ids(v, out, ids);
     out.put('}');
 }
 
@@ -934,11 +1259,8 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
     find_reasons(d, reasons, f);
     reason_view v(d, f, reasons, r.ids);
     out.put(",\"reasons\":[");
-    const std::size_t count = reasons.reasons.size();
-    for (std::size_t k = 0; k < count; ++k) {
-        if (k) out.put(',');
-        write_reason(v, out, reasons, k);
-    }
+    const std::size_t count = reasons.reason_count;
+    for (std::size_t k = 0; k < count; ++k) write_reason(v, out, reasons, k);
     out.put("],\"gaps\":{");
     bool first = true;
     for (std::size_t l = 0; l < d.gaps.size(); ++l) {
@@ -947,9 +1269,11 @@ MASTERPRO_WRITE_INLINE void write_reasons(const render& r, json_out& out, fragme
         first = false;
         out.put(f.text, f.level[l]);
         out.put(":[");
-        for (std::size_t g = 0; g < d.gaps[l].size(); ++g) {
+        const std::uint32_t* gap = d.gaps[l].data();
+        const std::size_t gap_count = d.gaps[l].size();
+        for (std::size_t g = 0; g < gap_count; ++g) {
             if (g) out.put(',');
-            out.put_uint(reasons.entries[d.gaps[l][g]].number);
+            out.put_uint(v.entries[gap[g]].number);
         }
         out.put(']');
     }
@@ -1168,7 +1492,7 @@ void append_entry(std::string& s, const decision& d, const trace_entry& e, const
 void append_json(std::string& out, const decision& d, const decision_json_options& options) {
     thread_local id_cache ids;
     fragments& f = fragments_of(d.rules);
-    ids.reset(d);
+    ids.reset(d, f);
     const std::size_t before = out.size();
     try {
         json_sink sink{out, block_memory()};
@@ -1270,11 +1594,12 @@ void keep_reasons_only(decision& d) {
         return at;
     };
     std::vector<trace_entry> trace;
-    trace.reserve(r.shown.size());
+    trace.reserve(r.shown_count);
     // The old index of each kept entry maps to its new one.
     thread_local std::vector<std::uint32_t> new_index;
     new_index.resize(d.trace.size());
-    for (std::uint32_t i : r.shown) {
+    for (std::uint32_t s = 0; s < r.shown_count; ++s) {
+        const std::uint32_t i = r.shown[s];
         const trace_entry& old = d.trace[i];
         const trace_entry& ids = d.trace[r.ids_from[i]];
         trace_entry e = old;

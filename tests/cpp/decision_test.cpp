@@ -707,3 +707,102 @@ TEST_CASE("a gap names each result once, a leaf that is not pass, the same decis
     }
     CHECK(named > 0);
 }
+
+namespace {
+
+/// The Master Welder rules with `count` levels: M1, M2 and copies of M2 named M3, M4, ...
+masterpro::rule_set welder_with_levels(std::size_t count) {
+    rapidjson::Document rules;
+    const std::string text = mt::read_text(mt::source_dir() / "rules/qualifications/LT-AMK-WELD-001.json");
+    rules.Parse(text.c_str(), text.size());
+    REQUIRE_FALSE(rules.HasParseError());
+    auto& levels = rules["levels"];
+    REQUIRE(levels.Size() == 2);
+    for (std::size_t l = 3; l <= count; ++l) {
+        rapidjson::Value copy(levels[1], rules.GetAllocator());
+        copy["id"].SetString(("M" + std::to_string(l)).c_str(), rules.GetAllocator());
+        levels.PushBack(copy, rules.GetAllocator());
+    }
+    auto loaded = masterpro::rule_set::from_json(mt::compact(rules), "welder.json");
+    REQUIRE(loaded.has_value());
+    return *loaded;
+}
+
+/// The level's index from its id ("M12": 11).
+int level_index(const rapidjson::Value& id) { return std::stoi(std::string(id.GetString()).substr(1)) - 1; }
+
+} // namespace
+
+TEST_CASE("a reason found at many levels lists them all, in order, with rules of up to 64 levels and more") {
+    // Reasons' levels are rendered from a word of bits where the rules have at most 64 levels,
+    // and from the list of their entries otherwise: both give the levels in order, once.
+    const auto two = mt::welder();
+    const auto lines = mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl");
+    for (const std::size_t count : {std::size_t{63}, std::size_t{64}, std::size_t{65}, std::size_t{70}}) {
+        const auto many = welder_with_levels(count);
+        std::size_t all_levels = 0; // reasons found at every level from M2 on
+        for (const auto& line : lines) {
+            const auto d2 = two.evaluate_json(line);
+            const auto d = many.evaluate_json(line);
+            REQUIRE(d2.has_value() == d.has_value());
+            if (!d) continue;
+            const std::string json = masterpro::to_json(*d);
+            rapidjson::Document parsed, parsed2;
+            parsed.Parse(json.c_str(), json.size());
+            REQUIRE_FALSE(parsed.HasParseError());
+            CHECK(mt::compact(parsed) == json);
+            const std::string json2 = masterpro::to_json(*d2);
+            parsed2.Parse(json2.c_str(), json2.size());
+            // Each reason's levels in order, once (a competence's reason may be found at every
+            // copy of M2). What is found at M1 and M2 is what the rules with two levels find.
+            std::vector<std::string> at_first_two;
+            for (auto& reason : parsed["reasons"].GetArray()) {
+                auto& reason_levels = reason["levels"];
+                REQUIRE(reason_levels.Size() > 0);
+                for (rapidjson::SizeType l = 1; l < reason_levels.Size(); ++l)
+                    CHECK(level_index(reason_levels[l - 1]) < level_index(reason_levels[l]));
+                if (level_index(reason_levels[0]) <= 1 && reason_levels.Size() == count - level_index(reason_levels[0]))
+                    ++all_levels;
+                rapidjson::Value first_two(rapidjson::kArrayType);
+                for (auto& l : reason_levels.GetArray())
+                    if (level_index(l) < 2) first_two.PushBack(rapidjson::Value(l, parsed.GetAllocator()), parsed.GetAllocator());
+                if (first_two.Empty()) continue; // found at a copy of M2 only (its own requirements)
+                reason_levels = first_two;
+                at_first_two.push_back(mt::compact(reason));
+            }
+            std::vector<std::string> expected;
+            for (const auto& reason : parsed2["reasons"].GetArray()) expected.push_back(mt::compact(reason));
+            CHECK(at_first_two == expected);
+        }
+        CHECK(all_levels > 0);
+    }
+}
+
+TEST_CASE("reasons whose ids escape to many times their length render whole wherever the block ends") {
+    // A reason is written into room reserved for it when a bound on its length fits the block:
+    // ids of control characters (six bytes each, escaped) near that bound, after text that
+    // leaves the block more or less full.
+    const auto rules = mt::welder();
+    for (const std::size_t length : {std::size_t{1}, std::size_t{100}, std::size_t{500}, std::size_t{600},
+                                     std::size_t{640}, std::size_t{700}}) {
+        std::string id_json = "\"AS-";
+        for (std::size_t i = 0; i < length; ++i) id_json += "\\u0002";
+        id_json += "\"";
+        const std::string id = "AS-" + std::string(length, '\x02');
+        auto d = rules.evaluate_json(demo_with("MW-DEMO-4", {{"\"AS-B\"", id_json}}));
+        REQUIRE(d.has_value());
+        const std::string alone = masterpro::to_json(*d);
+        rapidjson::Document parsed;
+        parsed.Parse(alone.c_str(), alone.size());
+        REQUIRE_FALSE(parsed.HasParseError());
+        CHECK(mt::compact(parsed) == alone);
+        std::set<std::string> strings;
+        strings_of(parsed, strings);
+        CHECK(strings.count(id) == 1);
+        for (std::size_t prefix = 0; prefix < 4100; prefix += 97) {
+            std::string out(prefix, 'x');
+            masterpro::append_json(out, *d);
+            CHECK(out.compare(prefix, std::string::npos, alone) == 0);
+        }
+    }
+}
