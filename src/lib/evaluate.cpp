@@ -701,14 +701,14 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
     return yes;
 }
 
-/// The key tests (masks[0 .. key count)) on the elements of a block whose key is not an
-/// interned string (`other`, bit i: elements[i]), each test run on them.
+/// The key tests on the elements of a block whose key is not an interned string (`other`, bit
+/// i: elements[i]), each test run on them; their bits go to the tests' masks (key_mask).
 [[gnu::noinline]] void other_keys(const fused_pass::mask_plan& m, std::uint64_t other, const std::uint64_t* column,
                                   const value* elements, std::uint64_t* masks, const expr_pool& pool, scratch& arena) {
     for (std::size_t t = 0; t < m.key_tests.size(); ++t) {
         for (std::uint64_t rest = other; rest; rest &= rest - 1) {
             const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
-            if (packed_test_slow(m.key_tests[t], column[i], elements[i], pool, arena)) masks[t] |= std::uint64_t{1} << i;
+            if (packed_test_slow(m.key_tests[t], column[i], elements[i], pool, arena)) masks[m.key_mask[t]] |= std::uint64_t{1} << i;
         }
     }
 }
@@ -719,29 +719,29 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
 /// pass stops after the element that decides the last undecided operation.
 void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
     scratch& arena = *f.arena;
-    const auto& pool = f.rules->exprs;
     const auto& m = pass.masks;
-    const std::uint32_t count = m.operations, keys = m.key_count, tests = keys + m.test_count;
+    const std::uint32_t count = m.operations, keys = m.key_count;
     const std::size_t atoms = m.atoms;
-    // One block: masks (per test, then one of every element), the elements of each key atom,
-    // and tallies.
-    auto* masks = arena.make<std::uint64_t>(tests + 1 + atoms + (count + 1) / 2 + 1);
-    std::uint64_t* by_atom = masks + tests + 1;
-    auto* tally = reinterpret_cast<std::uint32_t*>(by_atom + atoms);
+    // Per operation: its count, or for the others 1 once decided.
+    auto* tally = arena.make<std::uint32_t>(count);
     for (std::uint32_t k = 0; k < count; ++k) tally[k] = 0;
     state.done = true;
     state.tally = tally;
     state.kinds = m.kinds.data();
     state.nonempty = list.size > 0;
-    const std::uint32_t* op_quad = m.op_quad.data();
+    // A block's masks (mask_plan), on the stack unless the rule has very many tests.
+    constexpr std::size_t on_stack = 48;
+    std::uint64_t local[on_stack];
+    std::uint64_t* masks = m.mask_count <= on_stack ? local : arena.make<std::uint64_t>(m.mask_count);
+    std::uint64_t* by_atom = masks + m.atom_masks;
     std::size_t open = pass.deciding;
     const bool counting = pass.counting;
     const std::uint32_t size = list.size;
-    const std::uint8_t* kinds = m.kinds.data();
-    const std::uint32_t* op_from = m.op_from.data();
-    const std::uint32_t* op_tests = m.op_tests.data();
+    const auto* ops = m.ops.data();
+    const std::uint32_t* more_masks = m.more_masks.data();
     const std::uint16_t* key_atoms = m.key_atoms.data();
-    const std::uint8_t* key_equal = m.key_equal.data();
+    const std::uint32_t derived = static_cast<std::uint32_t>(m.derived.size());
+    const std::uint32_t* derived_tests = m.derived.data();
     const auto* cell_tests = m.cell_tests.data();
     const std::uint64_t* key_column = keys > 0 ? list.cells + static_cast<std::size_t>(pass.key_column) * size : nullptr;
     std::uint32_t visited = size; // elements run_pass would walk
@@ -749,46 +749,45 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     for (std::uint32_t first = 0; first < size; first += 64) {
         const std::uint32_t n = std::min<std::uint32_t>(64, size - first);
         const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-        masks[tests] = all;
+        masks[m.every_mask] = all;
         if (keys > 0) {
             // One scan of the key column: the elements of each atom, and those whose key is
-            // not an interned string (each key test run on them).
+            // not an interned string (each key test run on them). An atom's cell less the
+            // first atom cell is the atom; any other cell's is 2^32 or more (no number has the
+            // bits of a box).
             for (std::size_t a = 0; a < atoms; ++a) by_atom[a] = 0;
-            std::uint64_t other = 0;
+            std::uint64_t other = 0, bit = 1;
             const std::uint64_t* column = key_column + first;
-            for (std::uint32_t i = 0; i < n; ++i) {
-                const std::uint64_t c = column[i];
-                if ((c >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
-                    const std::size_t atom = c & 0xFFFFU;
-                    if (atom < atoms) by_atom[atom] |= std::uint64_t{1} << i;
-                } else {
-                    other |= std::uint64_t{1} << i;
-                }
+            constexpr std::uint64_t atom_cell = packed::cell(packed::atom_kind);
+            for (std::uint32_t i = 0; i < n; ++i, bit <<= 1) {
+                const std::uint64_t atom = column[i] - atom_cell;
+                if (atom < atoms) by_atom[atom] |= bit;
+                else if (atom >> 32) other |= bit;
             }
-            for (std::uint32_t t = 0; t < keys; ++t) {
+            for (std::uint32_t d = 0; d < derived; ++d) {
+                const std::uint32_t t = derived_tests[d];
                 const std::uint64_t of_atom = by_atom[key_atoms[t]];
-                masks[t] = key_equal[t] ? of_atom : all & ~of_atom & ~other;
+                masks[t] = m.key_equal[t] ? of_atom : all & ~of_atom & ~other;
             }
-            if (other) other_keys(m, other, column, list.elements + first, masks, pool, arena);
+            if (other) other_keys(m, other, column, list.elements + first, masks, f.rules->exprs, arena);
         }
-        for (std::uint32_t t = keys; t < tests; ++t) {
-            const auto& test = cell_tests[t - keys];
-            masks[t] = cell_test_mask(test, m.tests[t - keys], list.cells + std::size_t{test.column} * size + first, list.elements,
-                                      first, n, pool, arena);
+        for (std::uint32_t t = 0; t < m.test_count; ++t) {
+            const auto& test = cell_tests[t];
+            masks[keys + t] = cell_test_mask(test, m.tests[t], list.cells + std::size_t{test.column} * size + first, list.elements,
+                                             first, n, f.rules->exprs, arena);
         }
         for (std::uint32_t k = 0; k < count; ++k) {
-            const std::uint8_t kind = kinds[k];
-            if (kind != 0 && tally[k]) continue; // decided
-            const std::uint32_t* quad = op_quad + 4 * k;
-            std::uint64_t holds = masks[quad[0]] & masks[quad[1]] & masks[quad[2]] & masks[quad[3]];
-            for (std::uint32_t j = op_from[k] + 4; j < op_from[k + 1]; ++j) holds &= masks[op_tests[j]];
-            if (kind == 0) {
+            const auto& o = ops[k];
+            if (o.kind != 0 && tally[k]) continue; // decided
+            std::uint64_t holds = masks[o.quad[0]] & masks[o.quad[1]] & masks[o.quad[2]] & masks[o.quad[3]];
+            for (std::uint32_t j = o.more_from; j < o.more_to; ++j) holds &= masks[more_masks[j]];
+            if (o.kind == 0) {
                 // Bits counted one by one: few are set, and a portable build has no popcnt.
                 for (; holds; holds &= holds - 1) ++tally[k];
                 continue;
             }
             // some, none: decided by an element that holds; all: by one that does not.
-            const std::uint64_t deciding = kind == 3 ? all & ~holds : holds;
+            const std::uint64_t deciding = o.kind == 3 ? all & ~holds : holds;
             if (!deciding) continue;
             tally[k] = 1;
             --open;

@@ -277,20 +277,37 @@ class planner {
             }
             m.cell_tests.push_back(c);
         }
-        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
-            m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
-            for (std::uint32_t d : tests_of[k]) m.op_tests.push_back(index[d]);
-            const op code = pass.operations[k].code;
-            m.kinds.push_back(code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3);
-        }
-        m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
         m.operations = static_cast<std::uint32_t>(pass.operations.size());
         m.key_count = static_cast<std::uint32_t>(m.key_tests.size());
         m.test_count = static_cast<std::uint32_t>(m.cell_tests.size());
-        for (std::size_t k = 0; k < pass.operations.size(); ++k)
-            for (std::uint32_t j = 0; j < 4; ++j)
-                m.op_quad.push_back(m.op_from[k] + j < m.op_from[k + 1] ? m.op_tests[m.op_from[k] + j] : m.key_count + m.test_count);
-        for (const auto& t : m.key_tests) m.key_equal.push_back(t.compare == element_test::relation::equal ? 1 : 0);
+        m.every_mask = m.key_count + m.test_count;
+        m.atom_masks = m.every_mask + 1;
+        m.mask_count = m.atom_masks + static_cast<std::uint32_t>(m.atoms);
+        for (std::uint32_t t = 0; t < m.key_count; ++t) {
+            const bool equal = m.key_tests[t].compare == element_test::relation::equal;
+            m.key_equal.push_back(equal ? 1 : 0);
+            const auto same_atom = std::count(m.key_atoms.begin(), m.key_atoms.end(), m.key_atoms[t]);
+            if (equal && same_atom == 1) {
+                m.key_mask.push_back(m.atom_masks + m.key_atoms[t]);
+            } else {
+                m.key_mask.push_back(t);
+                m.derived.push_back(t);
+            }
+        }
+        // A test's mask: a key test's is key_mask's, a cell test's its own.
+        auto mask_of = [&](std::uint32_t test) { return test < m.key_count ? m.key_mask[test] : test; };
+        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
+            fused_pass::mask_plan::operation o;
+            const auto& own = tests_of[k];
+            for (std::size_t j = 0; j < 4; ++j) o.quad[j] = j < own.size() ? mask_of(index[own[j]]) : m.every_mask;
+            o.more_from = static_cast<std::uint32_t>(m.more_masks.size());
+            for (std::size_t j = 4; j < own.size(); ++j) m.more_masks.push_back(mask_of(index[own[j]]));
+            o.more_to = static_cast<std::uint32_t>(m.more_masks.size());
+            const op code = pass.operations[k].code;
+            o.kind = code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3;
+            m.kinds.push_back(o.kind);
+            m.ops.push_back(o);
+        }
     }
 
     std::int32_t direct_slot(std::int32_t path) const {

@@ -101,14 +101,27 @@ struct fused_pass {
         std::size_t atoms = 0; ///< key atoms below this are told apart
         std::vector<cell_test> cell_tests;
         std::vector<element_test> tests;
-        /// Per operation: its tests (indices as above), op_tests[op_from[k] .. op_from[k + 1]].
-        std::vector<std::uint32_t> op_from, op_tests;
-        /// Per operation: its first four tests (the index key_tests.size() + cell_tests.size(),
-        /// a mask of every element, where it has fewer), op_quad[4 k .. 4 k + 4].
-        std::vector<std::uint32_t> op_quad;
-        /// Per operation: what it is (0: counting, 1: some, 2: none, 3: all).
-        std::vector<std::uint8_t> kinds;
-        /// Sizes of the above, and the key tests' relations (== or !=), as the walk reads them.
+        /// The masks of a block, by index: [0, key_count) the key tests' own, [key_count,
+        /// every_mask) the cell tests', `every_mask` one of every element, then from
+        /// `atom_masks` one per atom below `atoms`: the elements whose key is that atom.
+        std::uint32_t every_mask = 0, atom_masks = 0, mask_count = 0;
+        /// Per key test: the mask it reads. An equality (==, ===) that is the only key test of
+        /// its atom reads its atom's mask itself, as the scan leaves it (no copy per block);
+        /// the others (`derived`) get their own, made from it.
+        std::vector<std::uint32_t> key_mask;
+        std::vector<std::uint32_t> derived;
+        /// An operation as the walk reads it, in one place: the masks of its first four tests
+        /// (every_mask where it has fewer), the masks of the others (more_masks[more_from ..
+        /// more_to)), and what it is (0: counting, 1: some, 2: none, 3: all).
+        struct operation {
+            std::uint32_t quad[4] = {0, 0, 0, 0};
+            std::uint32_t more_from = 0, more_to = 0;
+            std::uint8_t kind = 0;
+        };
+        std::vector<operation> ops;
+        std::vector<std::uint32_t> more_masks;
+        std::vector<std::uint8_t> kinds; ///< per operation its kind (as above), for its result
+        /// Sizes of the above, and the key tests' relations (== or !=).
         std::uint32_t operations = 0, key_count = 0, test_count = 0;
         std::vector<std::uint8_t> key_equal;
     } masks;

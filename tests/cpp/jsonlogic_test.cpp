@@ -348,6 +348,21 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
             }
         }
         rules.emplace_back(fused + "]}", reference + "]}");
+        // Each body alone: its key test is then the only one of its constant (it reads the
+        // elements of that key as the key column's scan leaves them, not a copy).
+        for (const auto& body : bodies) {
+            std::string one = R"({"cat": [)", one_reference = one;
+            for (const char* op : {"some", "all", "none", "count"}) {
+                auto quantifier = [&](const std::string& l) {
+                    if (std::string(op) == "count")
+                        return R"({"reduce": [{"filter": [)" + l + ", " + body + R"(]}, {"+": [{"var": "accumulator"}, 1]}, 0]})";
+                    return "{\"" + std::string(op) + "\": [" + l + ", " + body + "]}";
+                };
+                one += (std::string(op) == "some" ? "" : ", \",\", ") + quantifier(var);
+                one_reference += (std::string(op) == "some" ? "" : ", \",\", ") + quantifier(hidden);
+            }
+            rules.emplace_back(one + "]}", one_reference + "]}");
+        }
     }
     // A `var` read in the elements of a list an operation returned (no slots of the layout;
     // read by name, once a read past the end of an empty slot list).
