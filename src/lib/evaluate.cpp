@@ -13,6 +13,7 @@
 #include <array>
 #include <bitset>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <limits>
 #include <numeric>
@@ -609,20 +610,35 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
 template <class Decide>
 inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide decide, std::uint64_t& usual, std::uint64_t& yes) {
     std::uint64_t u = 0, y = 0;
-    std::uint32_t i = 0;
 #if defined(__SSE2__)
-    // Two cells at a time: boxes (top 16 bits 0xFFFA) told apart from numbers, and the
-    // numbers compared with the constant (decide.pair).
-    const __m128i top = _mm_set1_epi64x(static_cast<long long>(0xFFFF000000000000ULL));
-    const __m128i box = _mm_set1_epi64x(static_cast<long long>(packed::box));
-    for (; i + 2 <= n; i += 2) {
-        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
-        const unsigned boxed = static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi32(_mm_and_si128(c, top), box))));
-        u |= std::uint64_t{~boxed & 3U} << i;
-        y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
+    if (n >= 2) {
+        // Two cells at a time (an odd block's last pair overlaps the one before it: bits are
+        // or-ed, so the cell read twice counts once), the numbers compared with the constant
+        // (decide.pair). Boxes (top 16 bits 0xFFFA) are rare: the scan only notes whether
+        // there was one, and then they are found cell by cell.
+        const __m128i top = _mm_set1_epi64x(static_cast<long long>(0xFFFF000000000000ULL));
+        const __m128i box = _mm_set1_epi64x(static_cast<long long>(packed::box));
+        __m128i boxes = _mm_setzero_si128();
+        auto pair = [&](std::uint32_t i) __attribute__((always_inline)) {
+            const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+            boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(c, top), box));
+            y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
+        };
+        std::uint32_t i = 0;
+        for (; i + 2 <= n; i += 2) pair(i);
+        if (i < n) pair(n - 2);
+        if (_mm_movemask_pd(_mm_castsi128_pd(boxes)) == 0) {
+            usual = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+            yes = y;
+            return;
+        }
+        for (i = 0; i < n; ++i) u |= std::uint64_t{packed::is_number(column[i])} << i;
+        usual = u;
+        yes = y & u;
+        return;
     }
 #endif
-    for (; i < n; ++i) {
+    for (std::uint32_t i = 0; i < n; ++i) {
         const std::uint64_t c = column[i];
         u |= std::uint64_t{packed::is_number(c)} << i;
         y |= std::uint64_t{decide(packed::number(c))} << i;
@@ -677,14 +693,27 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         std::uint64_t equal = 0;
         std::uint32_t i = 0;
 #if defined(__SSE2__)
-        // Two cells at a time: the high halves equal (the same kind), and both halves.
-        const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
-        for (; i + 2 <= n; i += 2) {
-            const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
-            const __m128i halves = _mm_cmpeq_epi32(c, expected);
-            const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
-            usual |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(halves)))} << i;
-            equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << i;
+        if (n >= 2) {
+            // Two cells at a time (an odd block's last pair overlapping, as in number_masks):
+            // both halves equal (the same cell), and whether every high half was (the same
+            // kind: the usual case), else cells of other kinds found one by one.
+            const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
+            __m128i kinds = _mm_cmpeq_epi32(expected, expected);
+            auto pair = [&](std::uint32_t at) __attribute__((always_inline)) {
+                const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at));
+                const __m128i halves = _mm_cmpeq_epi32(c, expected);
+                const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
+                kinds = _mm_and_si128(kinds, halves);
+                equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << at;
+            };
+            for (; i + 2 <= n; i += 2) pair(i);
+            if (i < n) pair(n - 2);
+            if (_mm_movemask_pd(_mm_castsi128_pd(kinds)) == 3) {
+                usual = all;
+            } else {
+                for (i = 0; i < n; ++i) usual |= std::uint64_t{(column[i] >> 32) == kind} << i;
+            }
+            i = n;
         }
 #endif
         for (; i < n; ++i) {
@@ -713,6 +742,14 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
     }
 }
 
+/// Zeroes `words` 8-byte words from `at`, which has room for the next multiple of 8: 64 bytes
+/// at a time, each a memset of a constant size, which compilers make a few stores (a loop of
+/// stores becomes a call to memset, which costs more for the few bytes here).
+inline void zero_words(void* at, std::size_t words) noexcept {
+    auto* p = static_cast<unsigned char*>(at);
+    for (std::size_t i = 0; i < words; i += 8) std::memset(p + 8 * i, 0, 64);
+}
+
 /// run_pass over a packed list (fused_pass::mask_plan): blocks of up to 64 elements, each test
 /// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
 /// and steps are run_pass's: an operation's answer is its first deciding element's, and the
@@ -723,8 +760,8 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     const std::uint32_t count = m.operations, keys = m.key_count;
     const std::size_t atoms = m.atoms;
     // Per operation: its count, or for the others 1 once decided.
-    auto* tally = arena.make<std::uint32_t>(count);
-    for (std::uint32_t k = 0; k < count; ++k) tally[k] = 0;
+    auto* tally = arena.make<std::uint32_t>((count + 15) & ~15U);
+    zero_words(tally, (count + 1) / 2);
     state.done = true;
     state.tally = tally;
     state.kinds = m.kinds.data();
@@ -732,7 +769,8 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
     // A block's masks (mask_plan), on the stack unless the rule has very many tests.
     constexpr std::size_t on_stack = 48;
     std::uint64_t local[on_stack];
-    std::uint64_t* masks = m.mask_count <= on_stack ? local : arena.make<std::uint64_t>(m.mask_count);
+    const std::size_t mask_room = m.atom_masks + ((atoms + 7) & ~std::size_t{7}); // zero_words of the atoms' masks
+    std::uint64_t* masks = mask_room <= on_stack ? local : arena.make<std::uint64_t>(mask_room);
     std::uint64_t* by_atom = masks + m.atom_masks;
     std::size_t open = pass.deciding;
     const bool counting = pass.counting;
@@ -755,7 +793,7 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
             // not an interned string (each key test run on them). An atom's cell less the
             // first atom cell is the atom; any other cell's is 2^32 or more (no number has the
             // bits of a box).
-            for (std::size_t a = 0; a < atoms; ++a) by_atom[a] = 0;
+            zero_words(by_atom, atoms);
             std::uint64_t other = 0, bit = 1;
             const std::uint64_t* column = key_column + first;
             constexpr std::uint64_t atom_cell = packed::cell(packed::atom_kind);
