@@ -336,6 +336,7 @@ value eval(const frame& f, std::int32_t index) {
 // JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
 
 [[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at);
+[[gnu::always_inline]] inline value pass_result(const frame& f, std::uint32_t pass, std::uint32_t operation);
 
 /// argument()'s operands that are evaluated: JsonLogic operations, or other expressions.
 [[gnu::noinline]] value evaluated_argument(const frame& f, std::int32_t index, const expr_node& operand) {
@@ -344,17 +345,41 @@ value eval(const frame& f, std::int32_t index) {
     return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
 }
 
-/// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
-/// Inline for the usual operands, constants and results of shared passes.
-[[gnu::always_inline]] inline value argument(const frame& f, const expr_node& n, std::uint32_t i) {
-    if (i >= n.count) return value::null();
+/// The argument at entry `at` of the pool's arg_lists as a plain value. Inline for the usual
+/// operands, constants and results of shared passes; where the rule's data is laid out, the
+/// rule's plan says which an argument is (argument_read), and `var`s of a slot are read here.
+[[gnu::always_inline]] inline value argument_at(const frame& f, std::uint32_t at) {
+    const auto& reads = f.rules->fusion.arguments;
+    if (!reads.empty()) {
+        const argument_read& a = reads[at];
+        switch (a.how) {
+        case argument_read::way::constant: return a.constant;
+        case argument_read::way::fused:
+            if (f.passes) return pass_result(f, a.pass, a.operation); // plain already
+            break;
+        case argument_read::way::slot:
+            // As read_var reads it: an absent member is null (the fallback).
+            if (js::is_row(f.data)) {
+                const value& v = f.data.elements[a.slot];
+                return js::is_absent(v) ? value::null() : js::plain(v, f.rules->descriptor, *f.arena);
+            }
+            break;
+        default: break;
+        }
+    }
     const auto& pool = f.rules->exprs;
-    const std::int32_t index = pool.arg_lists[n.args + i];
+    const std::int32_t index = pool.arg_lists[at];
     // JsonLogic operands are mostly constants and JsonLogic operations: straight to them.
     const expr_node& operand = pool.nodes[static_cast<std::size_t>(index)];
     if (operand.fused >= 0 && f.passes) return fused_result(f, operand.fused); // plain already
     if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
     return evaluated_argument(f, index, operand);
+}
+
+/// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
+[[gnu::always_inline]] inline value argument(const frame& f, const expr_node& n, std::uint32_t i) {
+    if (i >= n.count) return value::null();
+    return argument_at(f, n.args + i);
 }
 
 /// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
@@ -860,8 +885,12 @@ inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
 }
 
 [[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at) {
-    const auto& plan = f.rules->fusion;
-    const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
+    const auto [pass, operation] = f.rules->fusion.at[static_cast<std::size_t>(at)];
+    return pass_result(f, pass, operation);
+}
+
+/// The result of operation `operation` of shared pass `pass`, the pass run on first use.
+[[gnu::always_inline]] inline value pass_result(const frame& f, std::uint32_t pass, std::uint32_t operation) {
     pass_state& state = f.passes[pass];
     if (!state.done) run_fused_pass(f, pass, state);
     return state.tally ? packed_result(state, operation) : state.results[operation];
@@ -962,11 +991,18 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
     case op::jl_and:
     case op::jl_or: {
         value current;
+        const auto& reads = f.rules->fusion.arguments;
         for (std::uint32_t i = 0; i < n.count; ++i) {
             // A comparison of two operands (the usual conjunct) is decided here, its operands
             // read inline, rather than through a call for the comparison itself.
-            const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
-            if (operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
+            if (!reads.empty()) { // said by the rule's plan (argument_read::way::compare)
+                const argument_read& a = reads[n.args + i];
+                if (a.how == argument_read::way::compare)
+                    current = value::of_bool(jl_compare(a.code, argument_at(f, a.args), argument_at(f, a.args + 1), arena));
+                else
+                    current = argument_at(f, n.args + i);
+            } else if (const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
+                       operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
                 current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
             } else {
                 current = argument(f, n, i);

@@ -363,12 +363,69 @@ class planner {
 
 } // namespace
 
+namespace {
+
+/// Fills plan.arguments: each argument read as the evaluator's argument() reads it, the usual
+/// ones (results of shared passes, constants, `var`s of a slot, comparisons) said here.
+void plan_arguments(const expr_pool& pool, fusion_plan& plan) {
+    plan.arguments.resize(pool.arg_lists.size());
+    for (std::size_t i = 0; i < pool.arg_lists.size(); ++i) {
+        const expr_node& n = pool.nodes[static_cast<std::size_t>(pool.arg_lists[i])];
+        argument_read& a = plan.arguments[i];
+        using way = argument_read::way;
+        if (n.fused >= 0) {
+            a.how = way::fused;
+            a.pass = plan.at[static_cast<std::size_t>(n.fused)].first;
+            a.operation = plan.at[static_cast<std::size_t>(n.fused)].second;
+            continue;
+        }
+        switch (n.code) {
+        case op::constant:
+            // Plain values only (js::plain returns them as they are): typed ones are evaluated.
+            switch (n.constant.type) {
+            case value_type::null_t: case value_type::boolean: case value_type::number:
+            case value_type::string: case value_type::array: case value_type::object:
+                if (!n.constant.list) {
+                    a.how = way::constant;
+                    a.constant = n.constant;
+                }
+                break;
+            default: break;
+            }
+            break;
+        case op::jl_var:
+            // No default, a constant path of one step that has a slot.
+            if (n.a < 0 && n.b < 0 && n.index >= 0 && !pool.path_slots.empty()) {
+                const auto& steps = pool.paths[static_cast<std::size_t>(n.index)];
+                const auto& slots = pool.path_slots[static_cast<std::size_t>(n.index)];
+                if (steps.size() == 1 && slots.size() == 1 && slots[0] >= 0) {
+                    a.how = way::slot;
+                    a.slot = slots[0];
+                }
+            }
+            break;
+        case op::jl_loose_equal: case op::jl_loose_not_equal: case op::jl_strict_equal: case op::jl_strict_not_equal:
+        case op::jl_less: case op::jl_less_equal: case op::jl_greater: case op::jl_greater_equal:
+            if (n.count == 2) {
+                a.how = way::compare;
+                a.code = n.code;
+                a.args = n.args;
+            }
+            break;
+        default: break;
+        }
+    }
+}
+
+} // namespace
+
 fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& layout) {
     fusion_plan plan;
     if (!layout.laid_out || pool.path_slots.empty()) return plan;
     planner p(pool, plan);
     p.walk(root);
     p.group();
+    plan_arguments(pool, plan);
     return plan;
 }
 

@@ -127,10 +127,32 @@ struct fused_pass {
     } masks;
 };
 
+/// How the evaluator reads an argument of an operation of a rule whose data is laid out (one
+/// per entry of expr_pool::arg_lists, at its index), the usual ones without going to the
+/// argument's node.
+struct argument_read {
+    enum class way : std::uint8_t {
+        evaluate, ///< evaluated from its node
+        constant, ///< `constant`, a plain value
+        fused,    ///< the result of operation `operation` of shared pass `pass`
+        slot,     ///< a `var` of one step that has a slot: slot `slot` of a row (else evaluated)
+        /// A comparison of two operands (==, <, ... : `code` of the arguments at `args` and
+        /// `args + 1`), which `and` and `or` decide inline; elsewhere evaluated.
+        compare,
+    } how = way::evaluate;
+    op code = op::constant;
+    std::int32_t slot = -1;
+    std::uint32_t pass = 0, operation = 0;
+    std::uint32_t args = 0;
+    value constant;
+};
+
 struct fusion_plan {
     std::vector<fused_pass> passes;
     /// Per fused node (expr_node::fused): its pass and operation.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> at;
+    /// Per entry of expr_pool::arg_lists: how it is read (empty when the data is not laid out).
+    std::vector<argument_read> arguments;
 };
 
 /// Plans the shared passes of the JsonLogic expression `root` (data laid out by `layout`) and

@@ -455,3 +455,47 @@ TEST_CASE("JsonLogic: packed passes take the evaluation steps the unpacked ones 
         CHECK_FALSE(decides(high - 1, true));
     }
 }
+
+TEST_CASE("JsonLogic: arguments read as the rule's plan says give the general interpreter's results") {
+    // Where data is laid out, constants, `var`s of a slot, results of shared passes and the
+    // comparisons `and` and `or` decide are read by the rule's plan. The reference: the same
+    // rule behind a `var` of a computed path, which leaves the data not laid out (no plan).
+    const char* rules[] = {
+        R"({"and": [{"var": "a"}, {">=": [{"var": "b"}, 1]}, {"<": [{"var": "b"}, 5]}]})",
+        R"({"or": [{"==": [{"var": "a"}, "x"]}, {"!=": [{"var": "b"}, 2]}, {"var": "a"}]})",
+        R"({"+": [{"var": "b"}, 1, {"var": "missing"}, {"var": "a"}]})",
+        R"({"map": [{"var": "xs"}, {"var": "a"}]})",
+        R"({"filter": [{"var": "xs"}, {"and": [{"var": "c"}, {"!=": [{"var": "a"}, 1]}]}]})",
+        R"({"and": [{"some": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"if": [{"none": [{"var": "xs"}, {"==": [{"var": "c"}, "C2"]}]}, 1, 0]}]})",
+        R"({"or": [{"<": [{"reduce": [{"filter": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"+": [{"var": "accumulator"}, 1]}, 0]}, 1]}, {"all": [{"var": "xs"}, {"var": "a"}]}]})",
+        R"({"==": [{"var": "b"}, [3]]})",
+        R"({"cat": [{"var": "a"}, null, "-", {"var": "b"}]})",
+    };
+    const char* data[] = {
+        R"({"a": "x", "b": 3, "xs": [{"c": "C1", "a": 1}, {"c": "C2"}, 5]})",
+        R"({"a": 0, "b": "2", "xs": [{"c": "C2", "a": 2}, {"c": "C1", "a": "1"}]})",
+        R"({"a": null, "b": null, "xs": []})",
+        R"({"a": [1], "b": [3], "xs": [[1], {"a": true}, null]})",
+        R"({"b": 7})",
+        R"([1, 2])",
+        "5",
+        "null",
+    };
+    for (const char* text : rules) {
+        CAPTURE(text);
+        const auto rule = masterpro::jsonlogic_rule::compile(text);
+        const auto reference = masterpro::jsonlogic_rule::compile(std::string(R"({"if": [{"var": {"cat": ["no", "pe"]}}, null, )") + text + "]}");
+        REQUIRE(rule.has_value());
+        REQUIRE(reference.has_value());
+        for (const char* d : data) {
+            CAPTURE(d);
+            const auto expected = reference->apply(d);
+            REQUIRE(expected.has_value());
+            CHECK(rule->apply(d).value() == *expected);
+            const auto loaded = rule->load(d);
+            REQUIRE(loaded.has_value());
+            CHECK(rule->apply(*loaded).value() == *expected);
+            CHECK(rule->truthy(*loaded).value() == reference->truthy(d).value());
+        }
+    }
+}
