@@ -867,7 +867,7 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
 }
 
 /// An operation's result from run_packed_pass's tally.
-inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
+[[gnu::always_inline]] inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
     const std::uint32_t t = state.tally[k];
     switch (state.kinds[k]) {
     case 0: return value::of_number(t);
@@ -951,10 +951,11 @@ constexpr bool two_operand_comparison(op code) noexcept {
     }
 }
 
-value eval_jsonlogic(const frame& f, const expr_node& n) {
+/// eval_jsonlogic's other operations: a function of their own, so that the usual ones do not
+/// pay, call after call, for the larger frame of these (strings, vectors, more registers).
+[[gnu::noinline]] value eval_jsonlogic_other(const frame& f, const expr_node& n) {
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
-    if (n.fused >= 0 && f.passes) return fused_result(f, n.fused);
     switch (n.code) {
     case op::jl_var: {
         const value fallback = n.a >= 0 ? js::plain(eval(f, n.a), f.rules->descriptor, arena) : value::null();
@@ -980,38 +981,6 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         for (std::uint32_t i = 0; i < n.count; ++i) items.push_back(argument(f, n, i));
         return js::make_array(items, arena);
     }
-    case op::jl_if: {
-        std::uint32_t i = 0;
-        for (; i + 1 < n.count; i += 2) {
-            const value condition = argument(f, n, i);
-            if (condition.type == value_type::boolean ? condition.boolean : js::truthy(condition)) return argument(f, n, i + 1);
-        }
-        return i < n.count ? argument(f, n, i) : value::null();
-    }
-    case op::jl_and:
-    case op::jl_or: {
-        value current;
-        const auto& reads = f.rules->fusion.arguments;
-        for (std::uint32_t i = 0; i < n.count; ++i) {
-            // A comparison of two operands (the usual conjunct) is decided here, its operands
-            // read inline, rather than through a call for the comparison itself.
-            if (!reads.empty()) { // said by the rule's plan (argument_read::way::compare)
-                const argument_read& a = reads[n.args + i];
-                if (a.how == argument_read::way::compare)
-                    current = value::of_bool(jl_compare(a.code, argument_at(f, a.args), argument_at(f, a.args + 1), arena));
-                else
-                    current = argument_at(f, n.args + i);
-            } else if (const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
-                       operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
-                current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
-            } else {
-                current = argument(f, n, i);
-            }
-            const bool yes = current.type == value_type::boolean ? current.boolean : js::truthy(current);
-            if (yes == (n.code == op::jl_or)) return current;
-        }
-        return current;
-    }
     case op::jl_not: return value::of_bool(!js::truthy(n.count ? argument(f, n, 0) : value::null()));
     case op::jl_truthy: {
         // {"!!": [x]} has its operand as an argument; the truthiness a rule file asks of an
@@ -1033,11 +1002,6 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         const bool first = jl_compare(n.code, argument(f, n, 0), b, arena);
         if (n.count < 3 || !first) return value::of_bool(first);
         return value::of_bool(jl_compare(n.code, b, argument(f, n, 2), arena));
-    }
-    case op::jl_add: {
-        double sum = 0;
-        for (std::uint32_t i = 0; i < n.count; ++i) sum += js::parse_float(argument(f, n, i), arena);
-        return value::of_number(sum);
     }
     case op::jl_multiply: {
         if (n.count == 0) return value::null();
@@ -1171,6 +1135,52 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         return std::isnan(d) ? value::null() : value::of_number(d);
     }
     default: return value::null();
+    }
+}
+
+value eval_jsonlogic(const frame& f, const expr_node& n) {
+    scratch& arena = *f.arena;
+    const auto& pool = f.rules->exprs;
+    if (n.fused >= 0 && f.passes) return fused_result(f, n.fused);
+    switch (n.code) {
+    case op::jl_if: {
+        std::uint32_t i = 0;
+        for (; i + 1 < n.count; i += 2) {
+            const value condition = argument(f, n, i);
+            if (condition.type == value_type::boolean ? condition.boolean : js::truthy(condition)) return argument(f, n, i + 1);
+        }
+        return i < n.count ? argument(f, n, i) : value::null();
+    }
+    case op::jl_and:
+    case op::jl_or: {
+        value current;
+        const auto& reads = f.rules->fusion.arguments;
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            // A comparison of two operands (the usual conjunct) is decided here, its operands
+            // read inline, rather than through a call for the comparison itself.
+            if (!reads.empty()) { // said by the rule's plan (argument_read::way::compare)
+                const argument_read& a = reads[n.args + i];
+                if (a.how == argument_read::way::compare)
+                    current = value::of_bool(jl_compare(a.code, argument_at(f, a.args), argument_at(f, a.args + 1), arena));
+                else
+                    current = argument_at(f, n.args + i);
+            } else if (const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
+                       operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
+                current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
+            } else {
+                current = argument(f, n, i);
+            }
+            const bool yes = current.type == value_type::boolean ? current.boolean : js::truthy(current);
+            if (yes == (n.code == op::jl_or)) return current;
+        }
+        return current;
+    }
+    case op::jl_add: {
+        double sum = 0;
+        for (std::uint32_t i = 0; i < n.count; ++i) sum += js::parse_float(argument(f, n, i), arena);
+        return value::of_number(sum);
+    }
+    default: return eval_jsonlogic_other(f, n);
     }
 }
 
