@@ -694,10 +694,11 @@ struct decide_number {
 #endif
 };
 
-/// The elements of a block a cell test holds for (bit i: element `first + i`; `n` of them).
-inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const element_test& general,
-                                    const std::uint64_t* column, const value* elements, std::uint32_t first, std::uint32_t n,
-                                    const expr_pool& pool, scratch& arena) {
+/// The elements of a block (bit i: element `first + i`; `n` of them) a cell test holds for
+/// among those whose cell is of its usual case; `unusual` gets the others, for unusual_cells.
+/// (Only cells are read here: what the others need is loaded there, out of the way.)
+inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const std::uint64_t* column,
+                                    std::uint32_t n, std::uint64_t& unusual) {
     const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
     std::uint64_t usual = 0, yes = 0;
     using way = fused_pass::mask_plan::cell_test::way;
@@ -705,7 +706,7 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         // JavaScript's comparisons of two numbers are the machine's (NaN: only != holds).
         const double k = packed::number(test.expected);
         using relation = element_test::relation;
-        switch (general.compare) {
+        switch (test.compare) {
         case relation::equal: number_masks(column, n, decide_number<relation::equal>{k}, usual, yes); break;
         case relation::not_equal: number_masks(column, n, decide_number<relation::not_equal>{k}, usual, yes); break;
         case relation::less: number_masks(column, n, decide_number<relation::less>{k}, usual, yes); break;
@@ -748,9 +749,18 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         }
         yes = (test.negate ? ~equal : equal) & usual;
     }
-    for (std::uint64_t rest = all & ~usual; rest; rest &= rest - 1) {
+    unusual = all & ~usual;
+    return yes;
+}
+
+/// The elements among `rest` (bit i: elements[i], its cell column[i]) test `general` holds for,
+/// the cells cell_test_mask left to it.
+[[gnu::noinline]] std::uint64_t unusual_cells(const frame& f, const element_test& general, const std::uint64_t* column,
+                                              const value* elements, std::uint64_t rest) {
+    std::uint64_t yes = 0;
+    for (; rest; rest &= rest - 1) {
         const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
-        if (packed_test_slow(general, column[i], elements[first + i], pool, arena)) yes |= std::uint64_t{1} << i;
+        if (packed_test_slow(general, column[i], elements[i], f.rules->exprs, *f.arena)) yes |= std::uint64_t{1} << i;
     }
     return yes;
 }
@@ -836,8 +846,10 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
         }
         for (std::uint32_t t = 0; t < m.test_count; ++t) {
             const auto& test = cell_tests[t];
-            masks[keys + t] = cell_test_mask(test, m.tests[t], list.cells + std::size_t{test.column} * size + first, list.elements,
-                                             first, n, f.rules->exprs, arena);
+            const std::uint64_t* column = list.cells + std::size_t{test.column} * size + first;
+            std::uint64_t unusual;
+            masks[keys + t] = cell_test_mask(test, column, n, unusual);
+            if (unusual) masks[keys + t] |= unusual_cells(f, m.tests[t], column, list.elements + first, unusual);
         }
         for (std::uint32_t k = 0; k < count; ++k) {
             const auto& o = ops[k];

@@ -260,6 +260,7 @@ class planner {
             fused_pass::mask_plan::cell_test c;
             c.column = static_cast<std::uint32_t>(t.column);
             c.negate = t.compare != element_test::relation::equal;
+            c.compare = t.compare;
             switch (t.fast) {
             case element_test::shortcut::number:
                 c.fast = fused_pass::mask_plan::cell_test::way::number;

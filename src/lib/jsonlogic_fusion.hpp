@@ -92,6 +92,7 @@ struct fused_pass {
             /// by `compare`, or cells equal to `expected`.
             enum class way : std::uint8_t { none, number, same_cell } fast = way::none;
             bool negate = false;
+            element_test::relation compare = element_test::relation::equal; ///< the test's (number)
         };
         /// Tests [0, key_tests.size()) are the key column's comparisons with string constants,
         /// read off one scan of the key column (the elements of each atom); the others are
