@@ -361,6 +361,8 @@ value eval(const frame& f, std::int32_t index) {
             // As read_var reads it: an absent member is null (the fallback).
             const value& v = f.data.elements[a.slot];
             return js::is_absent(v) ? value::null() : js::plain(v, f.rules->descriptor, *f.arena);
+        } else if (a.how == way::operation || a.how == way::compare) { // as evaluated_argument
+            return js::plain(eval_jsonlogic(f, f.rules->exprs.nodes[static_cast<std::size_t>(a.node)]), f.rules->descriptor, *f.arena);
         }
     }
     const auto& pool = f.rules->exprs;
@@ -785,7 +787,7 @@ inline void zero_words(void* at, std::size_t words) noexcept {
 /// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
 /// and steps are run_pass's: an operation's answer is its first deciding element's, and the
 /// pass stops after the element that decides the last undecided operation.
-void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
+[[gnu::always_inline]] inline void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
     scratch& arena = *f.arena;
     const auto& m = pass.masks;
     const std::uint32_t count = m.operations, keys = m.key_count;
@@ -828,11 +830,17 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
             std::uint64_t other = 0, bit = 1;
             const std::uint64_t* column = key_column + first;
             constexpr std::uint64_t atom_cell = packed::cell(packed::atom_kind);
-            for (std::uint32_t i = 0; i < n; ++i, bit <<= 1) {
-                const std::uint64_t atom = column[i] - atom_cell;
-                if (atom < atoms) by_atom[atom] |= bit;
-                else if (atom >> 32) other |= bit;
+            auto file = [&](std::uint64_t cell, std::uint64_t of) __attribute__((always_inline)) {
+                const std::uint64_t atom = cell - atom_cell;
+                if (atom < atoms) by_atom[atom] |= of;
+                else if (atom >> 32) other |= of;
+            };
+            std::uint32_t i = 0;
+            for (; i + 2 <= n; i += 2, bit <<= 2) { // two at a time: half the loop's own work
+                file(column[i], bit);
+                file(column[i + 1], bit << 1);
             }
+            if (i < n) file(column[i], bit);
             for (std::uint32_t d = 0; d < derived; ++d) {
                 const std::uint32_t t = derived_tests[d];
                 const std::uint64_t of_atom = by_atom[key_atoms[t]];

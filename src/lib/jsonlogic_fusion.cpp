@@ -373,6 +373,7 @@ void plan_arguments(const expr_pool& pool, fusion_plan& plan) {
     for (std::size_t i = 0; i < pool.arg_lists.size(); ++i) {
         const expr_node& n = pool.nodes[static_cast<std::size_t>(pool.arg_lists[i])];
         argument_read& a = plan.arguments[i];
+        a.node = pool.arg_lists[i];
         using way = argument_read::way;
         if (n.fused >= 0) {
             a.how = way::fused;
@@ -407,13 +408,17 @@ void plan_arguments(const expr_pool& pool, fusion_plan& plan) {
             break;
         case op::jl_loose_equal: case op::jl_loose_not_equal: case op::jl_strict_equal: case op::jl_strict_not_equal:
         case op::jl_less: case op::jl_less_equal: case op::jl_greater: case op::jl_greater_equal:
+            a.how = way::operation;
             if (n.count == 2) {
                 a.how = way::compare;
                 a.code = n.code;
                 a.args = n.args;
             }
             break;
-        default: break;
+        default:
+            // (The evaluator's JsonLogic operations: from jl_var on, but for table calls.)
+            if (n.code >= op::jl_var && n.code != op::table_call) a.how = way::operation;
+            break;
         }
     }
 }

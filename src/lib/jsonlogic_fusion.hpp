@@ -140,7 +140,10 @@ struct argument_read {
         /// A comparison of two operands (==, <, ... : `code` of the arguments at `args` and
         /// `args + 1`), which `and` and `or` decide inline; elsewhere evaluated.
         compare,
+        /// Another JsonLogic operation (node `node`): evaluated as one, without looking.
+        operation,
     } how = way::evaluate;
+    std::int32_t node = -1; ///< the argument's node
     op code = op::constant;
     std::int32_t slot = -1;
     std::uint32_t pass = 0, operation = 0;
