@@ -345,26 +345,9 @@ value eval(const frame& f, std::int32_t index) {
     return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
 }
 
-/// The argument at entry `at` of the pool's arg_lists as a plain value. Inline for the usual
-/// operands, constants and results of shared passes; where the rule's data is laid out, the
-/// rule's plan says which an argument is (argument_read), and `var`s of a slot are read here.
-[[gnu::always_inline]] inline value argument_at(const frame& f, std::uint32_t at) {
-    // (No plan: no entries, and data() is null.) The usual ways first: tests, not a table jump.
-    if (const argument_read* reads = f.rules->fusion.arguments.data()) {
-        const argument_read& a = reads[at];
-        using way = argument_read::way;
-        if (a.how == way::fused) {
-            if (f.passes) return pass_result(f, a.pass, a.operation); // plain already
-        } else if (a.how == way::constant) {
-            return a.constant;
-        } else if (a.how == way::slot && js::is_row(f.data)) {
-            // As read_var reads it: an absent member is null (the fallback).
-            const value& v = f.data.elements[a.slot];
-            return js::is_absent(v) ? value::null() : js::plain(v, f.rules->descriptor, *f.arena);
-        } else if (a.how == way::operation || a.how == way::compare) { // as evaluated_argument
-            return js::plain(eval_jsonlogic(f, f.rules->exprs.nodes[static_cast<std::size_t>(a.node)]), f.rules->descriptor, *f.arena);
-        }
-    }
+/// The argument at entry `at` of the pool's arg_lists as a plain value, read from its node:
+/// inline for the usual operands, constants and results of shared passes.
+[[gnu::always_inline]] inline value node_argument(const frame& f, std::uint32_t at) {
     const auto& pool = f.rules->exprs;
     const std::int32_t index = pool.arg_lists[at];
     // JsonLogic operands are mostly constants and JsonLogic operations: straight to them.
@@ -372,6 +355,35 @@ value eval(const frame& f, std::int32_t index) {
     if (operand.fused >= 0 && f.passes) return fused_result(f, operand.fused); // plain already
     if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
     return evaluated_argument(f, index, operand);
+}
+
+/// node_argument() where the plan had no way of its own (a rare case: a call, out of the way).
+[[gnu::noinline]] value unplanned_argument(const frame& f, std::uint32_t at) { return node_argument(f, at); }
+
+/// The argument at entry `at` of the pool's arg_lists, `a` its entry in the rule's plan (data
+/// laid out: argument_read), as a plain value. The plan says which it is: the usual ways are
+/// tested first, in order of frequency (tests, not a table jump); `var`s of a slot are read here.
+[[gnu::always_inline]] inline value planned_argument(const frame& f, const argument_read& a, std::uint32_t at) {
+    using way = argument_read::way;
+    if (a.how == way::fused) {
+        if (f.passes) return pass_result(f, a.pass, a.operation); // plain already
+    } else if (a.how == way::constant) {
+        return a.constant;
+    } else if (a.how == way::slot && js::is_row(f.data)) {
+        // As read_var reads it: an absent member is null (the fallback).
+        const value& v = f.data.elements[a.slot];
+        return js::is_absent(v) ? value::null() : js::plain(v, f.rules->descriptor, *f.arena);
+    } else if (a.how == way::operation || a.how == way::compare) { // as evaluated_argument
+        return js::plain(eval_jsonlogic(f, f.rules->exprs.nodes[static_cast<std::size_t>(a.node)]), f.rules->descriptor, *f.arena);
+    }
+    return unplanned_argument(f, at);
+}
+
+/// The argument at entry `at` of the pool's arg_lists as a plain value: as the rule's plan
+/// says where there is one (no plan: no entries, and data() is null), else from its node.
+[[gnu::always_inline]] inline value argument_at(const frame& f, std::uint32_t at) {
+    if (const argument_read* reads = f.rules->fusion.arguments.data()) return planned_argument(f, reads[at], at);
+    return node_argument(f, at);
 }
 
 /// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
@@ -1177,9 +1189,10 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
             if (reads) { // said by the rule's plan (argument_read::way::compare)
                 const argument_read& a = reads[n.args + i];
                 if (a.how == argument_read::way::compare)
-                    current = value::of_bool(jl_compare(a.code, argument_at(f, a.args), argument_at(f, a.args + 1), arena));
+                    current = value::of_bool(jl_compare(a.code, planned_argument(f, reads[a.args], a.args),
+                                                        planned_argument(f, reads[a.args + 1], a.args + 1), arena));
                 else
-                    current = argument_at(f, n.args + i);
+                    current = planned_argument(f, a, n.args + i);
             } else if (const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
                        operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
                 current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
