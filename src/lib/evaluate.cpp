@@ -821,6 +821,7 @@ inline void zero_words(void* at, std::size_t words) noexcept {
     const bool counting = pass.counting;
     const std::uint32_t size = list.size;
     const auto* ops = m.ops.data();
+    const std::uint32_t counters = m.counters;
     const std::uint32_t* more_masks = m.more_masks.data();
     const std::uint16_t* key_atoms = m.key_atoms.data();
     const std::uint32_t derived = static_cast<std::uint32_t>(m.derived.size());
@@ -867,20 +868,26 @@ inline void zero_words(void* at, std::size_t words) noexcept {
             masks[keys + t] = cell_test_mask(test, column, n, unusual);
             if (unusual) masks[keys + t] |= unusual_cells(f, m.tests[t], column, list.elements + first, unusual);
         }
-        for (std::uint32_t k = 0; k < count; ++k) {
-            const auto& o = ops[k];
-            if (o.kind != 0 && tally[k]) continue; // decided
-            std::uint64_t holds = masks[o.quad[0]] & masks[o.quad[1]] & masks[o.quad[2]] & masks[o.quad[3]];
-            for (std::uint32_t j = o.more_from; j < o.more_to; ++j) holds &= masks[more_masks[j]];
-            if (o.kind == 0) {
-                // Bits counted one by one: few are set, and a portable build has no popcnt.
-                for (; holds; holds &= holds - 1) ++tally[k];
-                continue;
-            }
+        auto holds = [&](const fused_pass::mask_plan::operation& o) __attribute__((always_inline)) {
+            std::uint64_t h = masks[o.quad[0]] & masks[o.quad[1]] & masks[o.quad[2]] & masks[o.quad[3]];
+            for (std::uint32_t j = o.more_from; j < o.more_to; ++j) h &= masks[more_masks[j]];
+            return h;
+        };
+        for (std::uint32_t j = 0; j < counters; ++j) {
+            const auto& o = ops[j];
+            // Bits counted one by one: few are set, and a portable build has no popcnt.
+            std::uint32_t t = tally[o.index];
+            for (std::uint64_t h = holds(o); h; h &= h - 1) ++t;
+            tally[o.index] = t;
+        }
+        for (std::uint32_t j = counters; j < count; ++j) {
+            const auto& o = ops[j];
+            if (tally[o.index]) continue; // decided
             // some, none: decided by an element that holds; all: by one that does not.
-            const std::uint64_t deciding = o.kind == 3 ? all & ~holds : holds;
+            const std::uint64_t h = holds(o);
+            const std::uint64_t deciding = o.kind == 3 ? all & ~h : h;
             if (!deciding) continue;
-            tally[k] = 1;
+            tally[o.index] = 1;
             --open;
             last = std::max<std::uint32_t>(last, first + static_cast<std::uint32_t>(__builtin_ctzll(deciding)));
         }

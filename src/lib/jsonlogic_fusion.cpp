@@ -306,9 +306,12 @@ class planner {
             o.more_to = static_cast<std::uint32_t>(m.more_masks.size());
             const op code = pass.operations[k].code;
             o.kind = code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3;
+            o.index = static_cast<std::uint32_t>(k);
             m.kinds.push_back(o.kind);
             m.ops.push_back(o);
         }
+        std::stable_partition(m.ops.begin(), m.ops.end(), [](const fused_pass::mask_plan::operation& o) { return o.kind == 0; });
+        m.counters = static_cast<std::uint32_t>(std::count(m.kinds.begin(), m.kinds.end(), 0));
     }
 
     std::int32_t direct_slot(std::int32_t path) const {

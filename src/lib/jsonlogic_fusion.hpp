@@ -113,13 +113,18 @@ struct fused_pass {
         std::vector<std::uint32_t> derived;
         /// An operation as the walk reads it, in one place: the masks of its first four tests
         /// (every_mask where it has fewer), the masks of the others (more_masks[more_from ..
-        /// more_to)), and what it is (0: counting, 1: some, 2: none, 3: all).
+        /// more_to)), which it is (`index`: its tally) and what it is (0: counting, 1: some,
+        /// 2: none, 3: all).
         struct operation {
             std::uint32_t quad[4] = {0, 0, 0, 0};
             std::uint32_t more_from = 0, more_to = 0;
+            std::uint32_t index = 0;
             std::uint8_t kind = 0;
         };
+        /// The counting operations first (`counters` of them), then those that decide: each
+        /// kind walked in a loop of its own.
         std::vector<operation> ops;
+        std::uint32_t counters = 0;
         std::vector<std::uint32_t> more_masks;
         std::vector<std::uint8_t> kinds; ///< per operation its kind (as above), for its result
         /// Sizes of the above, and the key tests' relations (== or !=).
