@@ -795,6 +795,51 @@ inline void zero_words(void* at, std::size_t words) noexcept {
     for (std::size_t i = 0; i < words; i += 8) std::memset(p + 8 * i, 0, 64);
 }
 
+/// The masks (mask_plan) of the block of a packed pass's list from element `first` (`n` of
+/// them, bits `all`): the key column's scan, then each cell test's. A function of its own: the
+/// walk over blocks and operations keeps fewer values at hand.
+[[gnu::noinline]] void block_masks(const frame& f, const fused_pass& pass, const packed_list& list, std::uint32_t first,
+                                   std::uint32_t n, std::uint64_t all, std::uint64_t* masks) {
+    const auto& m = pass.masks;
+    const std::uint32_t keys = m.key_count, size = list.size;
+    const std::size_t atoms = m.atoms;
+    std::uint64_t* by_atom = masks + m.atom_masks;
+    masks[m.every_mask] = all;
+    if (keys > 0) {
+        // One scan of the key column: the elements of each atom, and those whose key is
+        // not an interned string (each key test run on them). An atom's cell less the
+        // first atom cell is the atom; any other cell's is 2^32 or more (no number has the
+        // bits of a box).
+        zero_words(by_atom, atoms);
+        std::uint64_t other = 0, bit = 1;
+        const std::uint64_t* column = list.cells + static_cast<std::size_t>(pass.key_column) * size + first;
+        constexpr std::uint64_t atom_cell = packed::cell(packed::atom_kind);
+        auto file = [&](std::uint64_t cell, std::uint64_t of) __attribute__((always_inline)) {
+            const std::uint64_t atom = cell - atom_cell;
+            if (atom < atoms) by_atom[atom] |= of;
+            else if (atom >> 32) other |= of;
+        };
+        std::uint32_t i = 0;
+        for (; i + 2 <= n; i += 2, bit <<= 2) { // two at a time: half the loop's own work
+            file(column[i], bit);
+            file(column[i + 1], bit << 1);
+        }
+        if (i < n) file(column[i], bit);
+        for (const std::uint32_t t : m.derived) {
+            const std::uint64_t of_atom = by_atom[m.key_atoms[t]];
+            masks[t] = m.key_equal[t] ? of_atom : all & ~of_atom & ~other;
+        }
+        if (other) other_keys(m, other, column, list.elements + first, masks, f.rules->exprs, *f.arena);
+    }
+    for (std::uint32_t t = 0; t < m.test_count; ++t) {
+        const auto& test = m.cell_tests[t];
+        const std::uint64_t* column = list.cells + std::size_t{test.column} * size + first;
+        std::uint64_t unusual;
+        masks[keys + t] = cell_test_mask(test, column, n, unusual);
+        if (unusual) masks[keys + t] |= unusual_cells(f, m.tests[t], column, list.elements + first, unusual);
+    }
+}
+
 /// run_pass over a packed list (fused_pass::mask_plan): blocks of up to 64 elements, each test
 /// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
 /// and steps are run_pass's: an operation's answer is its first deciding element's, and the
@@ -802,7 +847,7 @@ inline void zero_words(void* at, std::size_t words) noexcept {
 [[gnu::always_inline]] inline void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
     scratch& arena = *f.arena;
     const auto& m = pass.masks;
-    const std::uint32_t count = m.operations, keys = m.key_count;
+    const std::uint32_t count = m.operations;
     const std::size_t atoms = m.atoms;
     // Per operation: its count, or for the others 1 once decided.
     auto* tally = arena.make<std::uint32_t>((count + 15) & ~15U);
@@ -816,58 +861,18 @@ inline void zero_words(void* at, std::size_t words) noexcept {
     std::uint64_t local[on_stack];
     const std::size_t mask_room = m.atom_masks + ((atoms + 7) & ~std::size_t{7}); // zero_words of the atoms' masks
     std::uint64_t* masks = mask_room <= on_stack ? local : arena.make<std::uint64_t>(mask_room);
-    std::uint64_t* by_atom = masks + m.atom_masks;
     std::size_t open = pass.deciding;
     const bool counting = pass.counting;
     const std::uint32_t size = list.size;
     const auto* ops = m.ops.data();
     const std::uint32_t counters = m.counters;
     const std::uint32_t* more_masks = m.more_masks.data();
-    const std::uint16_t* key_atoms = m.key_atoms.data();
-    const std::uint32_t derived = static_cast<std::uint32_t>(m.derived.size());
-    const std::uint32_t* derived_tests = m.derived.data();
-    const auto* cell_tests = m.cell_tests.data();
-    const std::uint64_t* key_column = keys > 0 ? list.cells + static_cast<std::size_t>(pass.key_column) * size : nullptr;
     std::uint32_t visited = size; // elements run_pass would walk
     std::uint32_t last = 0;       // the element that decided the last operation decided
     for (std::uint32_t first = 0; first < size; first += 64) {
         const std::uint32_t n = std::min<std::uint32_t>(64, size - first);
         const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-        masks[m.every_mask] = all;
-        if (keys > 0) {
-            // One scan of the key column: the elements of each atom, and those whose key is
-            // not an interned string (each key test run on them). An atom's cell less the
-            // first atom cell is the atom; any other cell's is 2^32 or more (no number has the
-            // bits of a box).
-            zero_words(by_atom, atoms);
-            std::uint64_t other = 0, bit = 1;
-            const std::uint64_t* column = key_column + first;
-            constexpr std::uint64_t atom_cell = packed::cell(packed::atom_kind);
-            auto file = [&](std::uint64_t cell, std::uint64_t of) __attribute__((always_inline)) {
-                const std::uint64_t atom = cell - atom_cell;
-                if (atom < atoms) by_atom[atom] |= of;
-                else if (atom >> 32) other |= of;
-            };
-            std::uint32_t i = 0;
-            for (; i + 2 <= n; i += 2, bit <<= 2) { // two at a time: half the loop's own work
-                file(column[i], bit);
-                file(column[i + 1], bit << 1);
-            }
-            if (i < n) file(column[i], bit);
-            for (std::uint32_t d = 0; d < derived; ++d) {
-                const std::uint32_t t = derived_tests[d];
-                const std::uint64_t of_atom = by_atom[key_atoms[t]];
-                masks[t] = m.key_equal[t] ? of_atom : all & ~of_atom & ~other;
-            }
-            if (other) other_keys(m, other, column, list.elements + first, masks, f.rules->exprs, arena);
-        }
-        for (std::uint32_t t = 0; t < m.test_count; ++t) {
-            const auto& test = cell_tests[t];
-            const std::uint64_t* column = list.cells + std::size_t{test.column} * size + first;
-            std::uint64_t unusual;
-            masks[keys + t] = cell_test_mask(test, column, n, unusual);
-            if (unusual) masks[keys + t] |= unusual_cells(f, m.tests[t], column, list.elements + first, unusual);
-        }
+        block_masks(f, pass, list, first, n, all, masks);
         auto holds = [&](const fused_pass::mask_plan::operation& o) __attribute__((always_inline)) {
             std::uint64_t h = masks[o.quad[0]] & masks[o.quad[1]] & masks[o.quad[2]] & masks[o.quad[3]];
             for (std::uint32_t j = o.more_from; j < o.more_to; ++j) h &= masks[more_masks[j]];
