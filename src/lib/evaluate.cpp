@@ -848,7 +848,6 @@ inline void zero_words(void* at, std::size_t words) noexcept {
     scratch& arena = *f.arena;
     const auto& m = pass.masks;
     const std::uint32_t count = m.operations;
-    const std::size_t atoms = m.atoms;
     // Per operation: its count, or for the others 1 once decided.
     auto* tally = arena.make<std::uint32_t>((count + 15) & ~15U);
     zero_words(tally, (count + 1) / 2);
@@ -859,8 +858,7 @@ inline void zero_words(void* at, std::size_t words) noexcept {
     // A block's masks (mask_plan), on the stack unless the rule has very many tests.
     constexpr std::size_t on_stack = 48;
     std::uint64_t local[on_stack];
-    const std::size_t mask_room = m.atom_masks + ((atoms + 7) & ~std::size_t{7}); // zero_words of the atoms' masks
-    std::uint64_t* masks = mask_room <= on_stack ? local : arena.make<std::uint64_t>(mask_room);
+    std::uint64_t* masks = m.mask_count <= on_stack ? local : arena.make<std::uint64_t>(m.mask_count);
     std::size_t open = pass.deciding;
     const bool counting = pass.counting;
     const std::uint32_t size = list.size;

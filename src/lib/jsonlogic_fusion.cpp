@@ -283,7 +283,7 @@ class planner {
         m.test_count = static_cast<std::uint32_t>(m.cell_tests.size());
         m.every_mask = m.key_count + m.test_count;
         m.atom_masks = m.every_mask + 1;
-        m.mask_count = m.atom_masks + static_cast<std::uint32_t>(m.atoms);
+        m.mask_count = m.atom_masks + static_cast<std::uint32_t>((m.atoms + 7) & ~std::size_t{7});
         for (std::uint32_t t = 0; t < m.key_count; ++t) {
             const bool equal = m.key_tests[t].compare == element_test::relation::equal;
             m.key_equal.push_back(equal ? 1 : 0);
@@ -364,10 +364,6 @@ class planner {
     fusion_plan& plan_;
     std::vector<std::int32_t> candidates_;
 };
-
-} // namespace
-
-namespace {
 
 /// Fills plan.arguments: each argument read as the evaluator's argument() reads it, the usual
 /// ones (results of shared passes, constants, `var`s of a slot, comparisons) said here.

@@ -3,6 +3,8 @@
 // checked only where they can hold (a condition `field == 'C1'` is checked only for elements
 // whose field is 'C1'), and simple conditions run as a flat list of tests instead of the tree.
 // Evaluation has no side effects, so results are those of evaluating each operation alone.
+// The plan also says how each argument of the rule's operations is read (argument_read), so
+// that the evaluator reads constants, pass results and slots without going to their nodes.
 #pragma once
 
 #include "expression.hpp"
@@ -105,6 +107,8 @@ struct fused_pass {
         /// The masks of a block, by index: [0, key_count) the key tests' own, [key_count,
         /// every_mask) the cell tests', `every_mask` one of every element, then from
         /// `atom_masks` one per atom below `atoms`: the elements whose key is that atom.
+        /// `mask_count`: room for them all, the atoms' rounded up to 8 (they are cleared 64
+        /// bytes at a time).
         std::uint32_t every_mask = 0, atom_masks = 0, mask_count = 0;
         /// Per key test: the mask it reads. An equality (==, ===) that is the only key test of
         /// its atom reads its atom's mask itself, as the scan leaves it (no copy per block);

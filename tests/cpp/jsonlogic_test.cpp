@@ -499,3 +499,35 @@ TEST_CASE("JsonLogic: arguments read as the rule's plan says give the general in
         }
     }
 }
+
+TEST_CASE("JsonLogic: a packed pass with more tests than a block's masks kept at hand") {
+    // 40 operations over one list, each with a key constant of its own and some with a second
+    // test: more masks than the walk keeps on the stack (they are then in the arena).
+    std::string fused = R"({"cat": [)", reference = fused;
+    for (int k = 0; k < 40; ++k) {
+        const std::string body = k % 3 ? R"({"==": [{"var": "c"}, "K)" + std::to_string(k) + R"("]})"
+                                        : R"({"and": [{"==": [{"var": "c"}, "K)" + std::to_string(k) + R"("]}, {">=": [{"var": "s"}, 2]}]})";
+        auto quantifier = [&](const std::string& list) {
+            if (k % 2) return R"({"some": [)" + list + ", " + body + "]}";
+            return R"({"reduce": [{"filter": [)" + list + ", " + body + R"(]}, {"+": [{"var": "accumulator"}, 1]}, 0]})";
+        };
+        fused += (k ? ", " : "") + quantifier(R"({"var": "xs"})");
+        reference += (k ? ", " : "") + quantifier(R"({"if": [true, {"var": "xs"}, null]})");
+    }
+    fused += "]}";
+    reference += "]}";
+    const auto rule = masterpro::jsonlogic_rule::compile(fused);
+    const auto general = masterpro::jsonlogic_rule::compile(reference);
+    REQUIRE(rule.has_value());
+    REQUIRE(general.has_value());
+    std::string data = R"({"xs": [)";
+    for (int i = 0; i < 70; ++i)
+        data += std::string(i ? ", " : "") + R"({"c": "K)" + std::to_string((i * 7) % 45) + R"(", "s": )" + std::to_string(i % 4) + "}";
+    data += R"(, {"c": 3}, {"s": 2}, "K1"]})";
+    const auto expected = general->apply(data);
+    REQUIRE(expected.has_value());
+    CHECK(rule->apply(data).value() == *expected);
+    const auto loaded = rule->load(data);
+    REQUIRE(loaded.has_value());
+    CHECK(rule->apply(*loaded).value() == *expected);
+}
