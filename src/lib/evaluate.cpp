@@ -647,22 +647,40 @@ inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide de
     std::uint64_t u = 0, y = 0;
 #if defined(__SSE2__)
     if (n >= 2) {
-        // Two cells at a time (an odd block's last pair overlaps the one before it: bits are
-        // or-ed, so the cell read twice counts once), the numbers compared with the constant
-        // (decide.pair). Boxes (top 16 bits 0xFFFA) are rare: the scan only notes whether
-        // there was one, and then they are found cell by cell.
-        const __m128i top = _mm_set1_epi64x(static_cast<long long>(0xFFFF000000000000ULL));
-        const __m128i box = _mm_set1_epi64x(static_cast<long long>(packed::box));
+        // Four cells at a time, or two in blocks of fewer than four (the last four or two
+        // overlap the ones before when the block has no multiple: bits are or-ed, so a cell
+        // read twice counts once), the numbers compared with the constant (decide.pair).
+        // Boxes (top 16 bits 0xFFFA) are rare: the scan only notes whether there was one,
+        // and then they are found cell by cell.
+        const __m128i top = _mm_set1_epi32(static_cast<int>(0xFFFF0000U));
+        const __m128i box = _mm_set1_epi32(static_cast<int>(packed::box >> 32));
         __m128i boxes = _mm_setzero_si128();
+        // The high halves (those that tell boxes) of cells at and after `i`; the low ones of
+        // `pair` are a copy of its high ones, which tell as much.
+        auto quad = [&](std::uint32_t i) __attribute__((always_inline)) {
+            const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i + 2));
+            const __m128i high = _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), _MM_SHUFFLE(3, 1, 3, 1)));
+            boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(high, top), box));
+            const __m128 holds = _mm_shuffle_ps(_mm_castpd_ps(decide.pair(_mm_castsi128_pd(a))),
+                                                _mm_castpd_ps(decide.pair(_mm_castsi128_pd(b))), _MM_SHUFFLE(3, 1, 3, 1));
+            y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_ps(holds))} << i;
+        };
         auto pair = [&](std::uint32_t i) __attribute__((always_inline)) {
             const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
-            boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(c, top), box));
+            const __m128i high = _mm_shuffle_epi32(c, _MM_SHUFFLE(3, 3, 1, 1));
+            boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(high, top), box));
             y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
         };
         std::uint32_t i = 0;
-        for (; i + 2 <= n; i += 2) pair(i);
-        if (i < n) pair(n - 2);
-        if (_mm_movemask_pd(_mm_castsi128_pd(boxes)) == 0) {
+        if (n >= 4) {
+            for (; i + 4 <= n; i += 4) quad(i);
+            if (i < n) quad(n - 4);
+        } else {
+            pair(0);
+            if (n > 2) pair(1);
+        }
+        if (_mm_movemask_epi8(boxes) == 0) {
             usual = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
             yes = y;
             return;
@@ -730,21 +748,33 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         std::uint32_t i = 0;
 #if defined(__SSE2__)
         if (n >= 2) {
-            // Two cells at a time (an odd block's last pair overlapping, as in number_masks):
-            // both halves equal (the same cell), and whether every high half was (the same
-            // kind: the usual case), else cells of other kinds found one by one.
+            // Four cells at a time, or two (overlapping as in number_masks): both halves equal
+            // (the same cell), and whether every high half was (the same kind: the usual
+            // case), else cells of other kinds found one by one.
             const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
             __m128i kinds = _mm_cmpeq_epi32(expected, expected);
+            auto quad = [&](std::uint32_t at) __attribute__((always_inline)) {
+                const __m128 a = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at)), expected));
+                const __m128 b = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at + 2)), expected));
+                const __m128i high = _mm_castps_si128(_mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+                const __m128i low = _mm_castps_si128(_mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+                kinds = _mm_and_si128(kinds, high);
+                equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(high, low))))} << at;
+            };
             auto pair = [&](std::uint32_t at) __attribute__((always_inline)) {
-                const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at));
-                const __m128i halves = _mm_cmpeq_epi32(c, expected);
+                const __m128i halves = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at)), expected);
+                kinds = _mm_and_si128(kinds, _mm_shuffle_epi32(halves, _MM_SHUFFLE(3, 3, 1, 1)));
                 const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
-                kinds = _mm_and_si128(kinds, halves);
                 equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << at;
             };
-            for (; i + 2 <= n; i += 2) pair(i);
-            if (i < n) pair(n - 2);
-            if (_mm_movemask_pd(_mm_castsi128_pd(kinds)) == 3) {
+            if (n >= 4) {
+                for (; i + 4 <= n; i += 4) quad(i);
+                if (i < n) quad(n - 4);
+            } else {
+                pair(0);
+                if (n > 2) pair(1);
+            }
+            if (_mm_movemask_epi8(kinds) == 0xFFFF) {
                 usual = all;
             } else {
                 for (i = 0; i < n; ++i) usual |= std::uint64_t{(column[i] >> 32) == kind} << i;

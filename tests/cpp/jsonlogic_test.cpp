@@ -395,6 +395,18 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
         for (int i = 0; i < n; ++i) text += std::string(i ? ", " : "") + cells[(i * 7 + n) % std::size(cells)];
         long_lists.push_back(text + (n == 130 ? R"(, {"c": "C1", "s": 3, "ok": true}]})" : "]}"));
     }
+    // Short lists (read four or two cells at a time, the last ones overlapping), each with one
+    // cell outside the usual case, at every place.
+    for (int n = 1; n <= 9; ++n) {
+        for (int odd = 0; odd < n; ++odd) {
+            std::string text = R"({"n": 1, "xs": [)";
+            for (int i = 0; i < n; ++i) {
+                const char* usual = i % 2 ? R"({"c": "C1", "s": 4, "ok": true})" : R"({"c": "C2", "s": 2, "ok": false})";
+                text += std::string(i ? ", " : "") + (i == odd ? (n % 2 ? R"({"c": "C1", "s": "4", "ok": 1})" : R"({"c": 7, "ok": null})") : usual);
+            }
+            long_lists.push_back(text + "]}");
+        }
+    }
     for (const auto& texts : rules) {
         const std::string& fused_text = texts.first; // (a lambda in CAPTURE cannot name a structured binding)
         const std::string& reference_text = texts.second;
