@@ -849,12 +849,12 @@ inline void zero_words(void* at, std::size_t words) noexcept {
             if (atom < atoms) by_atom[atom] |= of;
             else if (atom >> 32) other |= of;
         };
-        std::uint32_t i = 0;
-        for (; i + 2 <= n; i += 2, bit <<= 2) { // two at a time: half the loop's own work
-            file(column[i], bit);
-            file(column[i + 1], bit << 1);
+        const std::uint64_t* cell = column;
+        for (const std::uint64_t* pairs_end = column + (n & ~1U); cell != pairs_end; cell += 2, bit <<= 2) {
+            file(cell[0], bit); // two at a time: half the loop's own work
+            file(cell[1], bit << 1);
         }
-        if (i < n) file(column[i], bit);
+        if (n & 1U) file(*cell, bit);
         for (const std::uint32_t t : m.derived) {
             const std::uint64_t of_atom = by_atom[m.key_atoms[t]];
             masks[t] = m.key_equal[t] ? of_atom : all & ~of_atom & ~other;
@@ -906,15 +906,14 @@ inline void zero_words(void* at, std::size_t words) noexcept {
             for (std::uint32_t j = o.more_from; j < o.more_to; ++j) h &= masks[more_masks[j]];
             return h;
         };
-        for (std::uint32_t j = 0; j < counters; ++j) {
-            const auto& o = ops[j];
+        for (const auto* o = ops; o != ops + counters; ++o) {
             // Bits counted one by one: few are set, and a portable build has no popcnt.
-            std::uint32_t t = tally[o.index];
-            for (std::uint64_t h = holds(o); h; h &= h - 1) ++t;
-            tally[o.index] = t;
+            std::uint32_t t = tally[o->index];
+            for (std::uint64_t h = holds(*o); h; h &= h - 1) ++t;
+            tally[o->index] = t;
         }
-        for (std::uint32_t j = counters; j < count; ++j) {
-            const auto& o = ops[j];
+        for (const auto* op = ops + counters; op != ops + count; ++op) {
+            const auto& o = *op;
             if (tally[o.index]) continue; // decided
             // some, none: decided by an element that holds; all: by one that does not.
             const std::uint64_t h = holds(o);
