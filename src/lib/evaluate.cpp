@@ -1245,7 +1245,10 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
     }
     case op::jl_add: {
         double sum = 0;
-        for (std::uint32_t i = 0; i < n.count; ++i) sum += js::parse_float(argument(f, n, i), arena);
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            const value v = argument(f, n, i);
+            sum += v.type == value_type::number ? v.number : js::parse_float(v, arena); // (a number is itself)
+        }
         return value::of_number(sum);
     }
     default: return eval_jsonlogic_other(f, n);
