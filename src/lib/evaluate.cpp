@@ -14,6 +14,7 @@
 #include <bitset>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -337,6 +338,7 @@ value eval(const frame& f, std::int32_t index) {
 // JsonLogic operations: JavaScript semantics on JSON-like values (jsonlogic_values.hpp).
 
 [[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at);
+[[gnu::always_inline]] inline value pass_result(const frame& f, std::uint32_t pass, std::uint32_t operation);
 
 /// argument()'s operands that are evaluated: JsonLogic operations, or other expressions.
 [[gnu::noinline]] value evaluated_argument(const frame& f, std::int32_t index, const expr_node& operand) {
@@ -345,17 +347,51 @@ value eval(const frame& f, std::int32_t index) {
     return js::plain(eval(f, index), f.rules->descriptor, *f.arena);
 }
 
-/// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
-/// Inline for the usual operands, constants and results of shared passes.
-[[gnu::always_inline]] inline value argument(const frame& f, const expr_node& n, std::uint32_t i) {
-    if (i >= n.count) return value::null();
+/// The argument at entry `at` of the pool's arg_lists as a plain value, read from its node:
+/// inline for the usual operands, constants and results of shared passes.
+[[gnu::always_inline]] inline value node_argument(const frame& f, std::uint32_t at) {
     const auto& pool = f.rules->exprs;
-    const std::int32_t index = pool.arg_lists[n.args + i];
+    const std::int32_t index = pool.arg_lists[at];
     // JsonLogic operands are mostly constants and JsonLogic operations: straight to them.
     const expr_node& operand = pool.nodes[static_cast<std::size_t>(index)];
     if (operand.fused >= 0 && f.passes) return fused_result(f, operand.fused); // plain already
     if (operand.code == op::constant) return js::plain(operand.constant, f.rules->descriptor, *f.arena);
     return evaluated_argument(f, index, operand);
+}
+
+/// node_argument() where the plan had no way of its own (a rare case: a call, out of the way).
+[[gnu::noinline]] value unplanned_argument(const frame& f, std::uint32_t at) { return node_argument(f, at); }
+
+/// The argument at entry `at` of the pool's arg_lists, `a` its entry in the rule's plan (data
+/// laid out: argument_read), as a plain value. The plan says which it is: the usual ways are
+/// tested first, in order of frequency (tests, not a table jump); `var`s of a slot are read here.
+[[gnu::always_inline]] inline value planned_argument(const frame& f, const argument_read& a, std::uint32_t at) {
+    using way = argument_read::way;
+    if (a.how == way::fused) {
+        if (f.passes) return pass_result(f, a.pass, a.operation); // plain already
+    } else if (a.how == way::constant) {
+        return a.constant;
+    } else if (a.how == way::slot && js::is_row(f.data)) {
+        // As read_var reads it: an absent member is null (the fallback).
+        const value& v = f.data.elements[a.slot];
+        return js::is_absent(v) ? value::null() : js::plain(v, f.rules->descriptor, *f.arena);
+    } else if (a.how == way::operation || a.how == way::compare) { // as evaluated_argument
+        return js::plain(eval_jsonlogic(f, f.rules->exprs.nodes[static_cast<std::size_t>(a.node)]), f.rules->descriptor, *f.arena);
+    }
+    return unplanned_argument(f, at);
+}
+
+/// The argument at entry `at` of the pool's arg_lists as a plain value: as the rule's plan
+/// says where there is one (no plan: no entries, and data() is null), else from its node.
+[[gnu::always_inline]] inline value argument_at(const frame& f, std::uint32_t at) {
+    if (const argument_read* reads = f.rules->fusion.arguments.data()) return planned_argument(f, reads[at], at);
+    return node_argument(f, at);
+}
+
+/// The i-th argument as a plain value; null when the rule gave fewer (JsonLogic allows that).
+[[gnu::always_inline]] inline value argument(const frame& f, const expr_node& n, std::uint32_t i) {
+    if (i >= n.count) return value::null();
+    return argument_at(f, n.args + i);
 }
 
 /// Evaluates a quantifier body for one element: statically bound elements (typed lists in rule
@@ -611,20 +647,53 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
 template <class Decide>
 inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide decide, std::uint64_t& usual, std::uint64_t& yes) {
     std::uint64_t u = 0, y = 0;
-    std::uint32_t i = 0;
 #if defined(__SSE2__)
-    // Two cells at a time: boxes (top 16 bits 0xFFFA) told apart from numbers, and the
-    // numbers compared with the constant (decide.pair).
-    const __m128i top = _mm_set1_epi64x(static_cast<long long>(0xFFFF000000000000ULL));
-    const __m128i box = _mm_set1_epi64x(static_cast<long long>(packed::box));
-    for (; i + 2 <= n; i += 2) {
-        const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
-        const unsigned boxed = static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(_mm_cmpeq_epi32(_mm_and_si128(c, top), box))));
-        u |= std::uint64_t{~boxed & 3U} << i;
-        y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
+    if (n >= 2) {
+        // Four cells at a time, or two in blocks of fewer than four (the last four or two
+        // overlap the ones before when the block has no multiple: bits are or-ed, so a cell
+        // read twice counts once), the numbers compared with the constant (decide.pair).
+        // Boxes (top 16 bits 0xFFFA) are rare: the scan only notes whether there was one,
+        // and then they are found cell by cell.
+        const __m128i top = _mm_set1_epi32(static_cast<int>(0xFFFF0000U));
+        const __m128i box = _mm_set1_epi32(static_cast<int>(packed::box >> 32));
+        __m128i boxes = _mm_setzero_si128();
+        // The high halves (those that tell boxes) of cells at and after `i`; the low ones of
+        // `pair` are a copy of its high ones, which tell as much.
+        auto quad = [&](std::uint32_t i) __attribute__((always_inline)) {
+            const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+            const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i + 2));
+            const __m128i high = _mm_castps_si128(_mm_shuffle_ps(_mm_castsi128_ps(a), _mm_castsi128_ps(b), _MM_SHUFFLE(3, 1, 3, 1)));
+            boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(high, top), box));
+            const __m128 holds = _mm_shuffle_ps(_mm_castpd_ps(decide.pair(_mm_castsi128_pd(a))),
+                                                _mm_castpd_ps(decide.pair(_mm_castsi128_pd(b))), _MM_SHUFFLE(3, 1, 3, 1));
+            y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_ps(holds))} << i;
+        };
+        auto pair = [&](std::uint32_t i) __attribute__((always_inline)) {
+            const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
+            const __m128i high = _mm_shuffle_epi32(c, _MM_SHUFFLE(3, 3, 1, 1));
+            boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(high, top), box));
+            y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
+        };
+        std::uint32_t i = 0;
+        if (n >= 4) {
+            for (; i + 4 <= n; i += 4) quad(i);
+            if (i < n) quad(n - 4);
+        } else {
+            pair(0);
+            if (n > 2) pair(1);
+        }
+        if (_mm_movemask_epi8(boxes) == 0) {
+            usual = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+            yes = y;
+            return;
+        }
+        for (i = 0; i < n; ++i) u |= std::uint64_t{packed::is_number(column[i])} << i;
+        usual = u;
+        yes = y & u;
+        return;
     }
 #endif
-    for (; i < n; ++i) {
+    for (std::uint32_t i = 0; i < n; ++i) {
         const std::uint64_t c = column[i];
         u |= std::uint64_t{packed::is_number(c)} << i;
         y |= std::uint64_t{decide(packed::number(c))} << i;
@@ -655,10 +724,11 @@ struct decide_number {
 #endif
 };
 
-/// The elements of a block a cell test holds for (bit i: element `first + i`; `n` of them).
-inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const element_test& general,
-                                    const std::uint64_t* column, const value* elements, std::uint32_t first, std::uint32_t n,
-                                    const expr_pool& pool, scratch& arena) {
+/// The elements of a block (bit i: element `first + i`; `n` of them) a cell test holds for
+/// among those whose cell is of its usual case; `unusual` gets the others, for unusual_cells.
+/// (Only cells are read here: what the others need is loaded there, out of the way.)
+inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test, const std::uint64_t* column,
+                                    std::uint32_t n, std::uint64_t& unusual) {
     const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
     std::uint64_t usual = 0, yes = 0;
     using way = fused_pass::mask_plan::cell_test::way;
@@ -666,7 +736,7 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         // JavaScript's comparisons of two numbers are the machine's (NaN: only != holds).
         const double k = packed::number(test.expected);
         using relation = element_test::relation;
-        switch (general.compare) {
+        switch (test.compare) {
         case relation::equal: number_masks(column, n, decide_number<relation::equal>{k}, usual, yes); break;
         case relation::not_equal: number_masks(column, n, decide_number<relation::not_equal>{k}, usual, yes); break;
         case relation::less: number_masks(column, n, decide_number<relation::less>{k}, usual, yes); break;
@@ -679,14 +749,39 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         std::uint64_t equal = 0;
         std::uint32_t i = 0;
 #if defined(__SSE2__)
-        // Two cells at a time: the high halves equal (the same kind), and both halves.
-        const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
-        for (; i + 2 <= n; i += 2) {
-            const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(column + i));
-            const __m128i halves = _mm_cmpeq_epi32(c, expected);
-            const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
-            usual |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(halves)))} << i;
-            equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << i;
+        if (n >= 2) {
+            // Four cells at a time, or two (overlapping as in number_masks): both halves equal
+            // (the same cell), and whether every high half was (the same kind: the usual
+            // case), else cells of other kinds found one by one.
+            const __m128i expected = _mm_set1_epi64x(static_cast<long long>(test.expected));
+            __m128i kinds = _mm_cmpeq_epi32(expected, expected);
+            auto quad = [&](std::uint32_t at) __attribute__((always_inline)) {
+                const __m128 a = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at)), expected));
+                const __m128 b = _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at + 2)), expected));
+                const __m128i high = _mm_castps_si128(_mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+                const __m128i low = _mm_castps_si128(_mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+                kinds = _mm_and_si128(kinds, high);
+                equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_and_si128(high, low))))} << at;
+            };
+            auto pair = [&](std::uint32_t at) __attribute__((always_inline)) {
+                const __m128i halves = _mm_cmpeq_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(column + at)), expected);
+                kinds = _mm_and_si128(kinds, _mm_shuffle_epi32(halves, _MM_SHUFFLE(3, 3, 1, 1)));
+                const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
+                equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << at;
+            };
+            if (n >= 4) {
+                for (; i + 4 <= n; i += 4) quad(i);
+                if (i < n) quad(n - 4);
+            } else {
+                pair(0);
+                if (n > 2) pair(1);
+            }
+            if (_mm_movemask_epi8(kinds) == 0xFFFF) {
+                usual = all;
+            } else {
+                for (i = 0; i < n; ++i) usual |= std::uint64_t{(column[i] >> 32) == kind} << i;
+            }
+            i = n;
         }
 #endif
         for (; i < n; ++i) {
@@ -696,22 +791,84 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
         }
         yes = (test.negate ? ~equal : equal) & usual;
     }
-    for (std::uint64_t rest = all & ~usual; rest; rest &= rest - 1) {
+    unusual = all & ~usual;
+    return yes;
+}
+
+/// The elements among `rest` (bit i: elements[i], its cell column[i]) test `general` holds for,
+/// the cells cell_test_mask left to it.
+[[gnu::noinline]] std::uint64_t unusual_cells(const frame& f, const element_test& general, const std::uint64_t* column,
+                                              const value* elements, std::uint64_t rest) {
+    std::uint64_t yes = 0;
+    for (; rest; rest &= rest - 1) {
         const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
-        if (packed_test_slow(general, column[i], elements[first + i], pool, arena)) yes |= std::uint64_t{1} << i;
+        if (packed_test_slow(general, column[i], elements[i], f.rules->exprs, *f.arena)) yes |= std::uint64_t{1} << i;
     }
     return yes;
 }
 
-/// The key tests (masks[0 .. key count)) on the elements of a block whose key is not an
-/// interned string (`other`, bit i: elements[i]), each test run on them.
+/// The key tests on the elements of a block whose key is not an interned string (`other`, bit
+/// i: elements[i]), each test run on them; their bits go to the tests' masks (key_mask).
 [[gnu::noinline]] void other_keys(const fused_pass::mask_plan& m, std::uint64_t other, const std::uint64_t* column,
                                   const value* elements, std::uint64_t* masks, const expr_pool& pool, scratch& arena) {
     for (std::size_t t = 0; t < m.key_tests.size(); ++t) {
         for (std::uint64_t rest = other; rest; rest &= rest - 1) {
             const unsigned i = static_cast<unsigned>(__builtin_ctzll(rest));
-            if (packed_test_slow(m.key_tests[t], column[i], elements[i], pool, arena)) masks[t] |= std::uint64_t{1} << i;
+            if (packed_test_slow(m.key_tests[t], column[i], elements[i], pool, arena)) masks[m.key_mask[t]] |= std::uint64_t{1} << i;
         }
+    }
+}
+
+/// Zeroes `words` 8-byte words from `at`, which has room for the next multiple of 8: 64 bytes
+/// at a time, each a memset of a constant size, which compilers make a few stores (a loop of
+/// stores becomes a call to memset, which costs more for the few bytes here).
+inline void zero_words(void* at, std::size_t words) noexcept {
+    auto* p = static_cast<unsigned char*>(at);
+    for (std::size_t i = 0; i < words; i += 8) std::memset(p + 8 * i, 0, 64);
+}
+
+/// The masks (mask_plan) of the block of a packed pass's list from element `first` (`n` of
+/// them, bits `all`): the key column's scan, then each cell test's. A function of its own: the
+/// walk over blocks and operations keeps fewer values at hand.
+[[gnu::noinline]] void block_masks(const frame& f, const fused_pass& pass, const packed_list& list, std::uint32_t first,
+                                   std::uint32_t n, std::uint64_t all, std::uint64_t* masks) {
+    const auto& m = pass.masks;
+    const std::uint32_t keys = m.key_count, size = list.size;
+    const std::size_t atoms = m.atoms;
+    std::uint64_t* by_atom = masks + m.atom_masks;
+    masks[m.every_mask] = all;
+    if (keys > 0) {
+        // One scan of the key column: the elements of each atom, and those whose key is
+        // not an interned string (each key test run on them). An atom's cell less the
+        // first atom cell is the atom; any other cell's is 2^32 or more (no number has the
+        // bits of a box).
+        zero_words(by_atom, atoms);
+        std::uint64_t other = 0, bit = 1;
+        const std::uint64_t* column = list.cells + static_cast<std::size_t>(pass.key_column) * size + first;
+        constexpr std::uint64_t atom_cell = packed::cell(packed::atom_kind);
+        auto file = [&](std::uint64_t cell, std::uint64_t of) __attribute__((always_inline)) {
+            const std::uint64_t atom = cell - atom_cell;
+            if (atom < atoms) by_atom[atom] |= of;
+            else if (atom >> 32) other |= of;
+        };
+        const std::uint64_t* cell = column;
+        for (const std::uint64_t* pairs_end = column + (n & ~1U); cell != pairs_end; cell += 2, bit <<= 2) {
+            file(cell[0], bit); // two at a time: half the loop's own work
+            file(cell[1], bit << 1);
+        }
+        if (n & 1U) file(*cell, bit);
+        for (const std::uint32_t t : m.derived) {
+            const std::uint64_t of_atom = by_atom[m.key_atoms[t]];
+            masks[t] = m.key_equal[t] ? of_atom : all & ~of_atom & ~other;
+        }
+        if (other) other_keys(m, other, column, list.elements + first, masks, f.rules->exprs, *f.arena);
+    }
+    for (std::uint32_t t = 0; t < m.test_count; ++t) {
+        const auto& test = m.cell_tests[t];
+        const std::uint64_t* column = list.cells + std::size_t{test.column} * size + first;
+        std::uint64_t unusual;
+        masks[keys + t] = cell_test_mask(test, column, n, unusual);
+        if (unusual) masks[keys + t] |= unusual_cells(f, m.tests[t], column, list.elements + first, unusual);
     }
 }
 
@@ -719,80 +876,52 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
 /// a mask of the elements it holds for, each operation the AND of its tests' masks. Results
 /// and steps are run_pass's: an operation's answer is its first deciding element's, and the
 /// pass stops after the element that decides the last undecided operation.
-void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
+[[gnu::always_inline]] inline void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& list, pass_state& state) {
     scratch& arena = *f.arena;
-    const auto& pool = f.rules->exprs;
     const auto& m = pass.masks;
-    const std::uint32_t count = m.operations, keys = m.key_count, tests = keys + m.test_count;
-    const std::size_t atoms = m.atoms;
-    // One block: masks (per test, then one of every element), the elements of each key atom,
-    // and tallies.
-    auto* masks = arena.make<std::uint64_t>(tests + 1 + atoms + (count + 1) / 2 + 1);
-    std::uint64_t* by_atom = masks + tests + 1;
-    auto* tally = reinterpret_cast<std::uint32_t*>(by_atom + atoms);
-    for (std::uint32_t k = 0; k < count; ++k) tally[k] = 0;
+    const std::uint32_t count = m.operations;
+    // Per operation: its count, or for the others 1 once decided.
+    auto* tally = arena.make<std::uint32_t>((count + 15) & ~15U);
+    zero_words(tally, (count + 1) / 2);
     state.done = true;
     state.tally = tally;
     state.kinds = m.kinds.data();
     state.nonempty = list.size > 0;
-    const std::uint32_t* op_quad = m.op_quad.data();
+    // A block's masks (mask_plan), on the stack unless the rule has very many tests.
+    constexpr std::size_t on_stack = 48;
+    std::uint64_t local[on_stack];
+    std::uint64_t* masks = m.mask_count <= on_stack ? local : arena.make<std::uint64_t>(m.mask_count);
     std::size_t open = pass.deciding;
     const bool counting = pass.counting;
     const std::uint32_t size = list.size;
-    const std::uint8_t* kinds = m.kinds.data();
-    const std::uint32_t* op_from = m.op_from.data();
-    const std::uint32_t* op_tests = m.op_tests.data();
-    const std::uint16_t* key_atoms = m.key_atoms.data();
-    const std::uint8_t* key_equal = m.key_equal.data();
-    const auto* cell_tests = m.cell_tests.data();
-    const std::uint64_t* key_column = keys > 0 ? list.cells + static_cast<std::size_t>(pass.key_column) * size : nullptr;
+    const auto* ops = m.ops.data();
+    const std::uint32_t counters = m.counters;
+    const std::uint32_t* more_masks = m.more_masks.data();
     std::uint32_t visited = size; // elements run_pass would walk
     std::uint32_t last = 0;       // the element that decided the last operation decided
     for (std::uint32_t first = 0; first < size; first += 64) {
         const std::uint32_t n = std::min<std::uint32_t>(64, size - first);
         const std::uint64_t all = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-        masks[tests] = all;
-        if (keys > 0) {
-            // One scan of the key column: the elements of each atom, and those whose key is
-            // not an interned string (each key test run on them).
-            for (std::size_t a = 0; a < atoms; ++a) by_atom[a] = 0;
-            std::uint64_t other = 0;
-            const std::uint64_t* column = key_column + first;
-            for (std::uint32_t i = 0; i < n; ++i) {
-                const std::uint64_t c = column[i];
-                if ((c >> 32) == (packed::cell(packed::atom_kind) >> 32)) {
-                    const std::size_t atom = c & 0xFFFFU;
-                    if (atom < atoms) by_atom[atom] |= std::uint64_t{1} << i;
-                } else {
-                    other |= std::uint64_t{1} << i;
-                }
-            }
-            for (std::uint32_t t = 0; t < keys; ++t) {
-                const std::uint64_t of_atom = by_atom[key_atoms[t]];
-                masks[t] = key_equal[t] ? of_atom : all & ~of_atom & ~other;
-            }
-            if (other) other_keys(m, other, column, list.elements + first, masks, pool, arena);
+        block_masks(f, pass, list, first, n, all, masks);
+        auto holds = [&](const fused_pass::mask_plan::operation& o) __attribute__((always_inline)) {
+            std::uint64_t h = masks[o.quad[0]] & masks[o.quad[1]] & masks[o.quad[2]] & masks[o.quad[3]];
+            for (std::uint32_t j = o.more_from; j < o.more_to; ++j) h &= masks[more_masks[j]];
+            return h;
+        };
+        for (const auto* o = ops; o != ops + counters; ++o) {
+            // Bits counted one by one: few are set, and a portable build has no popcnt.
+            std::uint32_t t = tally[o->index];
+            for (std::uint64_t h = holds(*o); h; h &= h - 1) ++t;
+            tally[o->index] = t;
         }
-        for (std::uint32_t t = keys; t < tests; ++t) {
-            const auto& test = cell_tests[t - keys];
-            masks[t] = cell_test_mask(test, m.tests[t - keys], list.cells + std::size_t{test.column} * size + first, list.elements,
-                                      first, n, pool, arena);
-        }
-        for (std::uint32_t k = 0; k < count; ++k) {
-            const std::uint8_t kind = kinds[k];
-            if (kind != 0 && tally[k]) continue; // decided
-            const std::uint32_t* quad = op_quad + 4 * k;
-            std::uint64_t holds = masks[quad[0]] & masks[quad[1]] & masks[quad[2]] & masks[quad[3]];
-            for (std::uint32_t j = op_from[k] + 4; j < op_from[k + 1]; ++j) holds &= masks[op_tests[j]];
-            if (kind == 0) {
-                // Bits counted one by one: few are set, and a portable build has no popcnt.
-                for (; holds; holds &= holds - 1) ++tally[k];
-                continue;
-            }
+        for (const auto* op = ops + counters; op != ops + count; ++op) {
+            const auto& o = *op;
+            if (tally[o.index]) continue; // decided
             // some, none: decided by an element that holds; all: by one that does not.
-            const std::uint64_t deciding = kind == 3 ? all & ~holds : holds;
+            const std::uint64_t h = holds(o);
+            const std::uint64_t deciding = o.kind == 3 ? all & ~h : h;
             if (!deciding) continue;
-            tally[k] = 1;
+            tally[o.index] = 1;
             --open;
             last = std::max<std::uint32_t>(last, first + static_cast<std::uint32_t>(__builtin_ctzll(deciding)));
         }
@@ -807,7 +936,7 @@ void run_packed_pass(const frame& f, const fused_pass& pass, const packed_list& 
 }
 
 /// An operation's result from run_packed_pass's tally.
-inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
+[[gnu::always_inline]] inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
     const std::uint32_t t = state.tally[k];
     switch (state.kinds[k]) {
     case 0: return value::of_number(t);
@@ -825,8 +954,12 @@ inline value packed_result(const pass_state& state, std::uint32_t k) noexcept {
 }
 
 [[gnu::always_inline]] inline value fused_result(const frame& f, std::int32_t at) {
-    const auto& plan = f.rules->fusion;
-    const auto [pass, operation] = plan.at[static_cast<std::size_t>(at)];
+    const auto [pass, operation] = f.rules->fusion.at[static_cast<std::size_t>(at)];
+    return pass_result(f, pass, operation);
+}
+
+/// The result of operation `operation` of shared pass `pass`, the pass run on first use.
+[[gnu::always_inline]] inline value pass_result(const frame& f, std::uint32_t pass, std::uint32_t operation) {
     pass_state& state = f.passes[pass];
     if (!state.done) run_fused_pass(f, pass, state);
     return state.tally ? packed_result(state, operation) : state.results[operation];
@@ -887,10 +1020,11 @@ constexpr bool two_operand_comparison(op code) noexcept {
     }
 }
 
-value eval_jsonlogic(const frame& f, const expr_node& n) {
+/// eval_jsonlogic's other operations: a function of their own, so that the usual ones do not
+/// pay, call after call, for the larger frame of these (strings, vectors, more registers).
+[[gnu::noinline]] value eval_jsonlogic_other(const frame& f, const expr_node& n) {
     scratch& arena = *f.arena;
     const auto& pool = f.rules->exprs;
-    if (n.fused >= 0 && f.passes) return fused_result(f, n.fused);
     switch (n.code) {
     case op::jl_var: {
         const value fallback = n.a >= 0 ? js::plain(eval(f, n.a), f.rules->descriptor, arena) : value::null();
@@ -916,31 +1050,6 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         for (std::uint32_t i = 0; i < n.count; ++i) items.push_back(argument(f, n, i));
         return js::make_array(items, arena);
     }
-    case op::jl_if: {
-        std::uint32_t i = 0;
-        for (; i + 1 < n.count; i += 2) {
-            const value condition = argument(f, n, i);
-            if (condition.type == value_type::boolean ? condition.boolean : js::truthy(condition)) return argument(f, n, i + 1);
-        }
-        return i < n.count ? argument(f, n, i) : value::null();
-    }
-    case op::jl_and:
-    case op::jl_or: {
-        value current;
-        for (std::uint32_t i = 0; i < n.count; ++i) {
-            // A comparison of two operands (the usual conjunct) is decided here, its operands
-            // read inline, rather than through a call for the comparison itself.
-            const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
-            if (operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
-                current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
-            } else {
-                current = argument(f, n, i);
-            }
-            const bool yes = current.type == value_type::boolean ? current.boolean : js::truthy(current);
-            if (yes == (n.code == op::jl_or)) return current;
-        }
-        return current;
-    }
     case op::jl_not: return value::of_bool(!js::truthy(n.count ? argument(f, n, 0) : value::null()));
     case op::jl_truthy: {
         // {"!!": [x]} has its operand as an argument; the truthiness a rule file asks of an
@@ -962,11 +1071,6 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         const bool first = jl_compare(n.code, argument(f, n, 0), b, arena);
         if (n.count < 3 || !first) return value::of_bool(first);
         return value::of_bool(jl_compare(n.code, b, argument(f, n, 2), arena));
-    }
-    case op::jl_add: {
-        double sum = 0;
-        for (std::uint32_t i = 0; i < n.count; ++i) sum += js::parse_float(argument(f, n, i), arena);
-        return value::of_number(sum);
     }
     case op::jl_multiply: {
         if (n.count == 0) return value::null();
@@ -1100,6 +1204,56 @@ value eval_jsonlogic(const frame& f, const expr_node& n) {
         return std::isnan(d) ? value::null() : value::of_number(d);
     }
     default: return value::null();
+    }
+}
+
+value eval_jsonlogic(const frame& f, const expr_node& n) {
+    scratch& arena = *f.arena;
+    const auto& pool = f.rules->exprs;
+    if (n.fused >= 0 && f.passes) return fused_result(f, n.fused);
+    switch (n.code) {
+    case op::jl_if: {
+        std::uint32_t i = 0;
+        for (; i + 1 < n.count; i += 2) {
+            const value condition = argument(f, n, i);
+            if (condition.type == value_type::boolean ? condition.boolean : js::truthy(condition)) return argument(f, n, i + 1);
+        }
+        return i < n.count ? argument(f, n, i) : value::null();
+    }
+    case op::jl_and:
+    case op::jl_or: {
+        value current;
+        const argument_read* reads = f.rules->fusion.arguments.data();
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            // A comparison of two operands (the usual conjunct) is decided here, its operands
+            // read inline, rather than through a call for the comparison itself.
+            if (reads) { // said by the rule's plan (argument_read::way::compare)
+                const argument_read& a = reads[n.args + i];
+                if (a.how == argument_read::way::compare)
+                    current = value::of_bool(jl_compare(a.code, planned_argument(f, reads[a.args], a.args),
+                                                        planned_argument(f, reads[a.args + 1], a.args + 1), arena));
+                else
+                    current = planned_argument(f, a, n.args + i);
+            } else if (const expr_node& operand = pool.nodes[static_cast<std::size_t>(pool.arg_lists[n.args + i])];
+                       operand.count == 2 && operand.fused < 0 && two_operand_comparison(operand.code)) {
+                current = value::of_bool(jl_compare(operand.code, argument(f, operand, 0), argument(f, operand, 1), arena));
+            } else {
+                current = argument(f, n, i);
+            }
+            const bool yes = current.type == value_type::boolean ? current.boolean : js::truthy(current);
+            if (yes == (n.code == op::jl_or)) return current;
+        }
+        return current;
+    }
+    case op::jl_add: {
+        double sum = 0;
+        for (std::uint32_t i = 0; i < n.count; ++i) {
+            const value v = argument(f, n, i);
+            sum += v.type == value_type::number ? v.number : js::parse_float(v, arena); // (a number is itself)
+        }
+        return value::of_number(sum);
+    }
+    default: return eval_jsonlogic_other(f, n);
     }
 }
 

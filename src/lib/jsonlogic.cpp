@@ -464,7 +464,7 @@ void write(rapidjson::Writer<rapidjson::StringBuffer>& w, const value& v) {
 }
 
 /// Each thread keeps its arena: apply() allocates nothing once it is warm.
-scratch& thread_arena() {
+inline scratch& thread_arena() {
     thread_local scratch arena;
     arena.reset();
     return arena;
@@ -580,7 +580,8 @@ tl::expected<bool, error> jsonlogic_rule::truthy(const jsonlogic_data& data) con
     scratch& arena = thread_arena();
     const auto result = detail::evaluate_with_data(*program_, root_, data.head_->root, arena, data.head_->packed);
     if (!result) return tl::make_unexpected(detail::steps_exceeded(program_->bounds));
-    return detail::js::truthy(*result);
+    // Rules mostly decide a boolean: its truthiness is itself, without a call.
+    return result->type == detail::value_type::boolean ? result->boolean : detail::js::truthy(*result);
 }
 
 tl::expected<jsonlogic_rule, diagnostics> jsonlogic_rule::compile(std::string_view rule_json, std::string name,

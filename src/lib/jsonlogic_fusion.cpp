@@ -260,6 +260,7 @@ class planner {
             fused_pass::mask_plan::cell_test c;
             c.column = static_cast<std::uint32_t>(t.column);
             c.negate = t.compare != element_test::relation::equal;
+            c.compare = t.compare;
             switch (t.fast) {
             case element_test::shortcut::number:
                 c.fast = fused_pass::mask_plan::cell_test::way::number;
@@ -277,20 +278,40 @@ class planner {
             }
             m.cell_tests.push_back(c);
         }
-        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
-            m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
-            for (std::uint32_t d : tests_of[k]) m.op_tests.push_back(index[d]);
-            const op code = pass.operations[k].code;
-            m.kinds.push_back(code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3);
-        }
-        m.op_from.push_back(static_cast<std::uint32_t>(m.op_tests.size()));
         m.operations = static_cast<std::uint32_t>(pass.operations.size());
         m.key_count = static_cast<std::uint32_t>(m.key_tests.size());
         m.test_count = static_cast<std::uint32_t>(m.cell_tests.size());
-        for (std::size_t k = 0; k < pass.operations.size(); ++k)
-            for (std::uint32_t j = 0; j < 4; ++j)
-                m.op_quad.push_back(m.op_from[k] + j < m.op_from[k + 1] ? m.op_tests[m.op_from[k] + j] : m.key_count + m.test_count);
-        for (const auto& t : m.key_tests) m.key_equal.push_back(t.compare == element_test::relation::equal ? 1 : 0);
+        m.every_mask = m.key_count + m.test_count;
+        m.atom_masks = m.every_mask + 1;
+        m.mask_count = m.atom_masks + static_cast<std::uint32_t>((m.atoms + 7) & ~std::size_t{7});
+        for (std::uint32_t t = 0; t < m.key_count; ++t) {
+            const bool equal = m.key_tests[t].compare == element_test::relation::equal;
+            m.key_equal.push_back(equal ? 1 : 0);
+            const auto same_atom = std::count(m.key_atoms.begin(), m.key_atoms.end(), m.key_atoms[t]);
+            if (equal && same_atom == 1) {
+                m.key_mask.push_back(m.atom_masks + m.key_atoms[t]);
+            } else {
+                m.key_mask.push_back(t);
+                m.derived.push_back(t);
+            }
+        }
+        // A test's mask: a key test's is key_mask's, a cell test's its own.
+        auto mask_of = [&](std::uint32_t test) { return test < m.key_count ? m.key_mask[test] : test; };
+        for (std::size_t k = 0; k < pass.operations.size(); ++k) {
+            fused_pass::mask_plan::operation o;
+            const auto& own = tests_of[k];
+            for (std::size_t j = 0; j < 4; ++j) o.quad[j] = j < own.size() ? mask_of(index[own[j]]) : m.every_mask;
+            o.more_from = static_cast<std::uint32_t>(m.more_masks.size());
+            for (std::size_t j = 4; j < own.size(); ++j) m.more_masks.push_back(mask_of(index[own[j]]));
+            o.more_to = static_cast<std::uint32_t>(m.more_masks.size());
+            const op code = pass.operations[k].code;
+            o.kind = code == op::jl_count ? 0 : code == op::jl_some ? 1 : code == op::jl_none ? 2 : 3;
+            o.index = static_cast<std::uint32_t>(k);
+            m.kinds.push_back(o.kind);
+            m.ops.push_back(o);
+        }
+        std::stable_partition(m.ops.begin(), m.ops.end(), [](const fused_pass::mask_plan::operation& o) { return o.kind == 0; });
+        m.counters = static_cast<std::uint32_t>(std::count(m.kinds.begin(), m.kinds.end(), 0));
     }
 
     std::int32_t direct_slot(std::int32_t path) const {
@@ -344,6 +365,63 @@ class planner {
     std::vector<std::int32_t> candidates_;
 };
 
+/// Fills plan.arguments: each argument read as the evaluator's argument() reads it, the usual
+/// ones (results of shared passes, constants, `var`s of a slot, comparisons) said here.
+void plan_arguments(const expr_pool& pool, fusion_plan& plan) {
+    plan.arguments.resize(pool.arg_lists.size());
+    for (std::size_t i = 0; i < pool.arg_lists.size(); ++i) {
+        const expr_node& n = pool.nodes[static_cast<std::size_t>(pool.arg_lists[i])];
+        argument_read& a = plan.arguments[i];
+        a.node = pool.arg_lists[i];
+        using way = argument_read::way;
+        if (n.fused >= 0) {
+            a.how = way::fused;
+            a.pass = plan.at[static_cast<std::size_t>(n.fused)].first;
+            a.operation = plan.at[static_cast<std::size_t>(n.fused)].second;
+            continue;
+        }
+        switch (n.code) {
+        case op::constant:
+            // Plain values only (js::plain returns them as they are): typed ones are evaluated.
+            switch (n.constant.type) {
+            case value_type::null_t: case value_type::boolean: case value_type::number:
+            case value_type::string: case value_type::array: case value_type::object:
+                if (!n.constant.list) {
+                    a.how = way::constant;
+                    a.constant = n.constant;
+                }
+                break;
+            default: break;
+            }
+            break;
+        case op::jl_var:
+            // No default, a constant path of one step that has a slot.
+            if (n.a < 0 && n.b < 0 && n.index >= 0 && !pool.path_slots.empty()) {
+                const auto& steps = pool.paths[static_cast<std::size_t>(n.index)];
+                const auto& slots = pool.path_slots[static_cast<std::size_t>(n.index)];
+                if (steps.size() == 1 && slots.size() == 1 && slots[0] >= 0) {
+                    a.how = way::slot;
+                    a.slot = slots[0];
+                }
+            }
+            break;
+        case op::jl_loose_equal: case op::jl_loose_not_equal: case op::jl_strict_equal: case op::jl_strict_not_equal:
+        case op::jl_less: case op::jl_less_equal: case op::jl_greater: case op::jl_greater_equal:
+            a.how = way::operation;
+            if (n.count == 2) {
+                a.how = way::compare;
+                a.code = n.code;
+                a.args = n.args;
+            }
+            break;
+        default:
+            // (The evaluator's JsonLogic operations: from jl_var on, but for table calls.)
+            if (n.code >= op::jl_var && n.code != op::table_call) a.how = way::operation;
+            break;
+        }
+    }
+}
+
 } // namespace
 
 fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& layout) {
@@ -352,6 +430,7 @@ fusion_plan plan_fusion(expr_pool& pool, std::int32_t root, const data_layout& l
     planner p(pool, plan);
     p.walk(root);
     p.group();
+    plan_arguments(pool, plan);
     return plan;
 }
 

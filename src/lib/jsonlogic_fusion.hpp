@@ -3,6 +3,8 @@
 // checked only where they can hold (a condition `field == 'C1'` is checked only for elements
 // whose field is 'C1'), and simple conditions run as a flat list of tests instead of the tree.
 // Evaluation has no side effects, so results are those of evaluating each operation alone.
+// The plan also says how each argument of the rule's operations is read (argument_read), so
+// that the evaluator reads constants, pass results and slots without going to their nodes.
 #pragma once
 
 #include "expression.hpp"
@@ -92,6 +94,7 @@ struct fused_pass {
             /// by `compare`, or cells equal to `expected`.
             enum class way : std::uint8_t { none, number, same_cell } fast = way::none;
             bool negate = false;
+            element_test::relation compare = element_test::relation::equal; ///< the test's (number)
         };
         /// Tests [0, key_tests.size()) are the key column's comparisons with string constants,
         /// read off one scan of the key column (the elements of each atom); the others are
@@ -101,23 +104,68 @@ struct fused_pass {
         std::size_t atoms = 0; ///< key atoms below this are told apart
         std::vector<cell_test> cell_tests;
         std::vector<element_test> tests;
-        /// Per operation: its tests (indices as above), op_tests[op_from[k] .. op_from[k + 1]].
-        std::vector<std::uint32_t> op_from, op_tests;
-        /// Per operation: its first four tests (the index key_tests.size() + cell_tests.size(),
-        /// a mask of every element, where it has fewer), op_quad[4 k .. 4 k + 4].
-        std::vector<std::uint32_t> op_quad;
-        /// Per operation: what it is (0: counting, 1: some, 2: none, 3: all).
-        std::vector<std::uint8_t> kinds;
-        /// Sizes of the above, and the key tests' relations (== or !=), as the walk reads them.
+        /// The masks of a block, by index: [0, key_count) the key tests' own, [key_count,
+        /// every_mask) the cell tests', `every_mask` one of every element, then from
+        /// `atom_masks` one per atom below `atoms`: the elements whose key is that atom.
+        /// `mask_count`: room for them all, the atoms' rounded up to 8 (they are cleared 64
+        /// bytes at a time).
+        std::uint32_t every_mask = 0, atom_masks = 0, mask_count = 0;
+        /// Per key test: the mask it reads. An equality (==, ===) that is the only key test of
+        /// its atom reads its atom's mask itself, as the scan leaves it (no copy per block);
+        /// the others (`derived`) get their own, made from it.
+        std::vector<std::uint32_t> key_mask;
+        std::vector<std::uint32_t> derived;
+        /// An operation as the walk reads it, in one place: the masks of its first four tests
+        /// (every_mask where it has fewer), the masks of the others (more_masks[more_from ..
+        /// more_to)), which it is (`index`: its tally) and what it is (0: counting, 1: some,
+        /// 2: none, 3: all).
+        struct operation {
+            std::uint32_t quad[4] = {0, 0, 0, 0};
+            std::uint32_t more_from = 0, more_to = 0;
+            std::uint32_t index = 0;
+            std::uint8_t kind = 0;
+        };
+        /// The counting operations first (`counters` of them), then those that decide: each
+        /// kind walked in a loop of its own.
+        std::vector<operation> ops;
+        std::uint32_t counters = 0;
+        std::vector<std::uint32_t> more_masks;
+        std::vector<std::uint8_t> kinds; ///< per operation its kind (as above), for its result
+        /// Sizes of the above, and the key tests' relations (== or !=).
         std::uint32_t operations = 0, key_count = 0, test_count = 0;
         std::vector<std::uint8_t> key_equal;
     } masks;
+};
+
+/// How the evaluator reads an argument of an operation of a rule whose data is laid out (one
+/// per entry of expr_pool::arg_lists, at its index), the usual ones without going to the
+/// argument's node.
+struct argument_read {
+    enum class way : std::uint8_t {
+        evaluate, ///< evaluated from its node
+        constant, ///< `constant`, a plain value
+        fused,    ///< the result of operation `operation` of shared pass `pass`
+        slot,     ///< a `var` of one step that has a slot: slot `slot` of a row (else evaluated)
+        /// A comparison of two operands (==, <, ... : `code` of the arguments at `args` and
+        /// `args + 1`), which `and` and `or` decide inline; elsewhere evaluated.
+        compare,
+        /// Another JsonLogic operation (node `node`): evaluated as one, without looking.
+        operation,
+    } how = way::evaluate;
+    std::int32_t node = -1; ///< the argument's node
+    op code = op::constant;
+    std::int32_t slot = -1;
+    std::uint32_t pass = 0, operation = 0;
+    std::uint32_t args = 0;
+    value constant;
 };
 
 struct fusion_plan {
     std::vector<fused_pass> passes;
     /// Per fused node (expr_node::fused): its pass and operation.
     std::vector<std::pair<std::uint32_t, std::uint32_t>> at;
+    /// Per entry of expr_pool::arg_lists: how it is read (empty when the data is not laid out).
+    std::vector<argument_read> arguments;
 };
 
 /// Plans the shared passes of the JsonLogic expression `root` (data laid out by `layout`) and

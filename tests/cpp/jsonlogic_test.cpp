@@ -348,6 +348,21 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
             }
         }
         rules.emplace_back(fused + "]}", reference + "]}");
+        // Each body alone: its key test is then the only one of its constant (it reads the
+        // elements of that key as the key column's scan leaves them, not a copy).
+        for (const auto& body : bodies) {
+            std::string one = R"({"cat": [)", one_reference = one;
+            for (const char* op : {"some", "all", "none", "count"}) {
+                auto quantifier = [&](const std::string& l) {
+                    if (std::string(op) == "count")
+                        return R"({"reduce": [{"filter": [)" + l + ", " + body + R"(]}, {"+": [{"var": "accumulator"}, 1]}, 0]})";
+                    return "{\"" + std::string(op) + "\": [" + l + ", " + body + "]}";
+                };
+                one += (std::string(op) == "some" ? "" : ", \",\", ") + quantifier(var);
+                one_reference += (std::string(op) == "some" ? "" : ", \",\", ") + quantifier(hidden);
+            }
+            rules.emplace_back(one + "]}", one_reference + "]}");
+        }
     }
     // A `var` read in the elements of a list an operation returned (no slots of the layout;
     // read by name, once a read past the end of an empty slot list).
@@ -379,6 +394,18 @@ TEST_CASE("JsonLogic: packed lists of loaded data decide as the general interpre
         std::string text = R"({"n": 1, "xs": [)";
         for (int i = 0; i < n; ++i) text += std::string(i ? ", " : "") + cells[(i * 7 + n) % std::size(cells)];
         long_lists.push_back(text + (n == 130 ? R"(, {"c": "C1", "s": 3, "ok": true}]})" : "]}"));
+    }
+    // Short lists (read four or two cells at a time, the last ones overlapping), each with one
+    // cell outside the usual case, at every place.
+    for (int n = 1; n <= 9; ++n) {
+        for (int odd = 0; odd < n; ++odd) {
+            std::string text = R"({"n": 1, "xs": [)";
+            for (int i = 0; i < n; ++i) {
+                const char* usual = i % 2 ? R"({"c": "C1", "s": 4, "ok": true})" : R"({"c": "C2", "s": 2, "ok": false})";
+                text += std::string(i ? ", " : "") + (i == odd ? (n % 2 ? R"({"c": "C1", "s": "4", "ok": 1})" : R"({"c": 7, "ok": null})") : usual);
+            }
+            long_lists.push_back(text + "]}");
+        }
     }
     for (const auto& texts : rules) {
         const std::string& fused_text = texts.first; // (a lambda in CAPTURE cannot name a structured binding)
@@ -439,4 +466,80 @@ TEST_CASE("JsonLogic: packed passes take the evaluation steps the unpacked ones 
         CHECK(decides(high, true));
         CHECK_FALSE(decides(high - 1, true));
     }
+}
+
+TEST_CASE("JsonLogic: arguments read as the rule's plan says give the general interpreter's results") {
+    // Where data is laid out, constants, `var`s of a slot, results of shared passes and the
+    // comparisons `and` and `or` decide are read by the rule's plan. The reference: the same
+    // rule behind a `var` of a computed path, which leaves the data not laid out (no plan).
+    const char* rules[] = {
+        R"({"and": [{"var": "a"}, {">=": [{"var": "b"}, 1]}, {"<": [{"var": "b"}, 5]}]})",
+        R"({"or": [{"==": [{"var": "a"}, "x"]}, {"!=": [{"var": "b"}, 2]}, {"var": "a"}]})",
+        R"({"+": [{"var": "b"}, 1, {"var": "missing"}, {"var": "a"}]})",
+        R"({"map": [{"var": "xs"}, {"var": "a"}]})",
+        R"({"filter": [{"var": "xs"}, {"and": [{"var": "c"}, {"!=": [{"var": "a"}, 1]}]}]})",
+        R"({"and": [{"some": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"if": [{"none": [{"var": "xs"}, {"==": [{"var": "c"}, "C2"]}]}, 1, 0]}]})",
+        R"({"or": [{"<": [{"reduce": [{"filter": [{"var": "xs"}, {"==": [{"var": "c"}, "C1"]}]}, {"+": [{"var": "accumulator"}, 1]}, 0]}, 1]}, {"all": [{"var": "xs"}, {"var": "a"}]}]})",
+        R"({"==": [{"var": "b"}, [3]]})",
+        R"({"cat": [{"var": "a"}, null, "-", {"var": "b"}]})",
+    };
+    const char* data[] = {
+        R"({"a": "x", "b": 3, "xs": [{"c": "C1", "a": 1}, {"c": "C2"}, 5]})",
+        R"({"a": 0, "b": "2", "xs": [{"c": "C2", "a": 2}, {"c": "C1", "a": "1"}]})",
+        R"({"a": null, "b": null, "xs": []})",
+        R"({"a": [1], "b": [3], "xs": [[1], {"a": true}, null]})",
+        R"({"b": 7})",
+        R"([1, 2])",
+        "5",
+        "null",
+    };
+    for (const char* text : rules) {
+        CAPTURE(text);
+        const auto rule = masterpro::jsonlogic_rule::compile(text);
+        const auto reference = masterpro::jsonlogic_rule::compile(std::string(R"({"if": [{"var": {"cat": ["no", "pe"]}}, null, )") + text + "]}");
+        REQUIRE(rule.has_value());
+        REQUIRE(reference.has_value());
+        for (const char* d : data) {
+            CAPTURE(d);
+            const auto expected = reference->apply(d);
+            REQUIRE(expected.has_value());
+            CHECK(rule->apply(d).value() == *expected);
+            const auto loaded = rule->load(d);
+            REQUIRE(loaded.has_value());
+            CHECK(rule->apply(*loaded).value() == *expected);
+            CHECK(rule->truthy(*loaded).value() == reference->truthy(d).value());
+        }
+    }
+}
+
+TEST_CASE("JsonLogic: a packed pass with more tests than a block's masks kept at hand") {
+    // 40 operations over one list, each with a key constant of its own and some with a second
+    // test: more masks than the walk keeps on the stack (they are then in the arena).
+    std::string fused = R"({"cat": [)", reference = fused;
+    for (int k = 0; k < 40; ++k) {
+        const std::string body = k % 3 ? R"({"==": [{"var": "c"}, "K)" + std::to_string(k) + R"("]})"
+                                        : R"({"and": [{"==": [{"var": "c"}, "K)" + std::to_string(k) + R"("]}, {">=": [{"var": "s"}, 2]}]})";
+        auto quantifier = [&](const std::string& list) {
+            if (k % 2) return R"({"some": [)" + list + ", " + body + "]}";
+            return R"({"reduce": [{"filter": [)" + list + ", " + body + R"(]}, {"+": [{"var": "accumulator"}, 1]}, 0]})";
+        };
+        fused += (k ? ", " : "") + quantifier(R"({"var": "xs"})");
+        reference += (k ? ", " : "") + quantifier(R"({"if": [true, {"var": "xs"}, null]})");
+    }
+    fused += "]}";
+    reference += "]}";
+    const auto rule = masterpro::jsonlogic_rule::compile(fused);
+    const auto general = masterpro::jsonlogic_rule::compile(reference);
+    REQUIRE(rule.has_value());
+    REQUIRE(general.has_value());
+    std::string data = R"({"xs": [)";
+    for (int i = 0; i < 70; ++i)
+        data += std::string(i ? ", " : "") + R"({"c": "K)" + std::to_string((i * 7) % 45) + R"(", "s": )" + std::to_string(i % 4) + "}";
+    data += R"(, {"c": 3}, {"s": 2}, "K1"]})";
+    const auto expected = general->apply(data);
+    REQUIRE(expected.has_value());
+    CHECK(rule->apply(data).value() == *expected);
+    const auto loaded = rule->load(data);
+    REQUIRE(loaded.has_value());
+    CHECK(rule->apply(*loaded).value() == *expected);
 }
