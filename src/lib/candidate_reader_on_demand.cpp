@@ -129,7 +129,7 @@ class on_demand_reader {
         for (auto member : record) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
                 set_text(c.id, text_of(v));
@@ -406,7 +406,7 @@ class on_demand_reader {
         for (auto member : item) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "from")) {
                 first_time(seen, from);
                 e.from = date_of(v);
@@ -445,7 +445,7 @@ class on_demand_reader {
         for (auto member : item) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
                 set_text(e.id, text_of(v));
@@ -510,7 +510,7 @@ class on_demand_reader {
         for (auto member : item) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
                 set_text(a.id, text_of(v));
@@ -561,7 +561,7 @@ class on_demand_reader {
         for (auto member : item) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "kind")) {
                 first_time(seen, kind);
                 set_text(r.kind, text_of(v));
@@ -588,7 +588,7 @@ class on_demand_reader {
         for (auto member : item) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "assessor")) {
                 first_time(seen, assessor);
                 const std::string_view id = text_of(v);
@@ -634,7 +634,7 @@ class on_demand_reader {
             if (found < 0)
                 leave();
             const auto k = static_cast<id_index>(found);
-            od::value s = f.value();
+            od::value& s = f.value();
             const std::int64_t score = score_of(s);
             if (score < q_.rubric.min || score > q_.rubric.max)
                 leave();
@@ -646,7 +646,11 @@ class on_demand_reader {
                                    [&](const criterion_score& c) { return c.criterion == k; })) {
                 leave();
             }
-            a.scores.push_back({k, static_cast<int>(score)});
+            // Its fields stored one by one in place: a score made on the stack and copied in
+            // would be read back whole before its two narrower stores are done (a stall).
+            criterion_score& added = a.scores.emplace_back();
+            added.criterion = k;
+            added.score = static_cast<int>(score);
         }
         sizes_.scores = std::max(sizes_.scores, a.scores.size());
     }
@@ -658,7 +662,7 @@ class on_demand_reader {
         for (auto member : item) {
             od::field& f = ok_in_place(member);
             const char* const key = f.key().raw();
-            od::value v = f.value();
+            od::value& v = f.value();
             if (is(key, "id")) {
                 first_time(seen, id);
                 set_text(cr.id, text_of(v));
