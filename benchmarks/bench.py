@@ -814,10 +814,10 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
     if p.get("status") and p.get("status") != "ok":
         add(f"- Python: {p.get('status')}: {p.get('reason')}")
     if p.get("status") == "ok":
-        add(f"- Python `evaluate_many` returns every decision at once: peak RSS "
-            f"{p['peak_rss_kb'] / 1024:.0f} MB for {p['records']:,} records, about "
-            f"{p['peak_rss_kb'] / p['records']:.0f} KB per decision held (so it runs on a "
-            "prefix of the population here; its time ratio is per record).")
+        add(f"- Python `evaluate_many` reads the file a block at a time but returns every decision "
+            f"at once: peak RSS {p['peak_rss_kb'] / 1024:.0f} MB for {p['records']:,} records, "
+            "the interpreter included. It runs on a prefix of the population here (its time ratio "
+            "is per record); `evaluate_iter` goes through the streaming population.")
     if p.get("status") == "ok" and "two_threads_identical" in p:
         add(f"- Python with 2 threads: outputs "
             f"{'byte-identical to' if p['two_threads_identical'] else '**different from**'} "
