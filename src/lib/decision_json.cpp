@@ -63,12 +63,15 @@ constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 // JSON text escaped beforehand, and the block it is written into.
 
 /// Copies `size` bytes in whole 32-byte blocks: up to 31 bytes past `size` are read and
-/// written, which the slack after every piece and after the json_out block absorbs.
+/// written, which the slack after every piece and after the json_out block absorbs. `to` may
+/// lie just after `from`'s bytes in the same string (a piece put together from an earlier
+/// one): the bytes past `size` read may then be ones this copy wrote, hence memmove, which
+/// compiles to the same 16-byte loads and stores.
 MASTERPRO_WRITE_INLINE void copy_blocks(char* to, const char* from, std::size_t size) {
     std::size_t i = 0;
     do {
-        std::memcpy(to + i, from + i, 16);
-        std::memcpy(to + i + 16, from + i + 16, 16);
+        std::memmove(to + i, from + i, 16);
+        std::memmove(to + i + 16, from + i + 16, 16);
         i += 32;
     } while (i < size);
 }
@@ -1093,7 +1096,9 @@ MASTERPRO_WRITE_INLINE piece& id_slot(reason_view& v, std::size_t kind, std::uin
 template <class Out> MASTERPRO_WRITE_INLINE void write_ref(reason_view& v, Out& out, const trace_ref& ref) {
     const auto kind = static_cast<std::size_t>(ref.kind);
     if (kind < 4) {
-        out.put(v.id_text, id_slot(v, kind, ref.index));
+        // The slot first: escaping an id may move the text that id_text points into.
+        const piece slot = id_slot(v, kind, ref.index);
+        out.put(v.id_text, slot);
         return;
     }
     out.put(v.text, v.rule_refs[kind - 4][ref.index]);

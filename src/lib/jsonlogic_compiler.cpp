@@ -175,7 +175,10 @@ class translator {
         if (path && path->IsString()) text.assign(path->GetString(), path->GetStringLength());
         else if (path && path->IsNumber()) {
             const double d = path->GetDouble();
-            text = d == static_cast<double>(static_cast<long long>(d)) ? std::to_string(static_cast<long long>(d)) : std::to_string(d);
+            // A whole number within long long's range is written as one; a cast from outside
+            // that range would be undefined.
+            const bool whole = d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<long long>(d));
+            text = whole ? std::to_string(static_cast<long long>(d)) : std::to_string(d);
         }
         if (text.empty()) {
             n.index = -1;
