@@ -641,6 +641,24 @@ void run_pass(const frame& f, const fused_pass& pass, pass_state& state) {
     }
 }
 
+#if defined(__SSE2__)
+/// Walks the `n` cells of a block (2 <= n <= 64) four at a time, `quad(i)` reading cells i to
+/// i + 3, the last four overlapping the ones before when n is no multiple of four; a block of
+/// two or three cells goes by `pair(i)`, two cells each. The callers or their bits together, so
+/// a cell read twice counts once.
+template <class Quad, class Pair>
+[[gnu::always_inline]] inline void in_groups(std::uint32_t n, Quad quad, Pair pair) {
+    if (n >= 4) {
+        std::uint32_t i = 0;
+        for (; i + 4 <= n; i += 4) quad(i);
+        if (i < n) quad(n - 4);
+    } else {
+        pair(0);
+        if (n > 2) pair(1);
+    }
+}
+#endif
+
 /// The elements of a block (bit i: element `first + i`, `n` of them) whose cell is of the
 /// test's usual case, and among those the ones the test holds for, scanned without branches;
 /// `decide(x)` is the test on a number cell (boxes are NaNs, set aside by `usual`).
@@ -674,20 +692,13 @@ inline void number_masks(const std::uint64_t* column, std::uint32_t n, Decide de
             boxes = _mm_or_si128(boxes, _mm_cmpeq_epi32(_mm_and_si128(high, top), box));
             y |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(decide.pair(_mm_castsi128_pd(c))))} << i;
         };
-        std::uint32_t i = 0;
-        if (n >= 4) {
-            for (; i + 4 <= n; i += 4) quad(i);
-            if (i < n) quad(n - 4);
-        } else {
-            pair(0);
-            if (n > 2) pair(1);
-        }
+        in_groups(n, quad, pair);
         if (_mm_movemask_epi8(boxes) == 0) {
             usual = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
             yes = y;
             return;
         }
-        for (i = 0; i < n; ++i) u |= std::uint64_t{packed::is_number(column[i])} << i;
+        for (std::uint32_t i = 0; i < n; ++i) u |= std::uint64_t{packed::is_number(column[i])} << i;
         usual = u;
         yes = y & u;
         return;
@@ -769,13 +780,7 @@ inline std::uint64_t cell_test_mask(const fused_pass::mask_plan::cell_test& test
                 const __m128i both = _mm_and_si128(halves, _mm_shuffle_epi32(halves, _MM_SHUFFLE(2, 3, 0, 1)));
                 equal |= std::uint64_t{static_cast<unsigned>(_mm_movemask_pd(_mm_castsi128_pd(both)))} << at;
             };
-            if (n >= 4) {
-                for (; i + 4 <= n; i += 4) quad(i);
-                if (i < n) quad(n - 4);
-            } else {
-                pair(0);
-                if (n > 2) pair(1);
-            }
+            in_groups(n, quad, pair);
             if (_mm_movemask_epi8(kinds) == 0xFFFF) {
                 usual = all;
             } else {
