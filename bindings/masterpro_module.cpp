@@ -482,6 +482,11 @@ class record_blocks {
     bool next(std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
         texts.clear();
         lines.clear();
+        if (failure_) { // the iterable raised after the records of the block before
+            std::exception_ptr failure = std::move(failure_);
+            failure_ = nullptr;
+            std::rethrow_exception(failure);
+        }
         if (file_) next_from_file(texts, lines);
         else if (iterator_) next_from_iterable(texts, lines);
         else split(lines_, readable_end_, false, texts, lines);
@@ -563,10 +568,17 @@ class record_blocks {
         }
     }
 
+    /// What the iterable raises ends the batch where it is raised: the records before it in
+    /// the block are still decided (and given first), and the next call raises it.
     void next_from_iterable(std::vector<record_text>& texts, std::vector<std::size_t>& lines) {
-        for (; texts.size() < block_records && iterator_ != py::iterator::sentinel(); ++iterator_) {
-            texts.push_back(to_record_text(*iterator_, false, dumps_, default_));
-            lines.push_back(++line_number_);
+        try {
+            for (; texts.size() < block_records && iterator_ != py::iterator::sentinel(); ++iterator_) {
+                texts.push_back(to_record_text(*iterator_, false, dumps_, default_));
+                lines.push_back(++line_number_);
+            }
+        } catch (py::error_already_set&) {
+            if (texts.empty()) throw;
+            failure_ = std::current_exception();
         }
     }
 
@@ -582,6 +594,7 @@ class record_blocks {
     py::iterator iterator_;
     py::object dumps_, default_;
     std::size_t line_number_ = 0;
+    std::exception_ptr failure_; ///< raised by the iterable, after the block being decided
 };
 
 /// How a batch decides: the date for records without one, threads, and whether reasons are kept.
@@ -689,14 +702,16 @@ class decision_stream {
         if (busy_)
             throw py::value_error("this DecisionStream is being advanced by another thread already");
         if (at_ == texts_.size()) {
+            if (done_) throw py::stop_iteration();
             busy_ = true;
             try {
-                const bool more = !done_ && blocks_.next(texts_, lines_);
-                if (more) decide_block(rules_, how_, texts_, results_);
+                if (blocks_.next(texts_, lines_)) decide_block(rules_, how_, texts_, results_);
             } catch (...) {
+                // Raised once; the stream is over after it.
                 busy_ = false;
                 done_ = true;
                 texts_.clear();
+                at_ = 0;
                 throw;
             }
             busy_ = false;

@@ -265,3 +265,26 @@ def test_evaluate_iter_holds_one_block_not_the_whole_input(welder: masterpro.Rul
     all_held = _live_heap_bytes() - before
     del held
     assert all_held > 3 * most, (most, all_held)
+
+
+def test_an_iterable_that_raises_stops_the_batch_after_the_records_before(welder: masterpro.RuleSet,
+                                                                          records: List[Dict[str, Any]]) -> None:
+    def source(count: int):
+        for i in range(count):
+            yield records[i % len(records)]
+        raise RuntimeError("the source broke")
+
+    # 2,400 records: a whole block of 2,048, then 352 before the failure.
+    stream = welder.evaluate_iter(source(2400), reasons=False)
+    taken = []
+    with pytest.raises(RuntimeError, match="the source broke"):
+        for result in stream:
+            taken.append(result)
+    whole = welder.evaluate_many([records[i % len(records)] for i in range(2400)], reasons=False)
+    assert [r.to_json() if r.ok else r.line for r in taken] == [r.to_json() if r.ok else r.line for r in whole]
+    with pytest.raises(StopIteration):
+        next(stream)
+    with pytest.raises(RuntimeError, match="the source broke"):
+        next(iter(welder.evaluate_iter(source(0))))
+    with pytest.raises(RuntimeError, match="the source broke"):
+        welder.evaluate_many(source(100))
