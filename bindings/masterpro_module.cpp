@@ -464,9 +464,11 @@ class record_blocks {
             lines_ = {PyBytes_AS_STRING(records.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(records.ptr()))};
             readable_end_ = lines_.data() + lines_.size();
         } else if (is_bytes(records)) {
-            owned_ = bytes_text(records); // a bytearray could change while the GIL is released
-            lines_ = owned_;
-            readable_end_ = owned_.data() + owned_.capacity();
+            // A bytearray could change while the GIL is released: a copy, on the heap so that
+            // lines_ stays valid when the blocks move (a short string would move with them).
+            owned_ = std::make_unique<std::string>(bytes_text(records));
+            lines_ = *owned_;
+            readable_end_ = owned_->data() + owned_->capacity();
         } else if (PyDict_Check(records.ptr())) {
             throw py::type_error("evaluate_many takes an iterable of records, not one dict: use evaluate");
         } else {
@@ -588,7 +590,7 @@ class record_blocks {
     std::unique_ptr<char[]> buffer_; ///< a file's block
     std::size_t capacity_ = 0;
     bool at_end_ = false;
-    std::string owned_;            ///< a bytearray's copy
+    std::unique_ptr<std::string> owned_; ///< a bytearray's copy
     std::string_view lines_;       ///< JSON lines not yet split
     const char* readable_end_ = nullptr;
     py::iterator iterator_;

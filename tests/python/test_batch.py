@@ -288,3 +288,11 @@ def test_an_iterable_that_raises_stops_the_batch_after_the_records_before(welder
         next(iter(welder.evaluate_iter(source(0))))
     with pytest.raises(RuntimeError, match="the source broke"):
         welder.evaluate_many(source(100))
+
+
+def test_a_short_bytearray_goes_through_evaluate_iter(welder: masterpro.RuleSet) -> None:
+    """A bytearray is copied; a copy short enough to sit inside its string moves with the stream."""
+    for text in (b'{"id":"A"}\n', b'{"id":"A"}\n\n{"id":"BB"}'):
+        expected = [(r.ok, r.id, r.line if not r.ok else None) for r in welder.evaluate_many(bytearray(text))]
+        assert [(r.ok, r.id, r.line if not r.ok else None) for r in welder.evaluate_iter(bytearray(text))] == expected
+        assert len(expected) == text.count(b"{")
