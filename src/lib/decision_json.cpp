@@ -960,14 +960,6 @@ class id_cache {
         return ref_room_;
     }
 
-    /// Writes the id of a ref of kind evidence, assessor, assessment or credential, quoted.
-    MASTERPRO_WRITE_INLINE void put(json_out& out, const trace_ref& ref) {
-        const auto kind = static_cast<std::size_t>(ref.kind);
-        assert(kind < 4);
-        piece& slot = slots_[kind][ref.index];
-        if (slot.size == 0) slot = escape(kind, ref.index); // a JSON string is never empty
-        out.put(text_, slot);
-    }
     escaper& escape() { return escape_; }
     /// The slots of ref kind `kind` (< 4): each id's text once escaped, empty before.
     text_arena::piece* slots(std::size_t kind) { return slots_[kind].data(); }
