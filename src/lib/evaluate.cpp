@@ -1691,12 +1691,8 @@ class evaluator {
             else if (s == status::fail) ++failed;
             else ++undecided, weight_undecided += w;
             if (s != status::pass && first_not_pass == status::pass) first_not_pass = s;
-            if (!record_ && decided(r, i + 1, need, passed, failed, undecided, weight_passed,
-                                    weight_undecided, weight_left -= w))
-                break;
-            // An all_of that is not pass stays `insufficient` when no child left can fail.
-            if (!record_ && undecided && r.kind == requirement_kind::all_of &&
-                rules_.failing.children_that_may_fail_end[req_index] <= i + 1)
+            if (!record_ && decided(r, rules_.failing.children_that_may_fail_end[req_index], i + 1, need, passed,
+                                    failed, undecided, weight_passed, weight_undecided, weight_left -= w))
                 break;
         }
         status result = status::pass;
@@ -1724,11 +1720,15 @@ class evaluator {
 
     /// Whether the children seen so far (`seen` of them) decide a combinator's status whatever
     /// the others' results: all but `sequence`'s first child that is not pass could still change.
-    static bool decided(const requirement& r, std::size_t seen, double need, std::size_t passed, std::size_t failed,
-                        std::size_t undecided, double weight_passed, double weight_undecided, double weight_left) {
+    /// `may_fail_end`: 1 + the index of the last child that can end as `fail` (0: none can).
+    static bool decided(const requirement& r, std::uint32_t may_fail_end, std::size_t seen, double need,
+                        std::size_t passed, std::size_t failed, std::size_t undecided, double weight_passed,
+                        double weight_undecided, double weight_left) {
         const std::size_t left = r.children.size() - seen;
         switch (r.kind) {
-        case requirement_kind::all_of: return failed > 0; // fail, whatever follows
+        case requirement_kind::all_of:
+            // Fail, whatever follows; or not pass, and no child left can fail: insufficient.
+            return failed > 0 || (undecided > 0 && may_fail_end <= seen);
         case requirement_kind::at_least:
             // Passed already, or cannot be reached even if every other child passes.
             return static_cast<double>(passed) >= need || static_cast<double>(passed + undecided + left) < need;
