@@ -139,35 +139,64 @@ int welder_mode(const std::string& rules_path, const std::string& population,
     std::size_t sink = 0;
     masterpro::decision_json_options no_reasons;
     no_reasons.reasons = false;
-    // Without reasons, as `masterpro evaluate --no-reasons` decides: outcome and statuses, no trace.
+    // As `masterpro evaluate --no-reasons` decides: outcome and statuses, no trace.
     masterpro::evaluation_options statuses_only;
     statuses_only.trace = false;
+    // As `masterpro evaluate` decides: the trace that reasons, gaps and titles are rendered
+    // from (no checks that pass), with and without the gaps.
+    masterpro::evaluation_options reasons_only;
+    reasons_only.passing_checks = false;
+    masterpro::evaluation_options reasons_no_gaps = reasons_only;
+    reasons_no_gaps.gaps = false;
+    // One candidate, decision and output buffer kept from record to record, as the CLI keeps
+    // them per thread.
+    masterpro::candidate who;
+    masterpro::decision kept;
+    std::string text;
+    auto decided = [&](const tl::expected<void, masterpro::error>& r) {
+        if (!r) bench::failed(engine_name, "undecided: " + r.error().message);
+        return 1;
+    };
     // Fewer passes than the peer loops: each pass over a real population takes seconds.
     const auto read = bench::best_of(
         [&] {
             for (const auto& line : lines)
-                sink += rules->read_candidate(line).has_value();
+                sink += decided(rules->read_candidate_into(line, who));
         },
         0.5, 2);
-    const auto eval = bench::best_of(
-        [&] {
-            for (const auto& c : loaded)
-                sink += rules->evaluate(c).has_value();
-        },
-        0.5, 2);
-    const auto eval_statuses = bench::best_of(
-        [&] {
-            for (const auto& c : loaded)
-                sink += rules->evaluate(c, {}, statuses_only).has_value();
-        },
-        0.5, 2);
+    auto evaluate_all = [&](const masterpro::evaluation_options& options) {
+        return bench::best_of(
+            [&] {
+                for (const auto& c : loaded)
+                    sink += decided(rules->evaluate_into(c, kept, {}, options));
+            },
+            0.5, 2);
+    };
+    const auto eval_statuses = evaluate_all(statuses_only);
+    const auto eval_trace = evaluate_all(reasons_no_gaps);
+    const auto eval_trace_gaps = evaluate_all(reasons_only);
+    const auto eval_full = evaluate_all({});
     const auto e2e_json = bench::best_of(
         [&] {
-            for (const auto& line : lines)
-                sink += masterpro::to_json(*rules->evaluate_json(line, {}, statuses_only), no_reasons).size();
+            for (const auto& line : lines) {
+                sink += decided(rules->evaluate_json_into(line, who, kept, {}, statuses_only));
+                text.clear();
+                masterpro::append_json(text, kept, no_reasons);
+                sink += text.size();
+            }
         },
         0.5, 2);
     const auto e2e_json_reasons = bench::best_of(
+        [&] {
+            for (const auto& line : lines) {
+                sink += decided(rules->evaluate_json_into(line, who, kept, {}, reasons_only));
+                text.clear();
+                masterpro::append_json(text, kept);
+                sink += text.size();
+            }
+        },
+        0.5, 2);
+    const auto e2e_fresh_reasons = bench::best_of(
         [&] {
             for (const auto& line : lines)
                 sink += masterpro::to_json(*rules->evaluate_json(line)).size();
@@ -179,10 +208,13 @@ int welder_mode(const std::string& rules_path, const std::string& population,
         .num("records", static_cast<double>(n))
         .num("bytes", static_cast<double>(bench::total_bytes(lines)))
         .timed("read", read, n)
-        .timed("eval", eval, n)
         .timed("eval_statuses", eval_statuses, n)
+        .timed("eval_trace", eval_trace, n)
+        .timed("eval_trace_gaps", eval_trace_gaps, n)
+        .timed("eval_full", eval_full, n)
         .timed("e2e_json", e2e_json, n)
         .timed("e2e_json_reasons", e2e_json_reasons, n)
+        .timed("e2e_fresh_reasons", e2e_fresh_reasons, n)
         .num("peak_rss_kb", static_cast<double>(bench::peak_rss_kb()))
         .num("sink", static_cast<double>(sink))
         .str("outcomes", outcomes)

@@ -87,6 +87,25 @@ class rule_set {
     decision_or_error evaluate_json(std::string_view json, std::optional<date> as_of = {},
                                     const evaluation_options& options = {}) const;
 
+    // Record after record on one thread: the same, into a candidate and a decision the caller
+    // keeps. Each replaces what its `out` held, and a candidate or decision reused this way keeps
+    // its lists' memory, so that deciding the next record allocates nothing once the lists have
+    // grown to the size records need. After an error, `out` (and, for evaluate_json_into, the
+    // decision) holds nothing meaningful until the next call that succeeds.
+
+    /// read_candidate into `out`.
+    tl::expected<void, error> read_candidate_into(std::string_view json, candidate& out,
+                                                  std::optional<date> as_of = {}) const;
+
+    /// evaluate into `out`.
+    tl::expected<void, error> evaluate_into(const candidate& who, decision& out, std::optional<date> as_of = {},
+                                            const evaluation_options& options = {}) const;
+
+    /// evaluate_json into `out`, the record read into `who`.
+    tl::expected<void, error> evaluate_json_into(std::string_view json, candidate& who, decision& out,
+                                                 std::optional<date> as_of = {},
+                                                 const evaluation_options& options = {}) const;
+
     /// Every infix expression of the rule file with its JsonLogic form where there is one.
     std::vector<jsonlogic_preview> jsonlogic_previews() const;
 

@@ -109,6 +109,22 @@ decision_or_error rule_set::evaluate(const candidate& who, std::optional<date> a
     return d;
 }
 
+tl::expected<void, error> rule_set::read_candidate_into(std::string_view json, candidate& out,
+                                                        std::optional<date> as_of) const {
+    return detail::read_candidate_into(*program_, json, as_of, out);
+}
+
+tl::expected<void, error> rule_set::evaluate_into(const candidate& who, decision& out, std::optional<date> as_of,
+                                                  const evaluation_options& options) const {
+    return detail::decide(program_, who, as_of, options, out);
+}
+
+tl::expected<void, error> rule_set::evaluate_json_into(std::string_view json, candidate& who, decision& out,
+                                                       std::optional<date> as_of,
+                                                       const evaluation_options& options) const {
+    return detail::decide_json(program_, json, as_of, options, who, out);
+}
+
 std::vector<jsonlogic_preview> rule_set::jsonlogic_previews() const {
     std::vector<jsonlogic_preview> out;
     for (const auto& e : program_->infix_expressions) {

@@ -326,6 +326,77 @@ TEST_CASE("same inputs give byte-identical decisions") {
     }
 }
 
+TEST_CASE("a candidate and a decision reused record after record decide as fresh ones do") {
+    // Every example of both rule files and the spec's candidates, each rule file's in order and
+    // then in reverse (a record after a larger or a smaller one), each way of deciding in turn
+    // into the same candidate and decision, a broken record among them.
+    masterpro::evaluation_options statuses_only, shown_only;
+    statuses_only.trace = false;
+    shown_only.passing_checks = false;
+    const masterpro::evaluation_options ways[] = {{}, shown_only, statuses_only};
+    std::vector<std::pair<masterpro::rule_set, std::vector<std::string>>> files;
+    mt::for_each_example([&](const masterpro::rule_set& rules, const std::string& line) {
+        if (files.empty() || files.back().first.program() != rules.program()) files.push_back({rules, {}});
+        files.back().second.push_back(line);
+    });
+    REQUIRE(files.size() == 2);
+    for (const auto& line : mt::welder_candidates()) files.front().second.push_back(line);
+    int decided = 0, refused = 0;
+    for (const auto& [rules, lines] : files) {
+        std::vector<std::string> order = lines;
+        order.insert(order.end(), lines.rbegin(), lines.rend());
+        masterpro::candidate who, read;
+        masterpro::decision reused;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            const std::string& line = order[i];
+            const auto& options = ways[i % std::size(ways)];
+            CAPTURE(line);
+            CAPTURE(i);
+            auto fresh = rules.evaluate_json(line, {}, options);
+            auto into = rules.evaluate_json_into(line, who, reused, {}, options);
+            REQUIRE(fresh.has_value() == into.has_value());
+            if (!fresh) {
+                ++refused;
+                CHECK(masterpro::to_json(fresh.error()) == masterpro::to_json(into.error()));
+                auto read_error = rules.read_candidate_into(line, read);
+                REQUIRE_FALSE(read_error.has_value());
+                CHECK(masterpro::to_json(read_error.error()) == masterpro::to_json(fresh.error()));
+                continue;
+            }
+            ++decided;
+            CHECK(masterpro::to_json(reused, {true, true}) == masterpro::to_json(*fresh, {true, true}));
+            CHECK(reused.trace.size() == fresh->trace.size());
+            CHECK(reused.gaps == fresh->gaps);
+            // The same from a candidate read into one kept too, and decided into the decision
+            // that holds the previous record's.
+            REQUIRE(rules.read_candidate_into(line, read).has_value());
+            REQUIRE(rules.evaluate_into(read, reused, {}, options).has_value());
+            CHECK(masterpro::to_json(reused, {true, true}) == masterpro::to_json(*fresh, {true, true}));
+        }
+    }
+    CHECK(decided >= 16);
+    CHECK(refused >= 2);
+}
+
+TEST_CASE("deciding into a kept decision says why it could not, as evaluate does") {
+    const auto rules = mt::welder();
+    const auto lines = mt::read_lines(mt::source_dir() / "rules/examples/master-welder/candidates.jsonl");
+    masterpro::candidate who;
+    REQUIRE(rules.read_candidate_into(lines.front(), who).has_value());
+    who.as_of.reset();
+    masterpro::decision out;
+    auto undated = rules.evaluate_into(who, out);
+    REQUIRE_FALSE(undated.has_value());
+    CHECK(undated.error().category == masterpro::error_category::candidate_data);
+    CHECK(undated.error().where.pointer == "/as_of");
+    // Given a date, the same candidate is decided, into the same decision.
+    const masterpro::date as_of = masterpro::parse_date("2026-06-30").value();
+    REQUIRE(rules.evaluate_into(who, out, as_of).has_value());
+    auto fresh = rules.evaluate(who, as_of);
+    REQUIRE(fresh.has_value());
+    CHECK(masterpro::to_json(out) == masterpro::to_json(*fresh));
+}
+
 TEST_CASE("without the trace a decision has the same outcome and statuses, and no trace") {
     masterpro::evaluation_options brief;
     brief.trace = false;
