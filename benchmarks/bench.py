@@ -858,6 +858,14 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
                 f"titles {fmt_ns(render_ns)}. A candidate and decision kept from record to record "
                 f"(`*_into`, as the CLI and Python batches do) save what a fresh decision per record "
                 f"allocates.")
+            allowed = 0.5 * e2e
+            add(f"\nThe explanations target lets reasons add at most half the time without them: "
+                f"{fmt_ns(allowed)} here, against {fmt_ns(e2e_r - e2e)}. Rendering alone (about "
+                f"{fmt_ns(render_ns)} for the reasons, gaps and titles, several KB per record) takes "
+                f"{render_ns / allowed:.0%} of that allowance, and deciding with the trace "
+                f"{trace_ns / allowed:.0%}: reasons name every check that is not pass, so every "
+                f"requirement is evaluated, where the statuses alone stop at the child that decides "
+                f"a combinator.")
         add(f"\nFor scale, RapidJSON parses these records at "
             f"{fmt_ns(parse_s * 1e9 / n)}/record (whole process, above).")
     else:
