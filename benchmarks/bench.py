@@ -835,7 +835,7 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
         add("|---|---:|---:|")
         rd, ev = ns_of(ip, "read"), ns_of(ip, "eval_statuses")
         e2e, e2e_r = ns_of(ip, "e2e_json"), ns_of(ip, "e2e_json_reasons")
-        rows_ = (("`read_candidate_into` (JSON line → typed candidate)", "read", None),
+        steps = (("`read_candidate_into` (JSON line → typed candidate)", "read", None),
                  ("`evaluate_into` without the trace (outcome and statuses, as `--no-reasons`)", "eval_statuses", None),
                  ("`evaluate_into` with the trace reasons are rendered from, no gaps", "eval_trace", ev),
                  ("`evaluate_into` with the trace and gaps (as `masterpro evaluate`)", "eval_trace_gaps", ev),
@@ -844,7 +844,7 @@ def write_results(opts, rows, floor, shared, w, targets, info, started, finished
                  ("`evaluate_json_into` + `append_json` with reasons (as `masterpro evaluate`)", "e2e_json_reasons", e2e),
                  ("`evaluate_json` + `to_json` with reasons: a fresh decision per record, default options",
                   "e2e_fresh_reasons", e2e))
-        for label, key, base in rows_:
+        for label, key, base in steps:
             ns = ns_of(ip, key)
             add(f"| {label} | {fmt_ns(ns)} | {f'{ns / base:.2f}×' if ns and base else ''} |")
         if rd and ev and e2e and e2e_r:
