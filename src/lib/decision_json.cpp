@@ -231,7 +231,22 @@ struct json_sink {
         std::memcpy(at, json.data(), json.size());
         return at + json.size();
     }
-    /// A number that is not a whole one below 10^9 (see json_out::put_number), at `at`.
+    /// A number at `at` (at most 25 bytes): the usual counts and scores, whole and below 10^9,
+    /// without the general tests; the rest as put_number.
+    MASTERPRO_WRITE_INLINE static char* put_count(char* at, double n) {
+        if (n >= 0 && n < 1e9) {
+            const auto u = static_cast<std::uint32_t>(n);
+            if (u == n) {
+                if (u < 10) {
+                    *at = static_cast<char>('0' + u);
+                    return at + 1;
+                }
+                return rapidjson::internal::u32toa(u, at);
+            }
+        }
+        return put_number(at, n);
+    }
+    /// A number that is not a whole one below 10^9 (see put_count), at `at`.
     MASTERPRO_WRITE_COLD static char* put_number(char* at, double n) {
         if (std::isfinite(n) && n == std::floor(n) && std::fabs(n) < 1e15)
             return rapidjson::internal::i64toa(static_cast<std::int64_t>(n), at);
@@ -310,15 +325,7 @@ class json_out {
     /// finite. The same digits as RapidJSON's writer.
     MASTERPRO_WRITE_INLINE void put_number(double n) {
         room(25);
-        if (n >= 0 && n < 1e9) { // the usual counts and scores, without the general tests
-            const auto u = static_cast<std::uint32_t>(n);
-            if (u == n) {
-                if (u < 10) *at_++ = static_cast<char>('0' + u);
-                else at_ = rapidjson::internal::u32toa(u, at_);
-                return;
-            }
-        }
-        at_ = json_sink::put_number(at_, n);
+        at_ = json_sink::put_count(at_, n);
     }
     void put_date(date d) {
         room(16);
@@ -362,15 +369,7 @@ struct raw_out {
         at += json.size();
     }
     MASTERPRO_WRITE_INLINE void put_number(double n) {
-        if (n >= 0 && n < 1e9) { // as json_out::put_number
-            const auto u = static_cast<std::uint32_t>(n);
-            if (u == n) {
-                if (u < 10) *at++ = static_cast<char>('0' + u);
-                else at = rapidjson::internal::u32toa(u, at);
-                return;
-            }
-        }
-        at = json_sink::put_number(at, n);
+        at = json_sink::put_count(at, n);
     }
 };
 
